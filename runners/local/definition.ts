@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import type { RunnerDefinition } from '../../src/runner-contract.js';
+import { durationOption } from '../option-types.js';
+
+export const localOptions = z.strictObject({
+  /** Working folder, relative to the scenario file. */
+  cwd: z.string().min(1).optional(),
+  /** Extra environment variables; the rest of the environment is inherited. */
+  env: z.record(z.string(), z.string()).optional(),
+  /** Text written to the command's standard input. */
+  input: z.string().optional(),
+  /** Time between TERM and KILL when the step is stopped (default 5s). */
+  killGrace: durationOption.optional(),
+});
+
+export const localRunner: RunnerDefinition = {
+  name: 'local',
+  summary: 'run an argument array on this machine (no shell)',
+  options: localOptions,
+  run: 'required',
+  targetKinds: ['local'],
+  expects: ['exitCode', 'stdout', 'stderr'],
+  load: async () => (await import('./run.js')).createLocalRunner(),
+};

@@ -1,0 +1,115 @@
+/** The run record: the predicate of `record.json`. Plain JSON; its JSON Schema is published under schema/. */
+import type { FailureReason } from '../runner-contract.js';
+import type { Mark, Phase, ScenarioKind } from '../scenario/types.js';
+
+export const verdicts = ['PASS', 'FAIL', 'PARTIAL', 'ABORTED', 'INCONCLUSIVE'] as const;
+export type Verdict = (typeof verdicts)[number];
+
+export const endReasons = [
+  'completed',
+  'step-failed',
+  'precondition-failed',
+  'not-confirmed',
+  'deadline',
+  'signal',
+  'crashed',
+] as const;
+export type EndReason = (typeof endReasons)[number];
+
+export type StepStatus = 'passed' | 'failed' | 'cancelled' | 'not-run';
+
+export interface StreamRecord {
+  sha256: string;
+  bytes: number;
+  truncated: boolean;
+  /** Bundle-relative path of the stored (redacted) log, when one was written. */
+  log?: string;
+}
+
+export interface AttemptRecord {
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  status: 'passed' | 'failed';
+  reason?: FailureReason;
+  message?: string;
+  exitCode?: number;
+  signal?: string;
+  httpStatus?: number;
+  stdout?: StreamRecord;
+  stderr?: StreamRecord;
+  details?: Record<string, unknown>;
+}
+
+export interface StepRecord {
+  id: string;
+  name?: string;
+  phase: Phase;
+  group?: string;
+  uses: string;
+  on?: string;
+  status: StepStatus;
+  reason?: FailureReason;
+  message?: string;
+  continueOnError: boolean;
+  background: boolean;
+  marks: Mark[];
+  /** Argument array as written (templates unresolved). */
+  argv?: string[];
+  /** Argument array as run, secrets redacted. */
+  argvResolved?: string[];
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  exitCode?: number;
+  attempts: AttemptRecord[];
+  outputs: Record<string, string>;
+}
+
+export type ObjectiveStatus = 'met' | 'missed' | 'not-measured' | 'no-target';
+
+export interface ObjectiveRecord {
+  status: ObjectiveStatus;
+  targetMs?: number;
+  achievedMs?: number;
+  /** How the achieved value was obtained. */
+  basis?: string;
+}
+
+export interface MarkRecord {
+  stepId: string;
+  at: string;
+}
+
+export interface RunRecord {
+  schemaVersion: 1;
+  runId: string;
+  verdict: Verdict;
+  verdictReasons: string[];
+  endReason: EndReason;
+  signal?: string;
+  scenario: {
+    id: string;
+    kind: ScenarioKind;
+    title: string;
+    owner: string;
+    environment?: string;
+    file: string;
+    sha256: string;
+    controls: string[];
+  };
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  operator: string;
+  host: string;
+  pid: number;
+  tool: { name: 'drillbook'; version: string; node: string; platform: string };
+  vars: Record<string, string>;
+  objectives: { rto: ObjectiveRecord; rpo: ObjectiveRecord; exitPeriod?: ObjectiveRecord };
+  marks: Partial<Record<Mark, MarkRecord>>;
+  steps: StepRecord[];
+  cleanup: StepRecord[];
+  deviations: string[];
+  journal: { file: string; entries: number; headSha256: string };
+}

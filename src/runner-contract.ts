@@ -1,0 +1,109 @@
+/**
+ * The runner contract: the only part of drillbook a runner depends on.
+ * A runner performs one attempt of one step and returns what it observed; the engine judges and times.
+ */
+import type { Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { ZodType } from 'zod';
+import type { Target } from './scenario/types.js';
+
+/** A bounded capture of one output stream plus the digest of everything the stream carried. */
+export interface CapturedStream {
+  /** The first `captureLimitBytes` bytes, decoded as UTF-8. */
+  text: string;
+  /** Total bytes the stream carried. */
+  bytes: number;
+  truncated: boolean;
+  /** Hex SHA-256 of the full raw stream. */
+  sha256: string;
+}
+
+/** A process a runner started, journalled so that `recover` can stop it after a crash. */
+export interface ProcessInfo {
+  runner: string;
+  host: string;
+  pid: number;
+  /** Process group to signal; the runner starts every command in its own group. */
+  pgid: number;
+  /** Kernel start time of the process (clock ticks since boot), so a reused pid is never killed. */
+  startTime?: string;
+  argv: string[];
+}
+
+/** What one attempt observed. Runners fill what applies to them. */
+export interface Observation {
+  exitCode?: number;
+  signal?: string;
+  stdout?: CapturedStream;
+  stderr?: CapturedStream;
+  /** HTTP status of the last probe. */
+  status?: number;
+  body?: CapturedStream;
+  /** Runner-side duration (e.g. remote), when it differs from the engine's measurement. */
+  durationMs?: number;
+  /** The runner could not perform the attempt at all (spawn failure, connection refused …). */
+  error?: { code: string; message: string };
+  /** Runner-specific facts worth keeping in the record (probe count, url, …). Plain JSON. */
+  details?: Record<string, unknown>;
+}
+
+export type FailureReason = 'error' | 'timeout' | 'cancelled' | 'expectation';
+
+export interface Judgement {
+  ok: boolean;
+  reason?: FailureReason;
+  message?: string;
+}
+
+export interface AttemptClock {
+  /** Monotonic milliseconds. */
+  now(): number;
+  /** Resolves after `ms`, rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+export interface AttemptContext {
+  stepId: string;
+  attempt: number;
+  /** The step's argument array with templates resolved (data, never shell text). */
+  argv?: string[];
+  /** The step's `with`, templates resolved. Already validated by the runner's option schema. */
+  options: Record<string, unknown>;
+  target?: Target;
+  /** Folder of the scenario file: relative paths in a step resolve against it. */
+  baseDir: string;
+  /** Fires on timeout, deadline, interrupt, or when a group fails fast. */
+  signal: AbortSignal;
+  /** Full-stream sinks; the engine redacts secrets and writes them into the bundle's logs. */
+  sink: { stdout: Writable; stderr: Writable };
+  captureLimitBytes: number;
+  clock: AttemptClock;
+  /** The engine's judge, for runners that repeat a probe until it passes (`consecutive`). */
+  judge(observation: Observation): Judgement;
+  /** Must be called as soon as a process exists, before waiting on it. */
+  onProcess(info: ProcessInfo): void;
+  log: Logger;
+}
+
+export interface StepRunner {
+  run(context: AttemptContext): Promise<Observation>;
+  /** Stop a process a crashed run left behind. Resolves true when it is confirmed gone. */
+  stopLeftover?(info: ProcessInfo, log: Logger): Promise<boolean>;
+}
+
+/** What the validator and compiler need to know about a runner, without loading it. */
+export interface RunnerDefinition {
+  name: string;
+  summary: string;
+  /** Schema of the step's `with`. */
+  options: ZodType;
+  /** Whether `run` (an argument array) is required, optional or forbidden. */
+  run: 'required' | 'optional' | 'forbidden';
+  /** Target kinds a step of this runner may name in `on`; empty: `on` is not allowed. */
+  targetKinds: readonly string[];
+  /** Expectation keys that make sense for this runner. */
+  expects: readonly ('exitCode' | 'stdout' | 'stderr' | 'status' | 'body')[];
+  load(): Promise<StepRunner>;
+}
+
+export type RunnerCatalog = Readonly<Record<string, RunnerDefinition>>;

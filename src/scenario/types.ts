@@ -1,0 +1,114 @@
+/** A normalised, validated scenario: what the compiler and engine consume. Plain data only. */
+
+export const scenarioKinds = ['drill', 'restore', 'exit'] as const;
+export type ScenarioKind = (typeof scenarioKinds)[number];
+
+export const markNames = ['t0', 'recovered'] as const;
+export type Mark = (typeof markNames)[number];
+
+export const phases = ['preconditions', 'steps', 'cleanup'] as const;
+export type Phase = (typeof phases)[number];
+
+/** Where a value came from in the YAML file (1-based line and column). */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface Objectives {
+  rtoMs?: number;
+  rpoMs?: number;
+  exitPeriodMs?: number;
+  /** `<step-id>.<output>` whose value is a duration or milliseconds. */
+  rpoFrom?: { stepId: string; output: string };
+}
+
+export type SecretSource = { env: string } | { file: string };
+
+export type Target =
+  | { name: string; kind: 'local' }
+  | { name: string; kind: 'http'; baseUrl: string }
+  | { name: string; kind: string; options: Record<string, unknown> };
+
+export interface Expectation {
+  exitCode?: number[];
+  stdout?: string;
+  stderr?: string;
+  status?: number[];
+  body?: string;
+}
+
+export type OutputSpec = { stdout: string } | { json: string };
+
+export interface StepRetry {
+  /** Total attempts, including the first. */
+  attempts: number;
+  backoffMs: number;
+}
+
+export interface Step {
+  type: 'step';
+  id: string;
+  name?: string;
+  phase: Phase;
+  uses: string;
+  on?: string;
+  /** Argument array with `${{ … }}` templates still unresolved. */
+  run?: string[];
+  with: Record<string, unknown>;
+  timeoutMs: number;
+  retry: StepRetry;
+  expect?: Expectation;
+  outputs: Record<string, OutputSpec>;
+  marks: Mark[];
+  continueOnError: boolean;
+  background: boolean;
+  /** For background steps: the mark at which the step is stopped (normal end). */
+  until?: Mark;
+}
+
+export interface GroupStep {
+  type: 'group';
+  id: string;
+  name?: string;
+  phase: Phase;
+  failFast: boolean;
+  parallel: Step[];
+}
+
+export type StepOrGroup = Step | GroupStep;
+
+export interface Scenario {
+  version: 1;
+  kind: ScenarioKind;
+  id: string;
+  title: string;
+  owner: string;
+  description?: string;
+  environment?: string;
+  cadenceMs?: number;
+  schedule?: string;
+  timezone: string;
+  deadlineMs?: number;
+  defaults: { timeoutMs: number };
+  objectives: Objectives;
+  controls: string[];
+  vars: Record<string, string>;
+  secrets: Record<string, SecretSource>;
+  targets: Record<string, Target>;
+  preconditions: StepOrGroup[];
+  steps: StepOrGroup[];
+  cleanup: StepOrGroup[];
+  /** Absolute path of the scenario file, its directory and the SHA-256 of its bytes. */
+  source: { file: string; dir: string; sha256: string };
+}
+
+/** Every leaf step of a list, groups flattened, in document order. */
+export function leafSteps(list: readonly StepOrGroup[]): Step[] {
+  return list.flatMap((s) => (s.type === 'group' ? s.parallel : [s]));
+}
+
+export function allSteps(scenario: Pick<Scenario, 'preconditions' | 'steps' | 'cleanup'>): Step[] {
+  return [...leafSteps(scenario.preconditions), ...leafSteps(scenario.steps), ...leafSteps(scenario.cleanup)];
+}
