@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the lab needs, only when something is missing. Idempotent.
+# Called by `npm run demo`, the test setup and .ci/run. Needs root on Debian/Ubuntu.
+set -euo pipefail
+
+# package  path-that-proves-it-is-installed
+wanted=(
+  "openssh-server /usr/sbin/sshd"
+  "openssh-client /usr/bin/ssh-keygen"
+  "iproute2 /usr/sbin/ip"
+  "procps /usr/bin/ps"
+)
+
+missing=()
+for entry in "${wanted[@]}"; do
+  read -r package probe <<<"$entry"
+  [ -e "$probe" ] || missing+=("$package")
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "drillbook lab: missing system packages: ${missing[*]}" >&2
+  echo "install them with your package manager (Debian/Ubuntu: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+
+echo "drillbook lab: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
