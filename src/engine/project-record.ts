@@ -1,0 +1,223 @@
+/**
+ * The run record is a projection of the journal: one source of truth, so a record can always be
+ * rebuilt (after a crash, by `recover`) and checked against the journal it came from.
+ */
+import type {
+  AttemptRecord,
+  EndReason,
+  MarkRecord,
+  RunRecord,
+  StepRecord,
+  StepStatus,
+  Verdict,
+} from '../evidence/run-record.js';
+import type { Mark, Phase, Scenario, Step } from '../scenario/types.js';
+import { computeObjectives } from './objectives.js';
+import { decideVerdict } from './verdict.js';
+
+export interface JournalEvent {
+  at: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** Event types the engine writes; evidence verification checks records against them. */
+export const journalEvents = {
+  runStarted: 'run.started',
+  stepStarted: 'step.started',
+  attemptStarted: 'attempt.started',
+  processStarted: 'process.started',
+  processStopped: 'process.stopped',
+  attemptFinished: 'attempt.finished',
+  stepFinished: 'step.finished',
+  mark: 'mark',
+  cleanupStarted: 'cleanup.started',
+  recoverStarted: 'recover.started',
+  runFinished: 'run.finished',
+} as const;
+
+export interface RunStartedData {
+  runId: string;
+  scenarioId: string;
+  scenarioFile: string;
+  scenarioSha256: string;
+  operator: string;
+  host: string;
+  pid: number;
+  tool: RunRecord['tool'];
+  vars: Record<string, string>;
+}
+
+export interface RunFinishedData {
+  verdict: Verdict;
+  verdictReasons: string[];
+  endReason: EndReason;
+  signal?: string;
+  t: number;
+  deviations: string[];
+}
+
+const num = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+interface StepEvents {
+  started?: JournalEvent;
+  finished?: JournalEvent;
+  attempts: AttemptRecord[];
+  argvResolved?: string[];
+}
+
+function indexSteps(events: readonly JournalEvent[]): Map<string, StepEvents> {
+  const byStep = new Map<string, StepEvents>();
+  const get = (id: string): StepEvents => {
+    let entry = byStep.get(id);
+    if (!entry) byStep.set(id, (entry = { attempts: [] }));
+    return entry;
+  };
+  for (const event of events) {
+    const stepId = str(event.data['stepId']);
+    if (!stepId) continue;
+    if (event.type === journalEvents.stepStarted) get(stepId).started = event;
+    if (event.type === journalEvents.stepFinished) get(stepId).finished = event;
+    if (event.type === journalEvents.attemptStarted) {
+      const argv = event.data['argvResolved'];
+      if (Array.isArray(argv)) get(stepId).argvResolved = argv as string[];
+    }
+    if (event.type === journalEvents.attemptFinished) {
+      const { stepId: _id, t: _t, ...attempt } = event.data;
+      get(stepId).attempts.push(attempt as unknown as AttemptRecord);
+    }
+  }
+  return byStep;
+}
+
+function stepRecord(step: Step, group: string | undefined, events: StepEvents | undefined): StepRecord {
+  const started = events?.started;
+  const finished = events?.finished;
+  const attempts = events?.attempts ?? [];
+  const status: StepStatus = (str(finished?.data['status']) as StepStatus | undefined) ?? (started ? 'cancelled' : 'not-run');
+  const record: StepRecord = {
+    id: step.id,
+    phase: step.phase,
+    uses: step.uses,
+    status,
+    continueOnError: step.continueOnError,
+    background: step.background,
+    marks: step.marks,
+    attempts,
+    outputs: (finished?.data['outputs'] as Record<string, string> | undefined) ?? {},
+  };
+  if (step.name !== undefined) record.name = step.name;
+  if (group !== undefined) record.group = group;
+  if (step.on !== undefined) record.on = step.on;
+  if (step.run !== undefined) record.argv = step.run;
+  if (events?.argvResolved) record.argvResolved = events.argvResolved;
+  const reason = str(finished?.data['reason']) ?? (status === 'cancelled' ? 'cancelled' : undefined);
+  if (reason) record.reason = reason as NonNullable<StepRecord['reason']>;
+  const message = str(finished?.data['message']);
+  if (message) record.message = message;
+  if (started) record.startedAt = started.at;
+  if (finished) {
+    record.finishedAt = finished.at;
+    const t0 = num(started?.data['t']);
+    const t1 = num(finished.data['t']);
+    if (t0 !== undefined && t1 !== undefined) record.durationMs = Math.round(t1 - t0);
+  }
+  const last = attempts.at(-1);
+  if (last?.exitCode !== undefined) record.exitCode = last.exitCode;
+  return record;
+}
+
+function phaseRecords(scenario: Scenario, phase: Phase, byStep: Map<string, StepEvents>): StepRecord[] {
+  return scenario[phase].flatMap((item) =>
+    item.type === 'group'
+      ? item.parallel.map((child) => stepRecord(child, item.id, byStep.get(child.id)))
+      : [stepRecord(item, undefined, byStep.get(item.id))],
+  );
+}
+
+export interface ProjectionOptions {
+  /** Bundle-relative path of the journal, its entry count and head hash. */
+  journal: RunRecord['journal'];
+  /** Used when the journal has no run.finished yet (the verdict is being decided). */
+  endReason?: EndReason;
+  signal?: string;
+  deviations?: string[];
+}
+
+/** Build the run record from the journal. Without `run.finished` the verdict is decided here. */
+export function projectRecord(scenario: Scenario, events: readonly JournalEvent[], options: ProjectionOptions): RunRecord {
+  const first = events.find((e) => e.type === journalEvents.runStarted);
+  if (!first) throw new Error('journal has no run.started entry');
+  const started = first.data as unknown as RunStartedData;
+  const finishedEvent = events.findLast((e) => e.type === journalEvents.runFinished);
+  const finished = finishedEvent?.data as RunFinishedData | undefined;
+  const byStep = indexSteps(events);
+
+  const marks: Partial<Record<Mark, MarkRecord>> = {};
+  const markT: Partial<Record<Mark, number>> = {};
+  for (const event of events) {
+    if (event.type !== journalEvents.mark) continue;
+    const mark = str(event.data['mark']) as Mark | undefined;
+    const stepId = str(event.data['stepId']);
+    if (mark && stepId && !marks[mark]) {
+      marks[mark] = { stepId, at: event.at };
+      const t = num(event.data['t']);
+      if (t !== undefined) markT[mark] = t;
+    }
+  }
+
+  const rpoFrom = scenario.objectives.rpoFrom;
+  const rpoValue = rpoFrom ? byStep.get(rpoFrom.stepId)?.finished?.data['outputs'] : undefined;
+  const objectives = computeObjectives(scenario.objectives, {
+    ...(markT.t0 !== undefined ? { t0Ms: markT.t0 } : {}),
+    ...(markT.recovered !== undefined ? { recoveredMs: markT.recovered } : {}),
+    ...(rpoFrom && rpoValue && typeof (rpoValue as Record<string, unknown>)[rpoFrom.output] === 'string'
+      ? { rpoValue: (rpoValue as Record<string, string>)[rpoFrom.output] as string }
+      : {}),
+  });
+
+  const steps = [...phaseRecords(scenario, 'preconditions', byStep), ...phaseRecords(scenario, 'steps', byStep)];
+  const cleanup = phaseRecords(scenario, 'cleanup', byStep);
+  const endReason = finished?.endReason ?? options.endReason ?? 'crashed';
+  const decided = finished
+    ? { verdict: finished.verdict, reasons: finished.verdictReasons }
+    : decideVerdict({ endReason, steps, cleanup, objectives });
+  const lastEvent = events.at(-1);
+  const endT = finished?.t ?? num(lastEvent?.data['t']) ?? 0;
+
+  const record: RunRecord = {
+    schemaVersion: 1,
+    runId: started.runId,
+    verdict: decided.verdict,
+    verdictReasons: decided.reasons,
+    endReason,
+    scenario: {
+      id: scenario.id,
+      kind: scenario.kind,
+      title: scenario.title,
+      owner: scenario.owner,
+      file: started.scenarioFile,
+      sha256: started.scenarioSha256,
+      controls: scenario.controls,
+    },
+    startedAt: first.at,
+    finishedAt: finishedEvent?.at ?? lastEvent?.at ?? first.at,
+    durationMs: Math.round(endT),
+    operator: started.operator,
+    host: started.host,
+    pid: started.pid,
+    tool: started.tool,
+    vars: started.vars,
+    objectives,
+    marks,
+    steps,
+    cleanup,
+    deviations: finished?.deviations ?? options.deviations ?? [],
+    journal: options.journal,
+  };
+  if (scenario.environment !== undefined) record.scenario.environment = scenario.environment;
+  const signal = finished?.signal ?? options.signal;
+  if (signal !== undefined) record.signal = signal;
+  return record;
+}

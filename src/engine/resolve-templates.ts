@@ -1,0 +1,40 @@
+/** Resolve a step's templates at the moment it runs: values are data, substituted and never evaluated. */
+import { formatRef, renderTemplate, type TemplateRef } from '../scenario/template.js';
+import type { Step } from '../scenario/types.js';
+
+export interface TemplateValues {
+  vars: Readonly<Record<string, string>>;
+  secrets: Readonly<Record<string, string>>;
+  outputs(stepId: string): Readonly<Record<string, string>> | undefined;
+}
+
+export type ResolvedStep = { ok: true; argv?: string[]; options: Record<string, unknown> } | { ok: false; message: string };
+
+class MissingValue extends Error {}
+
+export function resolveStepTemplates(step: Step, values: TemplateValues): ResolvedStep {
+  const lookup = (ref: TemplateRef): string => {
+    const value =
+      ref.scope === 'vars' ? values.vars[ref.name] : ref.scope === 'secrets' ? values.secrets[ref.name] : values.outputs(ref.stepId)?.[ref.output];
+    if (value === undefined) {
+      const why = ref.scope === 'steps' ? ` (step ${ref.stepId} did not pass or did not produce it)` : '';
+      throw new MissingValue(`${formatRef(ref)} has no value${why}`);
+    }
+    return value;
+  };
+  const render = (value: unknown): unknown => {
+    if (typeof value === 'string') return renderTemplate(value, lookup);
+    if (Array.isArray(value)) return value.map(render);
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, render(v)]));
+    }
+    return value;
+  };
+  try {
+    const options = render(step.with) as Record<string, unknown>;
+    return step.run ? { ok: true, argv: step.run.map((arg) => renderTemplate(arg, lookup)), options } : { ok: true, options };
+  } catch (error) {
+    if (error instanceof MissingValue) return { ok: false, message: error.message };
+    throw error;
+  }
+}

@@ -1,0 +1,80 @@
+/** A clock whose time moves only when a test says so; timers fire in order. */
+import type { Clock, TimerId } from './clock.js';
+
+interface Timer {
+  id: number;
+  at: number;
+  fn: (...args: unknown[]) => void;
+}
+
+export class SimulatedClock implements Clock {
+  #now = 0;
+  #nextId = 1;
+  #timers = new Map<number, Timer>();
+  readonly #wallStart: number;
+
+  constructor(wallStart = Date.UTC(2026, 0, 1)) {
+    this.#wallStart = wallStart;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  wallNow(): number {
+    return this.#wallStart + this.#now;
+  }
+
+  setTimeout(fn: (...args: unknown[]) => void, ms: number): TimerId {
+    const id = this.#nextId++;
+    this.#timers.set(id, { id, at: this.#now + Math.max(0, ms), fn });
+    return id;
+  }
+
+  clearTimeout(id: TimerId): void {
+    this.#timers.delete(id as number);
+  }
+
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+
+  /** Fire the earliest timer (moving time to it); false when none is pending. */
+  fireNext(): boolean {
+    let next: Timer | undefined;
+    for (const timer of this.#timers.values()) {
+      if (!next || timer.at < next.at || (timer.at === next.at && timer.id < next.id)) next = timer;
+    }
+    if (!next) return false;
+    this.#timers.delete(next.id);
+    this.#now = Math.max(this.#now, next.at);
+    next.fn();
+    return true;
+  }
+
+  /**
+   * Drive `promise` to completion: let pending work settle, then jump to the next timer, repeatedly.
+   * Throws when nothing is pending and the promise still has not settled (a deadlock in the test).
+   */
+  async run<T>(promise: Promise<T>, maxSteps = 100_000): Promise<T> {
+    let settled = false;
+    const tracked = promise.finally(() => {
+      settled = true;
+    });
+    for (let step = 0; step < maxSteps; step++) {
+      await settle();
+      if (settled) return tracked;
+      if (!this.fireNext()) {
+        await settle();
+        if (settled) return tracked;
+        throw new Error(`simulated clock: nothing pending at ${this.#now}ms and the run has not finished`);
+      }
+    }
+    throw new Error('simulated clock: too many steps');
+  }
+}
+
+/** Let promise chains and I/O callbacks that are already due run. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}

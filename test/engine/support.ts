@@ -1,0 +1,137 @@
+/** Builders for engine tests: scenarios as data, a scripted runner, a simulated clock. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { createJournal } from '../../src/evidence/journal.js';
+import type { RunRecord } from '../../src/evidence/run-record.js';
+import { createRedactor } from '../../src/redact.js';
+import type { AttemptContext, Observation, RunnerCatalog, StepRunner } from '../../src/runner-contract.js';
+import type { GroupStep, Scenario, Step } from '../../src/scenario/types.js';
+import { SimulatedClock } from '../../src/engine/simulated-clock.js';
+import { startDrill, type DrillHandle } from '../../src/engine/run.js';
+import type { JournalEvent } from '../../src/engine/project-record.js';
+
+/** Per attempt: how long it takes (simulated) and what it reports. */
+export interface ScriptedAttempt {
+  ms: number;
+  exitCode?: number;
+  stdout?: string;
+  error?: string;
+}
+
+const captured = (text: string) => ({ text, bytes: Buffer.byteLength(text), truncated: false, sha256: 'x'.repeat(64) });
+
+export function scriptedRunner(calls: string[]): StepRunner {
+  return {
+    async run(ctx: AttemptContext): Promise<Observation> {
+      calls.push(`${ctx.stepId}#${ctx.attempt}`);
+      const script = (ctx.options['attempts'] as ScriptedAttempt[] | undefined) ?? [{ ms: 1000 }];
+      const current = script[Math.min(ctx.attempt, script.length) - 1] ?? { ms: 1000 };
+      try {
+        await ctx.clock.sleep(current.ms, ctx.signal);
+      } catch {
+        return { exitCode: 143, signal: 'SIGTERM' };
+      }
+      if (current.error) return { error: { code: 'SCRIPTED', message: current.error } };
+      return { exitCode: current.exitCode ?? 0, stdout: captured(current.stdout ?? '') };
+    },
+  };
+}
+
+export function scriptedCatalog(calls: string[]): RunnerCatalog {
+  const runner = scriptedRunner(calls);
+  return {
+    script: {
+      name: 'script',
+      summary: 'scripted test runner',
+      options: z.object({}).passthrough(),
+      run: 'optional',
+      targetKinds: [],
+      expects: ['exitCode', 'stdout'],
+      load: () => Promise.resolve(runner),
+    },
+  };
+}
+
+export function step(id: string, attempts: ScriptedAttempt[] = [{ ms: 1000 }], extra: Partial<Step> = {}): Step {
+  return {
+    type: 'step',
+    id,
+    phase: 'steps',
+    uses: 'script',
+    with: { attempts },
+    timeoutMs: 60_000,
+    retry: { attempts: 1, backoffMs: 0 },
+    outputs: {},
+    marks: [],
+    continueOnError: false,
+    background: false,
+    ...extra,
+  } as Step;
+}
+
+export function group(id: string, parallel: Step[], failFast = true): GroupStep {
+  return { type: 'group', id, phase: 'steps', failFast, parallel };
+}
+
+export function scenario(parts: Partial<Scenario>): Scenario {
+  const withPhase = <T extends { phase: string }>(list: T[] | undefined, phase: Scenario['steps'][number]['phase']): T[] =>
+    (list ?? []).map((s) => {
+      const item = { ...s, phase } as T & { parallel?: Step[] };
+      if (item.parallel) item.parallel = item.parallel.map((c) => ({ ...c, phase }));
+      return item;
+    });
+  return {
+    version: 1,
+    kind: 'drill',
+    id: 'engine-test',
+    title: 'engine test',
+    owner: 'tests',
+    timezone: 'UTC',
+    defaults: { timeoutMs: 600_000 },
+    objectives: {},
+    controls: [],
+    vars: {},
+    secrets: {},
+    targets: {},
+    source: { file: '/dev/null', dir: tmpdir(), sha256: '0'.repeat(64) },
+    ...parts,
+    preconditions: withPhase(parts.preconditions, 'preconditions'),
+    steps: withPhase(parts.steps, 'steps'),
+    cleanup: withPhase(parts.cleanup, 'cleanup'),
+  };
+}
+
+export interface SimulatedRun {
+  handle: DrillHandle;
+  clock: SimulatedClock;
+  calls: string[];
+  events: JournalEvent[];
+  record: () => Promise<RunRecord>;
+}
+
+export function simulate(s: Scenario, options: { secrets?: Record<string, string>; confirm?: () => Promise<boolean> } = {}): SimulatedRun {
+  const dir = mkdtempSync(join(tmpdir(), 'drillbook-engine-'));
+  const clock = new SimulatedClock();
+  const calls: string[] = [];
+  const events: JournalEvent[] = [];
+  const secrets = options.secrets ?? {};
+  const handle = startDrill(s, {
+    runId: 'run-1',
+    bundleDir: dir,
+    journal: createJournal(join(dir, 'journal.jsonl')),
+    scenarioFile: 'scenario.yaml',
+    runners: scriptedCatalog(calls),
+    clock,
+    operator: 'tester',
+    toolVersion: '0.0.0-test',
+    secrets,
+    redactor: createRedactor(Object.values(secrets)),
+    log: pino({ level: 'silent' }),
+    onEvent: (e) => events.push(e),
+    ...(options.confirm ? { confirm: options.confirm } : {}),
+  });
+  return { handle, clock, calls, events, record: () => clock.run(handle.done) };
+}
