@@ -1,0 +1,65 @@
+/**
+ * The `http` runner: probe a URL until the engine's judge passes it `consecutive` times in a row, pausing
+ * `interval` between probes. When the step is stopped first it resolves with the last probe it saw.
+ */
+import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
+import { parseDuration } from '../../src/scenario/duration.js';
+import { httpOptions } from './definition.js';
+import { probeOnce, type ProbeRequest } from './probe.js';
+import { resolveProbeUrl } from './url.js';
+
+export const defaultIntervalMs = 1_000;
+export const defaultRequestTimeoutMs = 10_000;
+
+/** The `http` runner. */
+export function createHttpRunner(): StepRunner {
+  return { run: runHttp };
+}
+
+function durationMs(text: string | undefined, fallback: number): number {
+  return text === undefined ? fallback : (parseDuration(text) ?? fallback);
+}
+
+async function runHttp(ctx: AttemptContext): Promise<Observation> {
+  const parsed = httpOptions.safeParse(ctx.options);
+  if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `http: ${parsed.error.message}` } };
+  const options = parsed.data;
+  const baseUrl = ctx.target && 'baseUrl' in ctx.target && typeof ctx.target.baseUrl === 'string' ? ctx.target.baseUrl : undefined;
+  const resolved = resolveProbeUrl(options.url, baseUrl);
+  if ('problem' in resolved) return { error: { code: 'INVALID_URL', message: `http: ${resolved.problem}` } };
+
+  const request: ProbeRequest = {
+    url: resolved.url,
+    method: options.method ?? 'GET',
+    headers: options.headers ?? {},
+    body: options.body,
+    timeoutMs: durationMs(options.requestTimeout, defaultRequestTimeoutMs),
+  };
+  const intervalMs = durationMs(options.interval, defaultIntervalMs);
+  const consecutive = options.consecutive ?? 1;
+  let probes = 0;
+  let passesInARow = 0;
+  let last: Observation | undefined;
+  const finish = (observation: Observation): Observation => ({
+    ...observation,
+    details: { ...observation.details, url: request.url.href, method: request.method, probes, passesInARow, consecutive },
+  });
+
+  while (!ctx.signal.aborted) {
+    const observation = await probeOnce(request, ctx);
+    // A probe cut short by the stop observed nothing about the service; the previous one did.
+    if (ctx.signal.aborted) return finish(last ?? observation);
+    probes += 1;
+    last = observation;
+    const judgement = ctx.judge(observation);
+    passesInARow = judgement.ok ? passesInARow + 1 : 0;
+    ctx.log.debug({ probe: probes, status: observation.status, error: observation.error?.code, ok: judgement.ok, passesInARow }, 'http probe');
+    if (passesInARow >= consecutive) return finish(observation);
+    try {
+      await ctx.clock.sleep(intervalMs, ctx.signal);
+    } catch (error) {
+      if (!ctx.signal.aborted) throw error;
+    }
+  }
+  return finish(last ?? { error: { code: 'CANCELLED', message: `${request.method} ${request.url.href}: stopped before the first probe` } });
+}

@@ -1,0 +1,181 @@
+/**
+ * The `local` runner: one argument array on this machine, no shell, in its own process group.
+ * Stopping a step stops the whole group and resolves only once no process of it is left.
+ */
+import { statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { execa } from 'execa';
+import type { AttemptClock, AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
+import { parseDuration } from '../../src/scenario/duration.js';
+import { createCapture, teeInto, type Tee } from '../shared/capture.js';
+import { localOptions } from './definition.js';
+import { stopLocalLeftover } from './leftover.js';
+import { killConfirmMs, stopProcessGroup, type GroupStop } from './process-group.js';
+import { readProcStat } from './proc.js';
+import { spawnFailure } from './spawn-failure.js';
+import { whenAborted } from './when-aborted.js';
+
+/** TERM → KILL delay when the step does not set `killGrace`. */
+export const defaultKillGraceMs = 5_000;
+
+/**
+ * How long output is still read after the command exited while something else keeps its pipes open
+ * (typically a background process it started). After that the pipes are drained and discarded.
+ */
+export const outputDrainMs = 500;
+
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+/** The `local` runner. */
+export function createLocalRunner(): StepRunner {
+  return { run: runLocal, stopLeftover: stopLocalLeftover };
+}
+
+async function runLocal(ctx: AttemptContext): Promise<Observation> {
+  const parsed = localOptions.safeParse(ctx.options);
+  if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `local: ${parsed.error.message}` } };
+  const options = parsed.data;
+  const argv = ctx.argv ?? [];
+  const [file, ...args] = argv;
+  if (file === undefined || file === '') return { error: { code: 'NO_COMMAND', message: 'local: the step has no command to run' } };
+  if (ctx.signal.aborted) return { error: { code: 'CANCELLED', message: `${file} was not started: the step was stopped first` } };
+
+  const graceMs = options.killGrace === undefined ? defaultKillGraceMs : (parseDuration(options.killGrace) ?? defaultKillGraceMs);
+  const cwd = resolve(ctx.baseDir, options.cwd ?? '.');
+  const cwdProblem = checkFolder(cwd);
+  if (cwdProblem) return { error: { code: cwdProblem.code, message: `cannot run ${file}: working folder ${cwd} ${cwdProblem.text}` } };
+
+  // Before spawning: nothing may throw between the spawn and the stop handling below.
+  const stdout = createCapture(ctx.captureLimitBytes);
+  const stderr = createCapture(ctx.captureLimitBytes);
+  const subprocess = execa(file, args, {
+    cwd,
+    env: options.env ?? {},
+    extendEnv: true,
+    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    // Its own process group (setsid), so a stop reaches every descendant that did not leave it.
+    detached: true,
+    cleanup: false,
+    forceKillAfterDelay: false,
+    windowsHide: true,
+  });
+  const pid = subprocess.pid;
+  if (pid === undefined) return { error: spawnFailure(file, await subprocess) };
+  // Settles once all streams end, which a leftover holding a pipe may prevent; we rely on 'exit' instead.
+  subprocess.then(
+    () => undefined,
+    () => undefined,
+  );
+  const exited = new Promise<Exit>((resolveExit) => {
+    subprocess.once('exit', (code, signal) => {
+      resolveExit({ code, signal });
+    });
+  });
+
+  // Read synchronously now: the process cannot have been reaped yet, so the start time is its own.
+  const startTime = readProcStat(pid)?.startTime;
+  try {
+    ctx.onProcess({ runner: 'local', host: hostname(), pid, pgid: pid, ...(startTime === undefined ? {} : { startTime }), argv: [...argv] });
+  } catch (error) {
+    await stopProcessGroup(pid, 0, ctx.clock);
+    throw error;
+  }
+  ctx.log.debug({ pid, cwd }, 'local command started');
+
+  const tees = [teeInto(subprocess.stdout, stdout, ctx.sink.stdout), teeInto(subprocess.stderr, stderr, ctx.sink.stderr)];
+
+  const abort = whenAborted(ctx.signal);
+  let stop: GroupStop | undefined;
+  let exit: Exit | undefined;
+  try {
+    const first = await Promise.race([exited, abort.promise.then(() => 'abort' as const)]);
+    if (first === 'abort') stop = await stopGroup(ctx, pid, graceMs);
+    else exit = first;
+
+    let output = await settleOutput(tees, ctx.clock, stop ? undefined : abort.promise);
+    if (output === 'aborted') {
+      // Stopped while still reading output: whatever of the group is left goes too.
+      stop = await stopGroup(ctx, pid, graceMs);
+      output = await settleOutput(tees, ctx.clock, undefined);
+    }
+    if (output === 'open') {
+      for (const tee of tees) tee.detach();
+      ctx.log.warn({ pid }, 'output pipes still open after the command exited (a background process holds them); no longer captured');
+    }
+    exit ??= await within(exited, killConfirmMs, ctx.clock);
+
+    const observation: Observation = { stdout: stdout.result(), stderr: stderr.result(), details: { pid } };
+    if (exit?.code !== null && exit?.code !== undefined) observation.exitCode = exit.code;
+    if (exit?.signal) observation.signal = exit.signal;
+    if (output === 'open') observation.details = { ...observation.details, outputOpenAfterExit: true };
+    if (stop) {
+      observation.details = { ...observation.details, stopped: true, signalsSent: stop.signalsSent };
+      if (!stop.gone) {
+        observation.error = {
+          code: 'STOP_UNCONFIRMED',
+          message: `process group ${pid} of ${file} still had live processes ${killConfirmMs} ms after SIGKILL`,
+        };
+      }
+    }
+    return observation;
+  } finally {
+    abort.dispose();
+  }
+}
+
+async function stopGroup(ctx: AttemptContext, pgid: number, graceMs: number): Promise<GroupStop> {
+  const stop = await stopProcessGroup(pgid, graceMs, ctx.clock);
+  const level = stop.gone ? (stop.signalsSent.includes('SIGKILL') ? 'warn' : 'info') : 'error';
+  ctx.log[level]({ pgid, signalsSent: stop.signalsSent, gone: stop.gone }, 'local command stopped');
+  return stop;
+}
+
+/** Wait for both output streams to end: 'ended', 'open' after `outputDrainMs`, or 'aborted'. */
+async function settleOutput(tees: Tee[], clock: AttemptClock, aborted: Promise<void> | undefined): Promise<'ended' | 'open' | 'aborted'> {
+  if (tees.every((tee) => tee.finished)) return 'ended';
+  const timer = new AbortController();
+  try {
+    return await Promise.race([
+      Promise.all(tees.map((tee) => tee.done)).then(() => 'ended' as const),
+      clock.sleep(outputDrainMs, timer.signal).then(
+        () => 'open' as const,
+        () => 'open' as const,
+      ),
+      ...(aborted ? [aborted.then(() => 'aborted' as const)] : []),
+    ]);
+  } finally {
+    timer.abort();
+  }
+}
+
+/** The value of `promise`, or undefined when it takes longer than `limitMs`. */
+async function within<T>(promise: Promise<T>, limitMs: number, clock: AttemptClock): Promise<T | undefined> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([
+      promise,
+      clock.sleep(limitMs, timer.signal).then(
+        () => undefined,
+        () => undefined,
+      ),
+    ]);
+  } finally {
+    timer.abort();
+  }
+}
+
+/** Node reports a missing cwd as ENOENT of the command itself; name the folder instead. */
+function checkFolder(path: string): { code: string; text: string } | undefined {
+  try {
+    return statSync(path).isDirectory() ? undefined : { code: 'ENOTDIR', text: 'is not a folder' };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ENOENT' || typeof code !== 'string') return { code: 'ENOENT', text: 'does not exist' };
+    return { code, text: `cannot be used (${code})` };
+  }
+}
