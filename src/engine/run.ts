@@ -11,9 +11,9 @@ import type { Redactor } from '../redact.js';
 import type { Judgement, Observation, ProcessInfo, RunnerCatalog, StepRunner } from '../runner-contract.js';
 import { compileScenario } from '../scenario/compile.js';
 import { formatDuration } from '../scenario/duration.js';
-import type { Mark, Scenario, Step } from '../scenario/types.js';
+import type { Mark, Scenario, Step, StepOrGroup } from '../scenario/types.js';
 import { allSteps } from '../scenario/types.js';
-import { sleepOn, createTimeline, type Clock } from './clock.js';
+import { sleepOn, createTimeline, type Clock, type Timeline } from './clock.js';
 import { judgeObservation } from './expect.js';
 import { createDrillMachine, type AbortReason, type EngineHooks } from './machine.js';
 import { extractOutputs } from './outputs.js';
@@ -21,7 +21,7 @@ import { journalEvents, projectRecord, type JournalEvent, type RunStartedData } 
 import { openStepLog } from './step-logs.js';
 import { resolveStepTemplates } from './resolve-templates.js';
 
-export interface RunDrillOptions {
+export interface StartDrillOptions {
   runId: string;
   bundleDir: string;
   journal: Journal;
@@ -38,6 +38,10 @@ export interface RunDrillOptions {
   /** Every journal event, as written (redacted), for progress output. */
   onEvent?: (event: JournalEvent) => void;
   captureLimitBytes?: number;
+  /** Deviations known before the first step (e.g. a broken lock). */
+  deviations?: string[];
+  /** Continue the journal of a crashed run (`recover`): its events so far and its wall-clock start. */
+  resume?: { events: JournalEvent[]; startWallMs: number; cleanupStepIds: readonly string[] };
 }
 
 export interface DrillHandle {
@@ -70,18 +74,23 @@ interface InFlight {
 const defaultCaptureLimit = 1024 * 1024;
 const abandonDrainMs = 15_000;
 
-export function startDrill(scenario: Scenario, options: RunDrillOptions): DrillHandle {
+export function startDrill(scenario: Scenario, options: StartDrillOptions): DrillHandle {
   const { clock, journal, redactor, log } = options;
-  const timeline = createTimeline(clock);
+  const timeline = options.resume ? resumedTimeline(clock, options.resume.startWallMs) : createTimeline(clock);
   const t = (): number => clock.now() - timeline.startMono;
-  const states = new Map<string, StepState>(allSteps(scenario).map((step) => [step.id, { step, attempts: 0, lastOk: false, outputs: {} }]));
+  const priorAttempts = (stepId: string): number =>
+    (options.resume?.events ?? []).filter((e) => e.type === journalEvents.attemptFinished && e.data['stepId'] === stepId).length;
+  const states = new Map<string, StepState>(
+    allSteps(scenario).map((step) => [step.id, { step, attempts: priorAttempts(step.id), lastOk: false, outputs: {} }]),
+  );
   const inFlight = new Map<string, InFlight>();
   const runnerCache = new Map<string, Promise<StepRunner>>();
-  let endReason: EndReason | undefined;
+  // A resumed run is a crashed run being closed: that is how it ends, whatever the cleanup does.
+  let endReason: EndReason | undefined = options.resume ? 'crashed' : undefined;
   let mainStarted = false;
   let signalName: string | undefined;
-  const deviations: string[] = [];
-  const events: JournalEvent[] = [];
+  const deviations: string[] = [...(options.deviations ?? [])];
+  const events: JournalEvent[] = [...(options.resume?.events ?? [])];
 
   const write = (type: string, data: Record<string, unknown>): void => {
     const at = timeline.iso(clock.now());
@@ -275,9 +284,10 @@ export function startDrill(scenario: Scenario, options: RunDrillOptions): DrillH
     tool: { name: 'drillbook', version: options.toolVersion, node: process.version, platform: `${process.platform}-${process.arch}` },
     vars: Object.fromEntries(Object.entries(scenario.vars).map(([k, v]) => [k, redactor.redact(v)])),
   };
-  write(journalEvents.runStarted, { ...startedData, t: 0 });
+  if (options.resume) write(journalEvents.recoverStarted, { operator: options.operator, host: startedData.host, pid: process.pid, t: t() });
+  else write(journalEvents.runStarted, { ...startedData, t: 0 });
 
-  const machine = createDrillMachine(compileScenario(scenario), hooks);
+  const machine = createDrillMachine(compileScenario(options.resume ? cleanupOnly(scenario, options.resume.cleanupStepIds) : scenario), hooks);
   const actor = createActor(machine, { clock });
   let abandoned = false;
   let resolveAbandon: (() => void) | undefined;
@@ -345,4 +355,20 @@ export function startDrill(scenario: Scenario, options: RunDrillOptions): DrillH
     },
     done,
   };
+}
+
+function resumedTimeline(clock: Clock, startWall: number): Timeline {
+  const startMono = clock.now() - (clock.wallNow() - startWall);
+  return { startMono, startWall, iso: (mono) => new Date(startWall + (mono - startMono)).toISOString() };
+}
+
+/** What `recover` still has to run: the cleanup steps (and group members) not yet passed. */
+function cleanupOnly(scenario: Scenario, ids: readonly string[]): Scenario {
+  const keep = new Set(ids);
+  const cleanup = scenario.cleanup.flatMap((item): StepOrGroup[] => {
+    if (item.type === 'step') return keep.has(item.id) ? [item] : [];
+    const parallel = item.parallel.filter((child) => keep.has(child.id));
+    return parallel.length ? [{ ...item, parallel }] : [];
+  });
+  return { ...scenario, preconditions: [], steps: [], cleanup };
 }
