@@ -1,6 +1,7 @@
-// `npm run demo`: the sample scenarios against the local lab, each producing a signed evidence bundle.
+// `npm run demo`: the sample scenarios against the local lab, each producing a signed evidence bundle
+// under reports/<scenario-id>/<run-id>/, verified right after.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -41,10 +42,14 @@ try {
   if (ctl('start') !== 0) process.exit(1);
   for (const scenario of ['scenarios/local-service-restart.yaml']) {
     console.log(`\n== drillbook run ${scenario}`);
-    const out = join(store, 'demo', `${scenario.replace(/^.*\//, '').replace(/\.ya?ml$/, '')}-${Date.now()}`);
-    const code = drillbook('run', scenario, '--var', `port=${port}`, '--sign-key', `${key}.key`, '--out', out, '--operator', 'demo');
+    const id = readFileSync(scenario, 'utf8').match(/^id: (\S+)$/m)?.[1];
+    const before = new Set(existsSync(join(store, id)) ? readdirSync(join(store, id)) : []);
+    const code = drillbook('run', scenario, '--store', store, '--var', `port=${port}`, '--sign-key', `${key}.key`, '--operator', 'demo');
+    const runId = readdirSync(join(store, id)).filter((name) => !before.has(name) && name !== 'run.lock').sort().at(-1);
+    const out = join(store, id, runId);
     console.log(`\n== drillbook verify ${out}`);
-    const verified = drillbook('verify', out, '--key', `${key}.pub`);
+    const previous = [...before].filter((name) => name !== 'run.lock' && existsSync(join(store, id, name, 'record.json'))).sort().at(-1);
+    const verified = drillbook('verify', out, '--key', `${key}.pub`, ...(previous ? ['--previous', join(store, id, previous)] : []));
     results.push({ scenario, exit: code, verified: verified === 0, report: join(out, 'report.html') });
   }
 } finally {

@@ -21,11 +21,12 @@ const readPid = () => {
     return undefined;
   }
 };
+// A killed orphan stays a zombie until init reaps it: zombies do not count as alive.
 const alive = (pid) => {
   if (!pid) return false;
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
   } catch {
     return false;
   }

@@ -9,6 +9,10 @@ wanted=(
   "openssh-client /usr/bin/ssh-keygen"
   "iproute2 /usr/sbin/ip"
   "procps /usr/bin/ps"
+  "sudo /usr/bin/sudo"
+  "jq /usr/bin/jq"
+  "openssl /usr/bin/openssl"
+  "chromium /usr/bin/chromium"
 )
 
 missing=()

@@ -85,6 +85,64 @@ async function main(argv: string[]): Promise<number> {
       exitCode = await recoverCommand(bundle, flags, io);
     });
 
+  const keys = program.command('keys').description('Ed25519 signing keys for evidence bundles');
+  keys
+    .command('generate')
+    .description('write NAME.key (private, PKCS#8 PEM, mode 0600) and NAME.pub (SPKI PEM); print the key id')
+    .argument('<name>', 'path and name of the key pair, without extension (e.g. keys/alice)')
+    .option('--force', 'replace an existing key pair')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, flags) => {
+      const { keysGenerateCommand } = await import('./commands/keys.js');
+      exitCode = await keysGenerateCommand(name, flags, io);
+    });
+  keys
+    .command('id')
+    .description('print the key id (hex SHA-256 of the SPKI DER) of a public or private key file')
+    .argument('<file>', 'PEM key file')
+    .action(async (file: string) => {
+      const { keysIdCommand } = await import('./commands/keys.js');
+      exitCode = await keysIdCommand(file, {}, io);
+    });
+
+  program
+    .command('sign')
+    .description('add a sign-off (signatures/<keyid>.dsse.json) to a sealed bundle without changing anything else')
+    .argument('<bundle>', 'bundle folder')
+    .requiredOption('--key <file>', 'your Ed25519 private key (PKCS#8 PEM)')
+    .option('--role <role>', 'what your signature means: reviewer, approver, …', 'reviewer')
+    .option('--json', 'print the result as JSON')
+    .action(async (bundle: string, flags) => {
+      const { signCommand } = await import('./commands/sign.js');
+      exitCode = await signCommand(bundle, flags, io);
+    });
+
+  program
+    .command('verify')
+    .description('verify a bundle offline: signatures by pinned keys, every file digest, the journal chain, record vs journal (exit 0 valid, 3 not)')
+    .argument('<bundle>', 'bundle folder')
+    .option('--key <file>', 'trusted public key (SPKI PEM); repeatable', collect)
+    .option('--threshold <n>', 'distinct trusted keys that must have signed (0: integrity only)', '1')
+    .option('--previous <bundle>', 'previous bundle of the same scenario: check the chain of records')
+    .option('--json', 'print the full report as JSON')
+    .action(async (bundle: string, flags) => {
+      const { verifyCommand } = await import('./commands/verify.js');
+      exitCode = await verifyCommand(bundle, flags, io);
+    });
+
+  program
+    .command('report')
+    .description('re-render a verified bundle with its payload hash and signers (exit 3 when it does not verify)')
+    .argument('<bundle>', 'bundle folder')
+    .option('--key <file>', 'trusted public key (SPKI PEM); repeatable', collect)
+    .option('--threshold <n>', 'distinct trusted keys that must have signed', '1')
+    .addOption(new Option('--format <format>', 'output format').choices(['html', 'json', 'junit', 'md']).default('html'))
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(async (bundle: string, flags) => {
+      const { reportCommand } = await import('./commands/report.js');
+      exitCode = await reportCommand(bundle, flags, io);
+    });
+
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -24,6 +24,8 @@ export interface StreamRecord {
   truncated: boolean;
   /** Bundle-relative path of the stored (redacted) log, when one was written. */
   log?: string;
+  /** Hex SHA-256 of the stored (redacted) log; `sha256` is the digest of the raw stream. */
+  logSha256?: string;
 }
 
 export interface AttemptRecord {
@@ -81,6 +83,16 @@ export interface MarkRecord {
   at: string;
 }
 
+/** A target the run touched, identified the way an auditor needs it. */
+export interface TargetRecord {
+  name: string;
+  kind: string;
+  /** Host, URL, bucket …: whatever identifies the target for its kind. */
+  address?: string;
+  /** SSH host-key fingerprint (`SHA256:…`) that was pinned and seen. */
+  hostKeyFingerprint?: string;
+}
+
 export interface RunRecord {
   schemaVersion: 1;
   runId: string;
@@ -112,4 +124,11 @@ export interface RunRecord {
   cleanup: StepRecord[];
   deviations: string[];
   journal: { file: string; entries: number; headSha256: string };
+  /** Targets and their host-key fingerprints. */
+  targets?: TargetRecord[];
+  /**
+   * Hex SHA-256 of `record.json` of the previous run of the same scenario known to the store, so that a
+   * replayed older record is detectable; absent for the first run.
+   */
+  previousRecordSha256?: string;
 }

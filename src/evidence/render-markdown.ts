@@ -1,0 +1,58 @@
+/** A Markdown summary of a run record, for tickets, pull requests and change records. Pure. */
+import { formatDuration } from '../scenario/duration.js';
+import { describeControl } from './control-catalog.js';
+import type { ReportContext } from './render-html.js';
+import type { ObjectiveRecord, RunRecord, StepRecord } from './run-record.js';
+
+/** Render the record (and, when given, what verification established) as GitHub-flavoured Markdown. */
+export function renderMarkdown(record: RunRecord, context: ReportContext = {}): string {
+  const s = record.scenario;
+  const lines: string[] = [
+    `# ${cell(s.title)}: ${record.verdict}`,
+    '',
+    `${s.kind} scenario \`${s.id}\`, run \`${record.runId}\` by ${cell(record.operator)} on ${cell(record.host)}, ${record.startedAt} to ${record.finishedAt} (${formatDuration(record.durationMs)}), end: ${record.endReason}${record.signal ? ` (${record.signal})` : ''}.`,
+    '',
+    '## Objectives',
+    '',
+    '| Objective | Target | Achieved | Status |',
+    '|---|---|---|---|',
+  ];
+  for (const [name, o] of [['RTO', record.objectives.rto], ['RPO', record.objectives.rpo], ['Exit period', record.objectives.exitPeriod]] as const) {
+    if (o) lines.push(objectiveRow(name, o));
+  }
+  lines.push('', '## Steps', '', '| Step | Phase | Status | Attempts | Duration |', '|---|---|---|---|---|');
+  for (const step of [...record.steps, ...record.cleanup]) lines.push(stepRow(step));
+  const findings = [...record.verdictReasons, ...record.deviations.map((d) => `Deviation: ${d}`)];
+  if (findings.length) lines.push('', '## Findings', '', ...findings.map((f) => `- ${cell(f)}`));
+  if (s.controls.length) {
+    lines.push('', '## Controls', '', ...s.controls.map((c) => {
+      const known = describeControl(c);
+      return `- \`${c}\`${known ? `: ${known.framework} ${known.clause} ${known.title}` : ''}`;
+    }));
+  }
+  lines.push('', '## Integrity', '', `- Journal \`${record.journal.file}\`: ${record.journal.entries} entries, head \`${record.journal.headSha256}\``);
+  if (record.previousRecordSha256) lines.push(`- Previous record: \`${record.previousRecordSha256}\``);
+  if (context.verification) {
+    lines.push(`- Verified payload (record.json) SHA-256 \`${context.verification.payloadSha256}\`, threshold ${context.verification.threshold}`);
+    for (const signer of context.verification.signers) lines.push(`- Signed (${signer.role}) by key \`${signer.keyid}\` in \`${signer.file}\``);
+  } else if (context.sealingKeyId) {
+    lines.push(`- Signed at sealing by key \`${context.sealingKeyId}\``);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function objectiveRow(name: string, o: ObjectiveRecord): string {
+  const target = o.targetMs === undefined ? '—' : formatDuration(o.targetMs);
+  const achieved = o.achievedMs === undefined ? 'not measured' : formatDuration(o.achievedMs);
+  return `| ${name} | ${target} | ${achieved} | ${o.status} |`;
+}
+
+function stepRow(step: StepRecord): string {
+  const status = step.reason ? `${step.status} (${step.reason})` : step.status;
+  return `| \`${cell(step.id)}\` | ${step.phase} | ${status} | ${step.attempts.length} | ${step.durationMs === undefined ? '—' : formatDuration(step.durationMs)} |`;
+}
+
+/** Text safe inside a table cell or a line: no pipes or line breaks. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}

@@ -1,0 +1,122 @@
+/**
+ * The run record as a zod schema: the verifier checks predicates with it and the published JSON Schema
+ * (schema/run-record.schema.json) is generated from it. A type-level test keeps it equal to `RunRecord`.
+ */
+import { z } from 'zod';
+import { markNames, phases, scenarioKinds } from '../scenario/types.js';
+import { endReasons, verdicts } from './run-record.js';
+import { predicateType } from './statement.js';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256');
+const time = z.iso.datetime();
+const failureReason = z.enum(['error', 'timeout', 'cancelled', 'expectation']);
+
+const streamRecord = z.object({
+  sha256,
+  bytes: z.int().nonnegative(),
+  truncated: z.boolean(),
+  log: z.string().exactOptional(),
+  logSha256: sha256.exactOptional(),
+});
+
+const attemptRecord = z.object({
+  attempt: z.int().positive(),
+  startedAt: time,
+  durationMs: z.number().nonnegative(),
+  status: z.enum(['passed', 'failed']),
+  reason: failureReason.exactOptional(),
+  message: z.string().exactOptional(),
+  exitCode: z.int().exactOptional(),
+  signal: z.string().exactOptional(),
+  httpStatus: z.int().exactOptional(),
+  stdout: streamRecord.exactOptional(),
+  stderr: streamRecord.exactOptional(),
+  details: z.record(z.string(), z.unknown()).exactOptional(),
+});
+
+const stepRecord = z.object({
+  id: z.string(),
+  name: z.string().exactOptional(),
+  phase: z.enum(phases),
+  group: z.string().exactOptional(),
+  uses: z.string(),
+  on: z.string().exactOptional(),
+  status: z.enum(['passed', 'failed', 'cancelled', 'not-run']),
+  reason: failureReason.exactOptional(),
+  message: z.string().exactOptional(),
+  continueOnError: z.boolean(),
+  background: z.boolean(),
+  marks: z.array(z.enum(markNames)),
+  argv: z.array(z.string()).exactOptional(),
+  argvResolved: z.array(z.string()).exactOptional(),
+  startedAt: time.exactOptional(),
+  finishedAt: time.exactOptional(),
+  durationMs: z.number().nonnegative().exactOptional(),
+  exitCode: z.int().exactOptional(),
+  attempts: z.array(attemptRecord),
+  outputs: z.record(z.string(), z.string()),
+});
+
+const objectiveRecord = z.object({
+  status: z.enum(['met', 'missed', 'not-measured', 'no-target']),
+  targetMs: z.number().nonnegative().exactOptional(),
+  achievedMs: z.number().exactOptional(),
+  basis: z.string().exactOptional(),
+});
+
+const targetRecord = z.object({
+  name: z.string(),
+  kind: z.string(),
+  address: z.string().exactOptional(),
+  hostKeyFingerprint: z.string().exactOptional(),
+});
+
+/** Schema of the run record (the predicate of `record.json`). */
+export const runRecordSchema = z.object({
+  schemaVersion: z.literal(1),
+  runId: z.string(),
+  verdict: z.enum(verdicts),
+  verdictReasons: z.array(z.string()),
+  endReason: z.enum(endReasons),
+  signal: z.string().exactOptional(),
+  scenario: z.object({
+    id: z.string(),
+    kind: z.enum(scenarioKinds),
+    title: z.string(),
+    owner: z.string(),
+    environment: z.string().exactOptional(),
+    file: z.string(),
+    sha256,
+    controls: z.array(z.string()),
+  }),
+  startedAt: time,
+  finishedAt: time,
+  durationMs: z.number().nonnegative(),
+  operator: z.string(),
+  host: z.string(),
+  pid: z.int(),
+  tool: z.object({ name: z.literal('drillbook'), version: z.string(), node: z.string(), platform: z.string() }),
+  vars: z.record(z.string(), z.string()),
+  objectives: z.object({ rto: objectiveRecord, rpo: objectiveRecord, exitPeriod: objectiveRecord.exactOptional() }),
+  marks: z.partialRecord(z.enum(markNames), z.object({ stepId: z.string(), at: time })),
+  steps: z.array(stepRecord),
+  cleanup: z.array(stepRecord),
+  deviations: z.array(z.string()),
+  journal: z.object({ file: z.string(), entries: z.int().nonnegative(), headSha256: sha256 }),
+  targets: z.array(targetRecord).exactOptional(),
+  previousRecordSha256: sha256.exactOptional(),
+});
+
+/**
+ * The published JSON Schema of the run record. Generated from the input side of the schema, so fields that a
+ * later v1 adds (additive changes only) do not make older records or older validators disagree.
+ */
+export function runRecordJsonSchema(): Record<string, unknown> {
+  const generated = z.toJSONSchema(runRecordSchema, { io: 'input', target: 'draft-2020-12' });
+  return {
+    $schema: generated.$schema,
+    title: 'drillbook run record',
+    description: `Predicate of the in-toto Statement in record.json (predicateType ${predicateType}).`,
+    ...generated,
+  };
+}
