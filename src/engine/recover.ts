@@ -72,7 +72,7 @@ export async function recoverRun(bundleDir: string, scenario: Scenario, options:
     { base: { runId: started.data['runId'], scenario: scenario.id, recover: true }, hooks: { streamWrite: (l: string) => redactor.redact(l) } },
     pino.destination({ dest: join(bundleDir, bundleFiles.log), sync: true, append: true }),
   );
-  const journal = reopenJournal(journalFile);
+  const journal = reopenJournal(journalFile, 'barrier');
   const clock = options.clock ?? systemClock;
   const startWallMs = Date.parse(started.at);
   const tNow = (): number => clock.wallNow() - startWallMs;

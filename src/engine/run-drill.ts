@@ -141,7 +141,7 @@ export function startRun(scenario: Scenario, options: RunDrillOptions): RunningD
     { base: { runId, scenario: scenario.id }, hooks: { streamWrite: (line: string) => redactor.redact(line) } },
     pino.destination({ dest: join(bundleDir, bundleFiles.log), sync: true }),
   );
-  const journal = createJournal(join(bundleDir, bundleFiles.journal));
+  const journal = createJournal(join(bundleDir, bundleFiles.journal), 'barrier');
   const handle = startDrill(scenario, {
     runId,
     bundleDir,

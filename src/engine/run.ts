@@ -92,9 +92,11 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
   const deviations: string[] = [...(options.deviations ?? [])];
   const events: JournalEvent[] = [...(options.resume?.events ?? [])];
 
-  const write = (type: string, data: Record<string, unknown>): void => {
+  /** `barrier`: this line and all before it reach the disk before the caller goes on to a side effect. */
+  const write = (type: string, data: Record<string, unknown>, barrier = false): void => {
     const at = timeline.iso(clock.now());
     const entry = journal.append(type, data, at);
+    if (barrier) journal.sync();
     const event: JournalEvent = { at: entry.at, type: entry.type, data: entry.data };
     events.push(event);
     options.onEvent?.(event);
@@ -141,7 +143,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
       attempt: flight.attempt,
       t: startedT,
       ...(resolved.ok && resolved.argv ? { argvResolved: resolved.argv.map((a) => redactor.redact(a)) } : {}),
-    });
+    }, true);
 
     let observation: Observation;
     const logBase = `logs/${stepId}/${flight.attempt}`;
@@ -165,7 +167,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
           captureLimitBytes: options.captureLimitBytes ?? defaultCaptureLimit,
           clock: { now: () => clock.now(), sleep: (ms, signal) => sleepOn(clock, ms, signal) },
           judge: (o) => judgeObservation(step.expect, o),
-          onProcess: (info: ProcessInfo) => write(journalEvents.processStarted, { stepId, attempt: flight.attempt, ...info }),
+          onProcess: (info: ProcessInfo) => write(journalEvents.processStarted, { stepId, attempt: flight.attempt, ...info }, true),
           log: log.child({ stepId, attempt: flight.attempt }),
         });
       } catch (error) {

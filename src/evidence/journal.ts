@@ -27,9 +27,18 @@ export interface JournalEntry {
   data: Record<string, unknown>;
 }
 
-/** An open journal. Appends are synchronous and durable when they return. */
+/**
+ * When lines reach the disk. `every-line`: fsync before `append` returns. `barrier`: `append` writes at once
+ * (the line survives a kill -9 of this process) and `sync()` fsyncs every line written since the last one;
+ * the engine calls it before each side effect, so no step starts before its journal is durable.
+ */
+export type JournalDurability = 'every-line' | 'barrier';
+
+/** An open journal. Appends are synchronous; durable when they return, or at the next `sync()` (barrier mode). */
 export interface Journal {
   append(type: string, data: Record<string, unknown>, at?: string): JournalEntry;
+  /** fsync the lines written since the last sync (a no-op when there are none). */
+  sync(): void;
   /** Hex SHA-256 of the last line; 64 zeros while the journal is empty. */
   readonly head: string;
   /** Number of entries (torn lines are not entries). */
@@ -61,10 +70,10 @@ const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 const entryKeys = ['seq', 'at', 'prev', 'type', 'data'] as const;
 
 /** Create a new journal; fails when `file` already exists. The folder must exist. */
-export function createJournal(file: string): Journal {
+export function createJournal(file: string, durability: JournalDurability = 'every-line'): Journal {
   const fd = openSync(file, 'wx', 0o644);
   fsyncDirectory(dirname(file));
-  return openJournal(file, fd, genesisHash, 0);
+  return openJournal(file, fd, genesisHash, 0, durability);
 }
 
 /**
@@ -72,7 +81,7 @@ export function createJournal(file: string): Journal {
  * recorded with a `journal.torn-line` entry (see the module comment). Any other problem throws: appending to
  * a broken chain would hide the break.
  */
-export function reopenJournal(file: string): Journal {
+export function reopenJournal(file: string, durability: JournalDurability = 'every-line'): Journal {
   const scan = scanJournal(readFileSync(file));
   if (scan.result.problems.length > 0 && !(scan.result.problems.length === 1 && scan.tornTail)) {
     throw new DrillbookError('EVIDENCE', `journal ${file} is damaged; it cannot be continued`, {
@@ -80,7 +89,7 @@ export function reopenJournal(file: string): Journal {
     });
   }
   const fd = openSync(file, 'a');
-  const journal = openJournal(file, fd, scan.result.head, scan.result.count);
+  const journal = openJournal(file, fd, scan.result.head, scan.result.count, durability);
   if (scan.tornTail) {
     const torn = scan.tornTail;
     writeAllSync(fd, Uint8Array.of(newline));
@@ -105,11 +114,18 @@ interface OpenJournal extends Journal {
   appendChained(type: string, data: Record<string, unknown>, prev: string): JournalEntry;
 }
 
-function openJournal(file: string, fd: number, initialHead: string, initialCount: number): OpenJournal {
+function openJournal(file: string, fd: number, initialHead: string, initialCount: number, durability: JournalDurability): OpenJournal {
   let head = initialHead;
   let count = initialCount;
   let closed = false;
   let failure: unknown;
+  let unsynced = false;
+
+  const sync = (): void => {
+    if (!unsynced || closed) return;
+    fsyncSync(fd);
+    unsynced = false;
+  };
 
   const write = (type: string, data: Record<string, unknown>, at: string, prev: string): JournalEntry => {
     if (closed) throw new DrillbookError('INTERNAL', `journal ${file} is closed`);
@@ -121,7 +137,8 @@ function openJournal(file: string, fd: number, initialHead: string, initialCount
     const bytes = Buffer.from(`${line}\n`, 'utf8');
     try {
       writeAllSync(fd, bytes);
-      fsyncSync(fd);
+      unsynced = true;
+      if (durability === 'every-line') sync();
     } catch (error) {
       // The file may now end in a partial line: only reopenJournal may continue it.
       failure = error;
@@ -152,8 +169,10 @@ function openJournal(file: string, fd: number, initialHead: string, initialCount
     appendChained(type, data, prev) {
       return write(type, data, new Date().toISOString(), prev);
     },
+    sync,
     close() {
       if (closed) return;
+      sync();
       closed = true;
       closeSync(fd);
     },

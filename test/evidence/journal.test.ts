@@ -189,4 +189,18 @@ describe('reopenJournal', () => {
       'line 5: prev does not match the SHA-256 of line 4',
     ]);
   });
+
+  it('in barrier mode writes each line at once and keeps the same chain', () => {
+    const journal = createJournal(file, 'barrier');
+    journal.append('run.started', { n: 1 }, '2026-01-01T00:00:00.000Z');
+    // Another process (recover) must see the line before any sync: it is written, only not yet flushed.
+    expect(readJournal(file).count).toBe(1);
+    journal.sync();
+    journal.append('step.started', { n: 2 }, '2026-01-01T00:00:01.000Z');
+    journal.close();
+    const read = readJournal(file);
+    expect(read.problems).toEqual([]);
+    expect(read.entries.map((e) => e.type)).toEqual(['run.started', 'step.started']);
+    expect(read.head).toBe(journal.head);
+  });
 });
