@@ -2,6 +2,14 @@
 /** The drillbook command line. The only place that calls process.exit; commands load lazily. */
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
+import type { KeysGenerateFlags } from './commands/keys.js';
+import type { PlanFlags } from './commands/plan.js';
+import type { RecoverFlags } from './commands/recover.js';
+import type { ReportFlags } from './commands/report.js';
+import type { RunFlags } from './commands/run.js';
+import type { SignFlags } from './commands/sign.js';
+import type { ValidateFlags } from './commands/validate.js';
+import type { VerifyFlags } from './commands/verify.js';
 import { exitCodes } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 import { reportError } from './report-error.js';
@@ -40,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     .argument('<file...>', 'scenario files')
     .option('--var <name=value>', 'override a declared var (repeatable)', collect)
     .option('--json', 'print the result as JSON')
-    .action(async (files: string[], flags) => {
+    .action(async (files: string[], flags: ValidateFlags) => {
       const { validateCommand } = await import('./commands/validate.js');
       exitCode = await validateCommand(files, flags, io);
     });
@@ -51,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     .argument('<file>', 'scenario file')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'json']).default('text'))
     .option('--var <name=value>', 'override a declared var (repeatable)', collect)
-    .action(async (file: string, flags) => {
+    .action(async (file: string, flags: PlanFlags) => {
       const { planCommand } = await import('./commands/plan.js');
       exitCode = await planCommand(file, flags, io);
     });
@@ -68,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--json', 'print NDJSON events on stdout instead of progress')
     .option('--sign-key <file>', 'Ed25519 private key (PKCS#8 PEM) to sign the record (default $DRILLBOOK_SIGNING_KEY)')
     .option('--break-lock', 'remove the lock of a crashed run without recovering it (recorded as a deviation)')
-    .action(async (file: string, flags) => {
+    .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');
       exitCode = await runCommand(file, flags, io, process);
     });
@@ -80,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--operator <name>', 'who recovers (default $DRILLBOOK_OPERATOR or the login name)')
     .option('--sign-key <file>', 'Ed25519 private key to sign the record (default $DRILLBOOK_SIGNING_KEY)')
     .option('--json', 'print NDJSON events')
-    .action(async (bundle: string, flags) => {
+    .action(async (bundle: string, flags: RecoverFlags) => {
       const { recoverCommand } = await import('./commands/recover.js');
       exitCode = await recoverCommand(bundle, flags, io);
     });
@@ -92,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
     .argument('<name>', 'path and name of the key pair, without extension (e.g. keys/alice)')
     .option('--force', 'replace an existing key pair')
     .option('--json', 'print the result as JSON')
-    .action(async (name: string, flags) => {
+    .action(async (name: string, flags: KeysGenerateFlags) => {
       const { keysGenerateCommand } = await import('./commands/keys.js');
       exitCode = await keysGenerateCommand(name, flags, io);
     });
@@ -112,7 +120,7 @@ async function main(argv: string[]): Promise<number> {
     .requiredOption('--key <file>', 'your Ed25519 private key (PKCS#8 PEM)')
     .option('--role <role>', 'what your signature means: reviewer, approver, …', 'reviewer')
     .option('--json', 'print the result as JSON')
-    .action(async (bundle: string, flags) => {
+    .action(async (bundle: string, flags: SignFlags) => {
       const { signCommand } = await import('./commands/sign.js');
       exitCode = await signCommand(bundle, flags, io);
     });
@@ -125,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--threshold <n>', 'distinct trusted keys that must have signed (0: integrity only)', '1')
     .option('--previous <bundle>', 'previous bundle of the same scenario: check the chain of records')
     .option('--json', 'print the full report as JSON')
-    .action(async (bundle: string, flags) => {
+    .action(async (bundle: string, flags: VerifyFlags) => {
       const { verifyCommand } = await import('./commands/verify.js');
       exitCode = await verifyCommand(bundle, flags, io);
     });
@@ -138,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--threshold <n>', 'distinct trusted keys that must have signed', '1')
     .addOption(new Option('--format <format>', 'output format').choices(['html', 'json', 'junit', 'md']).default('html'))
     .option('--out <file>', 'write to this file instead of stdout')
-    .action(async (bundle: string, flags) => {
+    .action(async (bundle: string, flags: ReportFlags) => {
       const { reportCommand } = await import('./commands/report.js');
       exitCode = await reportCommand(bundle, flags, io);
     });

@@ -25,7 +25,7 @@ export function createProgress(mode: ProgressMode, io: CliIo, rtoMs: number | un
   let t0At: number | undefined;
   const line = (event: JournalEvent): string | undefined => {
     const d = event.data;
-    const id = String(d['stepId'] ?? '');
+    const id = typeof d['stepId'] === 'string' ? d['stepId'] : '';
     switch (event.type) {
       case 'step.started':
         return `▶ ${id}`;
@@ -61,7 +61,7 @@ export function createProgress(mode: ProgressMode, io: CliIo, rtoMs: number | un
   };
   return {
     onEvent(event) {
-      const id = String(event.data['stepId'] ?? '');
+      const id = typeof event.data['stepId'] === 'string' ? event.data['stepId'] : '';
       if (event.type === 'step.started') running.set(id, Date.now());
       if (event.type === 'step.finished') running.delete(id);
       if (event.type === 'mark' && event.data['mark'] === 't0') t0At = Date.now();

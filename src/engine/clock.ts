@@ -18,7 +18,7 @@ export const systemClock: Clock = {
   now: () => performance.now(),
   wallNow: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
+  clearTimeout: (id) => clearTimeout(id),
 };
 
 /** Sleep on a clock; rejects with the signal's reason when it aborts first. */

@@ -40,7 +40,7 @@ export function createDrillMachine(compiled: CompiledScenario, hooks: EngineHook
   let confirmed = false;
 
   const machineSetup = setup({
-    types: {} as { context: Record<string, never>; events: { type: string; mark?: Mark; stepId?: string } },
+    types: {},
     actors: {
       runAttempt: fromPromise<{ ok: boolean }, { stepId: string }>(({ input }) => hooks.runAttempt(input.stepId)),
       drainInFlight: fromPromise<void>(() => hooks.drainInFlight()),
@@ -93,5 +93,5 @@ export function createDrillMachine(compiled: CompiledScenario, hooks: EngineHook
     },
   });
   // The compiled config names only the implementations above; its shape is checked by the compiler's tests.
-  return machineSetup.createMachine(compiled.machine as Parameters<typeof machineSetup.createMachine>[0]);
+  return machineSetup.createMachine(compiled.machine);
 }

@@ -177,5 +177,5 @@ export function startRun(scenario: Scenario, options: RunDrillOptions): RunningD
     }
   })();
 
-  return { runId, bundleDir, interrupt: handle.interrupt, abandon: handle.abandon, done };
+  return { runId, bundleDir, interrupt: (signal) => handle.interrupt(signal), abandon: () => handle.abandon(), done };
 }

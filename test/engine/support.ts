@@ -69,7 +69,7 @@ export function step(id: string, attempts: ScriptedAttempt[] = [{ ms: 1000 }], e
     continueOnError: false,
     background: false,
     ...extra,
-  } as Step;
+  };
 }
 
 export function group(id: string, parallel: Step[], failFast = true): GroupStep {

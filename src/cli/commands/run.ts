@@ -61,8 +61,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo, signa
     onEvent: (event) => progress.onEvent(event),
     confirm: async () => {
       if (flags.yes) return true;
-      const ask = io.confirm;
-      return ask ? ask(`Run ${scenario.id} against PRODUCTION now? Type yes to continue: `) : false;
+      return io.confirm ? io.confirm(`Run ${scenario.id} against PRODUCTION now? Type yes to continue: `) : false;
     },
   });
   progress.note(`run ${running.runId} → ${running.bundleDir}`);
