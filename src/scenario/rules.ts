@@ -1,0 +1,486 @@
+/**
+ * Rules across the document: each one looks at the normalised draft and reports what is wrong, with
+ * the written path of the offending key or value. Parts that already failed their schema are skipped,
+ * so one mistake is reported once.
+ */
+import type { RunnerCatalog, RunnerDefinition } from '../runner-contract.js';
+import { checkValue, isMapping } from './check.js';
+import { at, formatPath, suggestionHint } from './issues.js';
+import type { IssueSink, Path } from './issues.js';
+import type { Draft, StepSite } from './normalize.js';
+import { isAbsoluteHttpUrl } from './targets.js';
+import { parseTemplate } from './template.js';
+import type { TemplateRef } from './template.js';
+import { phases } from './types.js';
+import type { Mark, Step, StepOrGroup } from './types.js';
+import { scheduleInsideWindow } from './window-rule.js';
+
+export interface RuleContext {
+  draft: Draft;
+  catalog: RunnerCatalog;
+  sink: IssueSink;
+  /** `--var` overrides given by the caller. */
+  vars: Readonly<Record<string, string>>;
+}
+
+type Rule = (context: RuleContext) => void;
+
+interface Placed {
+  step: Step;
+  site: StepSite;
+}
+
+function leaves(context: RuleContext): Placed[] {
+  const placed: Placed[] = [];
+  for (const phase of phases) {
+    for (const item of context.draft.scenario[phase]) {
+      for (const step of item.type === 'group' ? item.parallel : [item]) {
+        const site = context.draft.sites.get(step);
+        if (site) placed.push({ step, site });
+      }
+    }
+  }
+  return placed;
+}
+
+function items(context: RuleContext): { item: StepOrGroup; site: StepSite }[] {
+  const all: { item: StepOrGroup; site: StepSite }[] = [];
+  for (const phase of phases) {
+    for (const item of context.draft.scenario[phase]) {
+      const site = context.draft.sites.get(item);
+      if (site) all.push({ item, site });
+      if (item.type === 'group') {
+        for (const step of item.parallel) {
+          const stepSite = context.draft.sites.get(step);
+          if (stepSite) all.push({ item: step, site: stepSite });
+        }
+      }
+    }
+  }
+  return all;
+}
+
+/** A written, valid key of a step (not absent, not already reported). */
+function has(site: StepSite, key: string): boolean {
+  return Object.hasOwn(site.raw, key) && !site.bad.has(key);
+}
+
+function runnerOf(context: RuleContext, { step, site }: Placed): RunnerDefinition | undefined {
+  return has(site, 'uses') ? context.catalog[step.uses] : undefined;
+}
+
+const uniqueIds: Rule = (context) => {
+  const first = new Map<string, Path>();
+  for (const { item, site } of items(context)) {
+    if (!has(site, 'id')) continue;
+    const seen = first.get(item.id);
+    if (seen === undefined) {
+      first.set(item.id, site.path);
+      continue;
+    }
+    context.sink.report(
+      { code: 'duplicate-id', message: at([...site.path, 'id'], `duplicate id "${item.id}", already used by ${formatPath(seen)}`), hint: 'ids are unique across preconditions, steps and cleanup' },
+      { path: [...site.path, 'id'] },
+    );
+  }
+};
+
+const knownRunners: Rule = (context) => {
+  const names = Object.keys(context.catalog);
+  for (const { step, site } of leaves(context)) {
+    if (!has(site, 'uses') || Object.hasOwn(context.catalog, step.uses)) continue;
+    context.sink.report(
+      { code: 'unknown-runner', message: at([...site.path, 'uses'], `unknown runner "${step.uses}"`), hint: suggestionHint(step.uses, names, 'runners') },
+      { path: [...site.path, 'uses'] },
+    );
+  }
+};
+
+const runArguments: Rule = (context) => {
+  for (const placed of leaves(context)) {
+    const runner = runnerOf(context, placed);
+    const { site } = placed;
+    if (!runner || site.bad.has('run')) continue;
+    const written = Object.hasOwn(site.raw, 'run');
+    if (runner.run === 'required' && !written) {
+      context.sink.report(
+        { code: 'run-required', message: at(site.path, `runner "${runner.name}" needs run: an argument array`), hint: 'e.g. run: [systemctl, stop, postgresql]' },
+        { path: [...site.path, 'uses'] },
+      );
+    } else if (runner.run === 'forbidden' && written) {
+      context.sink.report(
+        { code: 'run-forbidden', message: at(site.path, `runner "${runner.name}" takes no run`), hint: 'its options go under with:' },
+        { path: [...site.path, 'run'], at: 'key' },
+      );
+    }
+  }
+};
+
+const runnerOptions: Rule = (context) => {
+  for (const placed of leaves(context)) {
+    const runner = runnerOf(context, placed);
+    if (!runner || placed.site.bad.has('with')) continue;
+    checkValue(runner.options, placed.step.with, [...placed.site.path, 'with'], context.sink, 'bad-with');
+  }
+};
+
+const expectations: Rule = (context) => {
+  for (const placed of leaves(context)) {
+    const runner = runnerOf(context, placed);
+    const written = placed.site.raw.expect;
+    if (!runner || !has(placed.site, 'expect') || !isMapping(written)) continue;
+    for (const key of Object.keys(written)) {
+      if ((runner.expects as readonly string[]).includes(key)) continue;
+      const supported = runner.expects.length ? `it checks ${runner.expects.join(', ')}` : 'it checks nothing';
+      context.sink.report(
+        { code: 'unsupported-expect', message: at([...placed.site.path, 'expect'], `runner "${runner.name}" does not check ${key}`), hint: supported },
+        { path: [...placed.site.path, 'expect', key], at: 'key' },
+      );
+    }
+  }
+};
+
+const stepTargets: Rule = (context) => {
+  const declared = context.draft.declared.targets;
+  for (const placed of leaves(context)) {
+    const { step, site } = placed;
+    if (!has(site, 'on') || step.on === undefined) continue;
+    const path = [...site.path, 'on'];
+    const runner = runnerOf(context, placed);
+    if (runner && runner.targetKinds.length === 0) {
+      context.sink.report({ code: 'target-kind', message: at(path, `runner "${runner.name}" takes no target`), hint: 'remove on:' }, { path });
+      continue;
+    }
+    if (declared === undefined) continue;
+    if (!declared.has(step.on)) {
+      const names = [...declared];
+      context.sink.report(
+        { code: 'unknown-target', message: at(path, `no target "${step.on}" is declared`), hint: names.length ? suggestionHint(step.on, names, 'declared targets') : 'declare it under targets:' },
+        { path },
+      );
+      continue;
+    }
+    const target = context.draft.scenario.targets[step.on];
+    if (runner && target && !runner.targetKinds.includes(target.kind)) {
+      context.sink.report(
+        {
+          code: 'target-kind',
+          message: at(path, `target "${step.on}" has kind ${target.kind}; runner "${runner.name}" runs on ${runner.targetKinds.join(' or ')} targets`),
+          hint: `name a target of kind ${runner.targetKinds.join(' or ')}, or leave out on:`,
+        },
+        { path },
+      );
+    }
+  }
+};
+
+/** Absolute as far as can be known before templates are filled in: a scheme and `//` written out. */
+function isAbsoluteUrlText(url: string): boolean {
+  const { parts } = parseTemplate(url);
+  if (!parts.some((part) => 'ref' in part)) return isAbsoluteHttpUrl(parts.map((part) => ('literal' in part ? part.literal : '')).join(''));
+  const first = parts[0];
+  const prefix = first !== undefined && 'literal' in first ? first.literal : '';
+  return prefix === '' || /^https?:\/\//i.test(prefix);
+}
+
+const absoluteUrls: Rule = (context) => {
+  for (const placed of leaves(context)) {
+    const runner = runnerOf(context, placed);
+    const { step, site } = placed;
+    const url = step.with.url;
+    if (!runner || !runner.targetKinds.includes('http') || has(site, 'on') || site.bad.has('on') || typeof url !== 'string') continue;
+    if (isAbsoluteUrlText(url)) continue;
+    context.sink.report(
+      {
+        code: 'relative-url',
+        message: at([...site.path, 'with', 'url'], `${JSON.stringify(url)} is not an absolute URL and the step names no target`),
+        hint: 'write the whole URL (https://host/path), or add on: with an http target whose baseUrl it extends',
+      },
+      { path: [...site.path, 'with', 'url'] },
+    );
+  }
+};
+
+/** Whether the outputs of `source` exist when `reader` starts. */
+function runsBefore(source: Placed, reader: Placed): string | undefined {
+  const a = source.site;
+  const b = reader.site;
+  if (source.step === reader.step) return 'a step cannot read its own outputs';
+  if (b.phase === 'cleanup' && a.phase !== 'cleanup') return undefined;
+  if (source.step.background) return `step "${source.step.id}" runs in the background; its outputs are available to cleanup only`;
+  const phaseA = phases.indexOf(a.phase);
+  const phaseB = phases.indexOf(b.phase);
+  if (phaseA < phaseB || (phaseA === phaseB && a.order < b.order)) return undefined;
+  if (phaseA === phaseB && a.order === b.order) return `step "${source.step.id}" runs in parallel with this one`;
+  return `step "${source.step.id}" runs after this one`;
+}
+
+interface TemplateSite {
+  text: string;
+  path: Path;
+}
+
+/** Strings of `run` and, at any depth, of `with`: where templates may appear. */
+function templateSites(placed: Placed): TemplateSite[] {
+  const sites: TemplateSite[] = [];
+  const { step, site } = placed;
+  if (has(site, 'run')) step.run?.forEach((text, index) => sites.push({ text, path: [...site.path, 'run', index] }));
+  const visit = (value: unknown, path: Path, depth: number): void => {
+    if (typeof value === 'string') sites.push({ text: value, path });
+    else if (depth > 32) return;
+    else if (Array.isArray(value)) value.forEach((item, index) => visit(item, [...path, index], depth + 1));
+    else if (isMapping(value)) for (const [key, item] of Object.entries(value)) visit(item, [...path, key], depth + 1);
+  };
+  if (has(site, 'with')) visit(step.with, [...site.path, 'with'], 0);
+  return sites;
+}
+
+const templateHint = 'a template is ${{ vars.NAME }}, ${{ secrets.NAME }} or ${{ steps.ID.outputs.NAME }}; $${{ writes a literal ${{';
+
+const templates: Rule = (context) => {
+  const all = leaves(context);
+  const byId = new Map<string, Placed>();
+  for (const placed of all) if (has(placed.site, 'id') && !byId.has(placed.step.id)) byId.set(placed.step.id, placed);
+  const { declared, looseIds } = context.draft;
+
+  const checkRef = (ref: TemplateRef, raw: string, where: TemplateSite, reader: Placed): void => {
+    const place = { path: where.path, needle: raw };
+    const report = (code: 'undefined-var' | 'undefined-secret' | 'unknown-step' | 'undefined-output' | 'output-not-ready', message: string, hint?: string): void =>
+      context.sink.report({ code, message: at(where.path, message), hint }, place);
+    if (ref.scope === 'vars' || ref.scope === 'secrets') {
+      const names = declared[ref.scope];
+      if (names === undefined || names.has(ref.name)) return;
+      const noun = ref.scope === 'vars' ? 'var' : 'secret';
+      report(ref.scope === 'vars' ? 'undefined-var' : 'undefined-secret', `undefined ${noun} "${ref.name}" in ${raw}`, names.size ? suggestionHint(ref.name, [...names], `declared ${ref.scope}`) : `declare it under ${ref.scope}:`);
+      return;
+    }
+    const source = byId.get(ref.stepId);
+    if (!source) {
+      if (looseIds.has(ref.stepId)) return;
+      report('unknown-step', `unknown step "${ref.stepId}" in ${raw}`, suggestionHint(ref.stepId, [...byId.keys()], 'steps'));
+      return;
+    }
+    if (source.site.bad.has('outputs')) return;
+    const outputs = Object.keys(source.step.outputs);
+    if (!outputs.includes(ref.output)) {
+      report(
+        'undefined-output',
+        `step "${ref.stepId}" declares no output "${ref.output}" (in ${raw})`,
+        outputs.length ? suggestionHint(ref.output, outputs, 'its outputs') : `declare it under outputs: of step "${ref.stepId}"`,
+      );
+      return;
+    }
+    const why = runsBefore(source, reader);
+    if (why !== undefined) report('output-not-ready', `${raw} is not available here: ${why}`, 'a step reads the outputs of steps that finished before it starts');
+  };
+
+  for (const reader of all) {
+    for (const where of templateSites(reader)) {
+      if (!where.text.includes('${{')) continue;
+      const { parts, problems } = parseTemplate(where.text);
+      for (const problem of problems) {
+        const close = where.text.indexOf('}}', problem.offset);
+        const needle = where.text.slice(problem.offset, close >= 0 ? close + 2 : undefined);
+        context.sink.report({ code: 'bad-template', message: at(where.path, problem.message), hint: templateHint }, { path: where.path, needle });
+      }
+      for (const part of parts) if ('ref' in part) checkRef(part.ref, part.raw, where, reader);
+    }
+  }
+
+  // Target kinds that name secrets (a key passphrase …) must name declared ones.
+  const secrets = declared.secrets;
+  if (secrets === undefined) return;
+  for (const [name, { kind, options }] of context.draft.targetOptions) {
+    for (const secret of kind.secretRefs?.(options) ?? []) {
+      if (secrets.has(secret)) continue;
+      context.sink.report(
+        {
+          code: 'undefined-secret',
+          message: at(['targets', name], `undefined secret "${secret}"`),
+          hint: secrets.size ? suggestionHint(secret, [...secrets], 'declared secrets') : 'declare it under secrets:',
+        },
+        { path: ['targets', name], needle: secret },
+      );
+    }
+  }
+};
+
+interface MarkSite {
+  mark: Mark;
+  placed: Placed;
+  path: Path;
+}
+
+function markSites(context: RuleContext): MarkSite[] {
+  const found: MarkSite[] = [];
+  for (const placed of leaves(context)) {
+    if (!has(placed.site, 'marks')) continue;
+    const written = placed.site.raw.marks;
+    placed.step.marks.forEach((mark, index) => {
+      const path = Array.isArray(written) ? [...placed.site.path, 'marks', index] : [...placed.site.path, 'marks'];
+      found.push({ mark, placed, path });
+    });
+  }
+  return found;
+}
+
+const marks: Rule = (context) => {
+  const first = new Map<Mark, MarkSite>();
+  for (const site of markSites(context)) {
+    const { mark, placed, path } = site;
+    if (placed.site.phase !== 'steps') {
+      context.sink.report(
+        { code: 'mark-phase', message: at(path, `mark "${mark}" in ${placed.site.phase}; marks belong to steps`), hint: 'preconditions and cleanup are not timed against the objectives' },
+        { path },
+      );
+      continue;
+    }
+    if (placed.step.background) {
+      context.sink.report(
+        { code: 'background-mark', message: at(path, `a background step cannot set mark "${mark}"`), hint: 'set the mark on the step that acts (the disaster, the recovery check)' },
+        { path },
+      );
+      continue;
+    }
+    const earlier = first.get(mark);
+    if (earlier) {
+      context.sink.report(
+        { code: 'duplicate-mark', message: at(path, `mark "${mark}" is already set by step "${earlier.placed.step.id}"`), hint: 'each mark is set by one step' },
+        { path },
+      );
+      continue;
+    }
+    first.set(mark, site);
+  }
+  const t0 = first.get('t0');
+  const recovered = first.get('recovered');
+  if (recovered && !t0) {
+    context.sink.report(
+      { code: 'missing-t0', message: at(recovered.path, 'recovered is set but no step sets t0'), hint: 'set marks: t0 on the step that declares the disaster' },
+      { path: recovered.path },
+    );
+  }
+  if (recovered && t0 && recovered.placed.site.order < t0.placed.site.order) {
+    context.sink.report(
+      {
+        code: 'mark-order',
+        message: at(recovered.path, `recovered comes before t0 (step "${t0.placed.step.id}")`),
+        hint: 'RTO runs from the start of the t0 step to the end of the recovered step; the recovered step comes later',
+      },
+      { path: recovered.path },
+    );
+  }
+};
+
+const background: Rule = (context) => {
+  const sets = markSites(context).filter((site) => site.placed.site.phase === 'steps' && !site.placed.step.background);
+  for (const placed of leaves(context)) {
+    const { step, site } = placed;
+    if (has(site, 'until') && !step.background) {
+      if (site.bad.has('background')) continue;
+      context.sink.report(
+        { code: 'until-without-background', message: at([...site.path, 'until'], 'until only applies to a background step'), hint: 'add background: true, or remove until' },
+        { path: [...site.path, 'until'], at: 'key' },
+      );
+      continue;
+    }
+    if (!step.background) continue;
+    const path = [...site.path, 'background'];
+    if (site.group) {
+      context.sink.report(
+        { code: 'background-in-group', message: at(path, 'a step of a parallel group cannot run in the background'), hint: 'move the background step out of the group, before it' },
+        { path, at: 'key' },
+      );
+      continue;
+    }
+    if (site.phase !== 'steps') {
+      context.sink.report(
+        { code: 'background-phase', message: at(path, `background steps belong to steps, not ${site.phase}`), hint: 'move it under steps:' },
+        { path, at: 'key' },
+      );
+      continue;
+    }
+    if (step.until !== undefined && has(site, 'until') && !sets.some((mark) => mark.mark === step.until && mark.placed.site.order > site.order)) {
+      context.sink.report(
+        { code: 'until-mark-missing', message: at([...site.path, 'until'], `no later step sets mark "${step.until}"`), hint: `set marks: ${step.until} on a later step, or remove until` },
+        { path: [...site.path, 'until'] },
+      );
+    }
+  }
+};
+
+const objectives: Rule = (context) => {
+  const { draft, sink } = context;
+  const { objectives: written } = draft.scenario;
+  const set = new Set(markSites(context).filter((site) => site.placed.site.phase === 'steps').map((site) => site.mark));
+  if (written.rtoMs !== undefined) {
+    const missing = (['t0', 'recovered'] as const).filter((mark) => !set.has(mark));
+    if (missing.length) {
+      sink.report(
+        {
+          code: 'rto-without-marks',
+          message: at(['objectives', 'rto'], `an RTO needs marks t0 and recovered, but no step sets ${missing.join(' or ')}`),
+          hint: 'set marks: t0 on the disaster step and marks: recovered on the step proving the service is back',
+        },
+        { path: ['objectives', 'rto'] },
+      );
+    }
+  }
+  const from = written.rpoFrom;
+  if (from === undefined) return;
+  const path = ['objectives', 'rpoFrom'];
+  const all = leaves(context).filter((placed) => has(placed.site, 'id'));
+  const source = all.find((placed) => placed.step.id === from.stepId);
+  if (!source) {
+    if (draft.looseIds.has(from.stepId)) return;
+    sink.report(
+      { code: 'bad-rpo-from', message: at(path, `no step "${from.stepId}"`), hint: suggestionHint(from.stepId, all.map((placed) => placed.step.id), 'steps') },
+      { path },
+    );
+    return;
+  }
+  const outputs = Object.keys(source.step.outputs);
+  if (!source.site.bad.has('outputs') && !outputs.includes(from.output)) {
+    sink.report(
+      {
+        code: 'bad-rpo-from',
+        message: at(path, `step "${from.stepId}" declares no output "${from.output}"`),
+        hint: outputs.length ? suggestionHint(from.output, outputs, 'its outputs') : `declare it under outputs: of step "${from.stepId}"`,
+      },
+      { path },
+    );
+  }
+};
+
+const varOverrides: Rule = (context) => {
+  const declared = context.draft.declared.vars;
+  if (declared === undefined) return;
+  for (const name of Object.keys(context.vars)) {
+    if (declared.has(name)) continue;
+    context.sink.report(
+      { code: 'undeclared-var', message: `--var ${name}: no var "${name}" is declared`, hint: declared.size ? suggestionHint(name, [...declared], 'declared vars') : 'declare it under vars: with a default value' },
+      { path: ['vars'], at: 'key' },
+    );
+  }
+};
+
+/** Every rule, in the order their findings read best; each reports all it finds. */
+export const rules: readonly Rule[] = [
+  uniqueIds,
+  knownRunners,
+  runArguments,
+  runnerOptions,
+  expectations,
+  stepTargets,
+  absoluteUrls,
+  templates,
+  marks,
+  background,
+  objectives,
+  varOverrides,
+  scheduleInsideWindow,
+];
+
+export function applyRules(context: RuleContext): void {
+  for (const rule of rules) rule(context);
+}

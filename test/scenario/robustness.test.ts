@@ -1,0 +1,192 @@
+/**
+ * No input crashes or stalls the validator: random text, token soup, mutated scenarios, random data
+ * under the right keys, and hostile documents (deep nesting, alias bombs, huge files).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { builtinRunners } from '../../runners/index.js';
+import { loadScenario, maxScenarioBytes, validateScenarioText } from '../../src/scenario/validate.js';
+import type { ValidationResult } from '../../src/scenario/validate.js';
+import { fixtureNames, fixtureText } from './fixtures.js';
+
+const options = { catalog: builtinRunners, vars: { port: '1' } };
+
+/** What is wrong with a result's shape: issues sorted, placed, and none of them ours. Empty when sound. */
+function unsound(result: ValidationResult): string[] {
+  if (result.ok) return [];
+  const problems: string[] = [];
+  if (result.issues.length === 0) problems.push('no issues');
+  let previous = { line: 0, column: 0 };
+  for (const issue of result.issues) {
+    if (issue.code === 'internal-error') problems.push(issue.message);
+    if (issue.file !== 'fuzz.yaml') problems.push(`file ${issue.file}`);
+    if (!Number.isInteger(issue.line) || issue.line < 1 || !Number.isInteger(issue.column) || issue.column < 1) problems.push(`position ${issue.line}:${issue.column}`);
+    if (issue.line < previous.line || (issue.line === previous.line && issue.column < previous.column)) problems.push('not sorted');
+    if (issue.message.length === 0) problems.push('empty message');
+    previous = issue;
+  }
+  return problems;
+}
+
+function validate(text: string): ValidationResult {
+  const result = validateScenarioText(text, 'fuzz.yaml', options);
+  // One expect per input: vitest's expect is slow next to the validator.
+  expect(unsound(result)).toEqual([]);
+  return result;
+}
+
+function timed(text: string): { result: ValidationResult; ms: number } {
+  const started = performance.now();
+  const result = validate(text);
+  return { result, ms: performance.now() - started };
+}
+
+function codes(result: ValidationResult): string[] {
+  return result.ok ? [] : result.issues.map((issue) => issue.code);
+}
+
+const tokens = [
+  'version: 1\n', 'kind: drill\n', 'id: x\n', 'steps:\n', '  - ', 'id: a\n', 'uses: local\n', 'uses: http\n', 'run: ', 'with: ',
+  'marks: ', 't0', 'recovered', 'until: ', 'background: true\n', 'parallel:\n', 'outputs:\n', 'expect: ', '{', '}', '[', ']', ',', ':',
+  ': ', '-', '- ', '?', '&a ', '*a', '*b', '&b ', '<<: ', '!!str ', '!!binary ', '!x ', '"', "'", '|\n', '>\n', '#', '\n', '  ', '\t',
+  '${{ vars.port }}', '${{ steps.a.outputs.x }}', '$${{', '${{', '}}', '---\n', '...\n', '%YAML 1.1\n', '%YAML 1.2\n', '%TAG ! !x\n',
+  '\uFEFF', '\r\n', '\r', '\u0000', '\\', '1h30m', '10 minutes', 'null', '~', '0x1F', '1e400', '.nan', '-.inf', 'é', '😀', '\uD800',
+];
+
+describe('robustness', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'drillbook-scenario-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('random text', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (text) => void validate(text)), { numRuns: 300 });
+  });
+
+  it('YAML token soup', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...tokens), { maxLength: 120 }), (parts) => void validate(parts.join(''))),
+      { numRuns: 400 },
+    );
+  });
+
+  it('mutated valid scenarios', async () => {
+    const texts = await Promise.all((await fixtureNames('valid')).map((name) => fixtureText('valid', name)));
+    const mutation = fc.record({
+      text: fc.constantFrom(...texts),
+      at: fc.nat(),
+      cut: fc.nat({ max: 40 }),
+      insert: fc.oneof(fc.constantFrom(...tokens), fc.string({ maxLength: 8 })),
+    });
+    fc.assert(
+      fc.property(mutation, ({ text, at, cut, insert }) => {
+        const offset = at % (text.length + 1);
+        validate(text.slice(0, offset) + insert + text.slice(offset + cut));
+      }),
+      { numRuns: 250 },
+    );
+  });
+
+  it('random values under the keys of the format', () => {
+    const value = fc.anything({ maxDepth: 3, withNullPrototype: false, withBigInt: false, withDate: false, withMap: false, withSet: false, withTypedArray: false, withSparseArray: false, withBoxedValues: false });
+    const step = fc.dictionary(fc.constantFrom('id', 'uses', 'run', 'with', 'on', 'timeout', 'retry', 'expect', 'outputs', 'marks', 'until', 'background', 'parallel', 'failFast', 'continueOnError'), value);
+    const scenario = fc.record(
+      {
+        version: fc.oneof(fc.constant(1), value),
+        kind: fc.oneof(fc.constantFrom('drill', 'restore', 'exit'), value),
+        id: value,
+        objectives: fc.oneof(fc.constant({ rto: '1m' }), value),
+        vars: value,
+        secrets: value,
+        targets: value,
+        steps: fc.oneof(fc.array(step, { maxLength: 4 }), value),
+        cleanup: fc.array(step, { maxLength: 2 }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(scenario, (data) => {
+        let text: string;
+        try {
+          text = stringify(data);
+        } catch {
+          return; // values YAML cannot write (e.g. symbols) are not inputs
+        }
+        validate(text);
+      }),
+      { numRuns: 250 },
+    );
+  });
+
+  it('deep nesting is refused quickly', () => {
+    for (const text of ['['.repeat(100_000), '{'.repeat(100_000), `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}`, '- '.repeat(100_000), '? '.repeat(100_000)]) {
+      const { result, ms } = timed(text);
+      expect(codes(result)).toEqual(['too-deep']);
+      expect(ms).toBeLessThan(5_000);
+    }
+    const block = Array.from({ length: 1_000 }, (_, depth) => `${' '.repeat(depth)}k${depth}:`).join('\n');
+    expect(codes(validate(block))).toEqual(['too-deep']);
+  });
+
+  it('alias bombs and self-referencing aliases are refused', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i += 1) levels.push(`${'abcdefghi'[i] ?? 'z'}: &${'abcdefghi'[i] ?? 'z'} [${Array(9).fill(`*${'abcdefghi'[i - 1] ?? 'z'}`).join(', ')}]`);
+    const { result, ms } = timed(levels.join('\n'));
+    expect(codes(result)).toEqual(['alias-bomb']);
+    expect(ms).toBeLessThan(5_000);
+    expect(codes(validate('a: &a\n  b: *a\n'))).toEqual(['alias-bomb']);
+    expect(codes(validate('&a [*a]\n'))).toEqual(['not-a-mapping']);
+  });
+
+  it('huge documents are bounded', () => {
+    const justUnder = `description: "${'x'.repeat(maxScenarioBytes - 40)}"\n`;
+    const { result: under, ms } = timed(justUnder);
+    expect(codes(under)).toContain('missing-key');
+    expect(ms).toBeLessThan(10_000);
+
+    const over = 'a'.repeat(maxScenarioBytes + 1);
+    expect(validate(over)).toEqual({
+      ok: false,
+      issues: [
+        {
+          file: 'fuzz.yaml',
+          line: 1,
+          column: 1,
+          code: 'file-too-large',
+          message: `the file is ${maxScenarioBytes + 1} bytes; scenario files are limited to ${maxScenarioBytes} bytes (1 MiB)`,
+          hint: 'split it, or move large data out of the scenario',
+        },
+      ],
+    });
+
+    const manyKeys = Array.from({ length: 20_000 }, (_, i) => `k${i}: v`).join('\n');
+    const { result: keys, ms: keysMs } = timed(manyKeys);
+    expect(codes(keys).filter((code) => code === 'unknown-key')).toHaveLength(20_000);
+    expect(keysMs).toBeLessThan(10_000);
+
+    const manySteps = `version: 1\nkind: drill\nid: many\ntitle: t\nowner: o\nobjectives: {}\nvars: { port: "0" }\nsteps:\n${Array.from({ length: 5_000 }, (_, i) => `  - { id: s${i}, uses: wait, with: { duration: 1s } }`).join('\n')}\n`;
+    const { result: steps, ms: stepsMs } = timed(manySteps);
+    expect(steps.ok).toBe(true);
+    expect(stepsMs).toBeLessThan(10_000);
+  });
+
+  it('random bytes in a file', async () => {
+    const file = join(dir, 'random.yaml');
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
+        await writeFile(file, bytes);
+        const result = await loadScenario(file, options);
+        expect(result.ok).toBe(false);
+        if (!result.ok) for (const issue of result.issues) expect(issue.code).not.toBe('internal-error');
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
