@@ -2,12 +2,21 @@
 import type { RunnerCatalog } from '../src/runner-contract.js';
 import { httpRunner } from './http/definition.js';
 import { localRunner } from './local/definition.js';
+import { s3GetRunner, s3LatestRunner, s3PutRunner, s3VerifyRunner } from './s3/definition.js';
+import { sshGetRunner, sshPutRunner, sshRunner } from './ssh/definition.js';
 import { waitRunner } from './wait/definition.js';
 
 export const builtinRunners = {
   local: localRunner,
   http: httpRunner,
   wait: waitRunner,
+  ssh: sshRunner,
+  'ssh.put': sshPutRunner,
+  'ssh.get': sshGetRunner,
+  's3.latest': s3LatestRunner,
+  's3.get': s3GetRunner,
+  's3.put': s3PutRunner,
+  's3.verify': s3VerifyRunner,
 } satisfies RunnerCatalog;
 
 export type BuiltinRunnerName = keyof typeof builtinRunners;

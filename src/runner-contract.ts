@@ -83,12 +83,40 @@ export interface AttemptContext {
   /** Must be called as soon as a process exists, before waiting on it. */
   onProcess(info: ProcessInfo): void;
   log: Logger;
+  /**
+   * The value of a declared secret, by name, for secrets a runner needs outside `argv`/`with` (the
+   * passphrase an ssh target names). Undefined when the secret has no value.
+   */
+  secret?(name: string): string | undefined;
 }
 
 export interface StepRunner {
   run(context: AttemptContext): Promise<Observation>;
-  /** Stop a process a crashed run left behind. Resolves true when it is confirmed gone. */
-  stopLeftover?(info: ProcessInfo, log: Logger): Promise<boolean>;
+  /**
+   * Stop a process a crashed run left behind. Resolves true when it is confirmed gone. Remote runners
+   * need `context` (the step's target) to reach the host.
+   */
+  stopLeftover?(info: ProcessInfo, log: Logger, context?: LeftoverContext): Promise<boolean>;
+  /** Release what the runner keeps between attempts (pooled SSH connections). Called once, at the end of a run. */
+  close?(): Promise<void>;
+}
+
+/** What `recover` knows about the step that started a leftover process. */
+export interface LeftoverContext {
+  target?: Target;
+  /** The step's `with`, as written. */
+  options: Record<string, unknown>;
+  /** Folder of the scenario file. */
+  baseDir: string;
+  secret?(name: string): string | undefined;
+}
+
+/** Run-wide settings the CLI hands to the runners it loads; each runner reads what concerns it. */
+export interface RunnerSettings {
+  /** OpenSSH client config for host aliases (`--ssh-config FILE`); `false` reads none. Default: ~/.ssh/config when it exists. */
+  sshConfigFile?: string | false;
+  /** Environment the runners read (HOME, USER, SSH_AUTH_SOCK). Default: process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** What the validator and compiler need to know about a runner, without loading it. */
@@ -103,7 +131,7 @@ export interface RunnerDefinition {
   targetKinds: readonly string[];
   /** Expectation keys that make sense for this runner. */
   expects: readonly ('exitCode' | 'stdout' | 'stderr' | 'status' | 'body')[];
-  load(): Promise<StepRunner>;
+  load(settings?: RunnerSettings): Promise<StepRunner>;
 }
 
 export type RunnerCatalog = Readonly<Record<string, RunnerDefinition>>;

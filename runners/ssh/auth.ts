@@ -28,7 +28,9 @@ async function loadKey(file: string, host: ResolvedHost, passphrase: string | un
     data = await readFile(file);
   } catch (error) {
     if (host.defaultIdentities && errorCode(error) === 'ENOENT') return `${file} does not exist`;
-    throw new SshError('SSH_CONFIG', `${host.label}: cannot read identity file ${file}: ${errorCode(error) ?? (error as Error).message}`, { host: host.label });
+    const code = errorCode(error);
+    const why = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+    throw new SshError('SSH_CONFIG', `${host.label}: cannot read identity file ${file}: ${why}`, { host: host.label });
   }
   const parsed = ssh2.utils.parseKey(data, passphrase);
   const key = Array.isArray(parsed) ? (parsed[0] as ParsedKey | Error | undefined) : parsed;

@@ -59,6 +59,7 @@ export async function connectHost(host: ResolvedHost, options: ConnectOptions = 
     const fail = (error: SshError): void => {
       if (settled) return;
       settled = true;
+      if (check.seen) error.hostKeys.push(check.seen);
       options.signal?.removeEventListener('abort', onAbort);
       client.destroy();
       reject(error);

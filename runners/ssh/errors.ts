@@ -1,4 +1,5 @@
 /** Failures of the ssh runner, each with a code the record keeps (`observation.error.code`). */
+import type { SeenHostKey } from './fingerprint.js';
 
 export const sshErrorCodes = [
   /** Bad target, options, ssh config or argument (nothing was sent). */
@@ -36,6 +37,8 @@ export class SshError extends Error {
   readonly code: SshErrorCode;
   /** The host as the scenario names it (alias or address), when the failure concerns one host. */
   readonly host: string | undefined;
+  /** Host keys seen before the failure (a refused key included), for the record. */
+  hostKeys: SeenHostKey[] = [];
 
   constructor(code: SshErrorCode, message: string, options: { host?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
 import type { SecretLookup } from './auth.js';
 import { connectHost } from './connect.js';
-import { SshError } from './errors.js';
+import { isSshError, SshError } from './errors.js';
 import type { SeenHostKey } from './fingerprint.js';
 import type { ResolvedHost } from './resolve.js';
 
@@ -19,6 +19,8 @@ const closeWaitMs = 2_000;
 export interface LeaseOptions {
   secret?: SecretLookup | undefined;
   signal?: AbortSignal | undefined;
+  /** Open a new connection even when one is open (which may be silently dead). */
+  fresh?: boolean | undefined;
 }
 
 /** One channel slot on a live connection. Release it when the channel is closed. */
@@ -32,6 +34,10 @@ export interface Lease {
   /** Resolves with the reason when the connection drops (not when the pool closes it). */
   readonly lost: Promise<string>;
   alive(): boolean;
+  /** Why the connection went away, once it has. */
+  lostReason(): string | undefined;
+  /** Drop a connection found dead (no answer): every channel on it ends, later leases reconnect. */
+  discard(reason: string): void;
   release(): void;
 }
 
@@ -47,7 +53,9 @@ interface PooledConnection {
   hostKeys: SeenHostKey[];
   active: number;
   alive: boolean;
+  lostReason: string | undefined;
   lost: Promise<string>;
+  discard(reason: string): void;
 }
 
 interface Entry {
@@ -95,16 +103,19 @@ export function createSshPool(): SshPool {
       connected = await connectHost(host, { secret: options.secret, sock, signal: options.signal });
     } catch (error) {
       sock?.destroy();
+      if (isSshError(error) && jump) error.hostKeys.unshift(...jump.hostKeys);
       throw error;
     }
     const { client } = connected;
     let lastError = '';
     let closing = false;
+    let discarded: string | undefined;
     const connection: PooledConnection = {
       client,
       hostKeys: [...(jump?.hostKeys ?? []), connected.hostKey],
       active: 0,
       alive: true,
+      lostReason: undefined,
       lost: new Promise<string>((resolve) => {
         client.on('error', (error: Error) => {
           lastError = error.message;
@@ -114,12 +125,19 @@ export function createSshPool(): SshPool {
         });
         client.once('close', () => {
           connection.alive = false;
+          connection.lostReason = closed
+            ? 'the ssh connections were closed'
+            : (discarded ?? (lastError || (closing ? 'the server closed the connection' : 'the connection closed')));
           all.delete(connection);
           const entry = entries.get(host.key);
           if (entry) entry.connections = entry.connections.filter((c) => c !== connection);
-          if (!closed) resolve(lastError || (closing ? 'the server closed the connection' : 'the connection closed'));
+          if (!closed) resolve(connection.lostReason);
         });
       }),
+      discard: (reason) => {
+        discarded ??= reason;
+        client.destroy();
+      },
     };
     if (closed) {
       client.end();
@@ -129,47 +147,62 @@ export function createSshPool(): SshPool {
     return connection;
   };
 
+  const leaseOn = (host: ResolvedHost, connection: PooledConnection, connectMs: number): Lease => {
+    connection.active += 1;
+    let released = false;
+    return {
+      host,
+      client: connection.client,
+      hostKeys: connection.hostKeys,
+      connectMs,
+      lost: connection.lost,
+      alive: () => connection.alive,
+      lostReason: () => connection.lostReason,
+      discard: (reason) => connection.discard(reason),
+      release: () => {
+        if (released) return;
+        released = true;
+        connection.active -= 1;
+      },
+    };
+  };
+
+  const connectInto = async (entry: Entry, host: ResolvedHost, options: LeaseOptions): Promise<PooledConnection> => {
+    const connection = await open(host, options);
+    entry.connections.push(connection);
+    return connection;
+  };
+
   async function lease(host: ResolvedHost, options: LeaseOptions = {}): Promise<Lease> {
     let entry = entries.get(host.key);
     if (!entry) {
       entry = { connections: [], connecting: undefined };
       entries.set(host.key, entry);
     }
-    let connectMs = 0;
+    const startedAt = performance.now();
+    if (options.fresh) return leaseOn(host, await connectInto(entry, host, options), performance.now() - startedAt);
+    let waited = false;
     for (;;) {
       if (closed) throw new SshError('POOL_CLOSED', `the ssh connections were closed; cannot reach ${host.label}`, { host: host.label });
       if (options.signal?.aborted) throw new SshError('CANCELLED', `cancelled before reaching ${host.label}`, { host: host.label });
       const free = entry.connections.find((c) => c.alive && c.active < channelsPerConnection);
-      if (free) {
-        free.active += 1;
-        let released = false;
-        return {
-          host,
-          client: free.client,
-          hostKeys: free.hostKeys,
-          connectMs,
-          lost: free.lost,
-          alive: () => free.alive,
-          release: () => {
-            if (released) return;
-            released = true;
-            free.active -= 1;
-          },
-        };
-      }
+      if (free) return leaseOn(host, free, waited ? performance.now() - startedAt : 0);
+      waited = true;
       if (entry.connecting) {
-        // Everyone waiting for the same host shares one attempt and, if it fails, its error.
-        await entry.connecting;
+        // Everyone waiting for the same host shares one attempt and, if it fails, its error; only a
+        // cancellation that was not theirs sends them round again.
+        try {
+          await entry.connecting;
+        } catch (error) {
+          if (!(isSshError(error) && error.code === 'CANCELLED' && !options.signal?.aborted)) throw error;
+        }
         continue;
       }
-      const startedAt = performance.now();
       const current = entry;
-      current.connecting = open(host, options).finally(() => {
+      current.connecting = connectInto(current, host, options).finally(() => {
         current.connecting = undefined;
       });
-      const connection = await current.connecting;
-      current.connections.push(connection);
-      connectMs = performance.now() - startedAt;
+      await current.connecting;
     }
   }
 

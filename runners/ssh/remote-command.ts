@@ -22,13 +22,14 @@ export const markerPrefix = 'drillbook:';
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * Reads pid, pgid and start time from /proc without forking (Linux); `ps` elsewhere. `set -f` because
- * the stat line is split unquoted.
+ * Reads pid, process group (field 5) and start time (field 22) of /proc/$$/stat with `read` alone, which
+ * splits fields the same way in sh, dash, bash, ksh and zsh and forks nothing; `ps` where there is no /proc.
  */
 function preamble(nonce: string): string {
+  const skip = (count: number): string => Array.from({ length: count }, () => 'x').join(' ');
   return [
     'g= t=',
-    'if [ -r /proc/$$/stat ]; then set -f; read -r l </proc/$$/stat; set -- $l; g=$5; t=${22}; set +f; fi',
+    `if [ -r /proc/$$/stat ]; then read -r ${skip(4)} g ${skip(16)} t x </proc/$$/stat; fi`,
     `[ -n "$g" ] || g=$(ps -o pgid= -p $$ | tr -d ' ')`,
     `printf '${markerPrefix}${nonce} %s %s %s\\n' "$$" "$g" "$t" >&2`,
   ].join('; ');
@@ -49,10 +50,10 @@ export function buildRemoteCommand(argv: readonly string[], options: RemoteComma
     parts.push(`export ${name}=${quoteForShell(value, `the value of ${name}`)}`);
   }
   parts.push(`exec ${quoteArgv(argv)}`);
-  const script = quoteForShell(parts.join('; '));
-  // The login shell (bash, zsh, dash …) only parses `exec … /bin/sh -c '<script>'`; /bin/sh runs the rest
-  // with the same pid. Under sudo the preamble runs as root, so the reported group is the one root must kill.
-  return options.sudo ? `exec sudo -n -- /bin/sh -c ${script}` : `exec /bin/sh -c ${script}`;
+  const script = parts.join('; ');
+  // The login shell runs the script itself (no extra shell per command). Under sudo the preamble runs as
+  // root, so the reported group is the one root must kill.
+  return options.sudo ? `exec sudo -n -- /bin/sh -c ${quoteForShell(script)}` : script;
 }
 
 export interface RemoteProcess {

@@ -112,7 +112,8 @@ function resolveConnection(
   const connectTimeoutMs = durationMs(connection.connectTimeout, entry.connectTimeoutMs ?? sshTargetDefaults.connectTimeoutMs, `${label}: connectTimeout`);
   const keepaliveIntervalMs = durationMs(connection.keepaliveInterval, entry.keepaliveIntervalMs ?? sshTargetDefaults.keepaliveIntervalMs, `${label}: keepaliveInterval`);
   const keepaliveCountMax = connection.keepaliveCountMax ?? entry.keepaliveCountMax ?? sshTargetDefaults.keepaliveCountMax;
-  const key = JSON.stringify([hostname, port, user, identityFiles, agent ?? null, connection.passphrase ?? null, hostKey, jump?.key ?? null]);
+  // The label is part of it: two names for one address are two hosts of a group, with their own connections.
+  const key = JSON.stringify([label, hostname, port, user, identityFiles, agent ?? null, connection.passphrase ?? null, hostKey, jump?.key ?? null]);
   return {
     label,
     hostname,

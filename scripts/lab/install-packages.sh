@@ -3,7 +3,7 @@
 # Called by `npm run demo`, the test setup and .ci/run. Needs root on Debian/Ubuntu.
 set -euo pipefail
 
-# package  path-that-proves-it-is-installed
+# package  path (or glob) that proves it is installed
 wanted=(
   "openssh-server /usr/sbin/sshd"
   "openssh-client /usr/bin/ssh-keygen"
@@ -13,12 +13,17 @@ wanted=(
   "jq /usr/bin/jq"
   "openssl /usr/bin/openssl"
   "chromium /usr/bin/chromium"
+  "ceph-mon /usr/bin/ceph-mon"
+  "ceph-osd /usr/bin/ceph-osd"
+  "radosgw /usr/bin/radosgw"
+  "postgresql /usr/lib/postgresql/*/bin/postgres"
 )
 
 missing=()
 for entry in "${wanted[@]}"; do
   read -r package probe <<<"$entry"
-  [ -e "$probe" ] || missing+=("$package")
+  # compgen -G: a probe may be a glob (PostgreSQL's versioned folder).
+  compgen -G "$probe" >/dev/null || missing+=("$package")
 done
 
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway SSH lab for tests, benches and the demo (root, Debian/Ubuntu):
-#   ssh-lab.sh up [--hosts N] [--dir DIR]   start it; prints the path of its lab.json (connection facts)
+#   ssh-lab.sh up [--hosts N] [--dir DIR] [--owner PID]
+#                                           start it; prints the path of its lab.json (connection facts)
 #   ssh-lab.sh down DIR                     stop and remove everything it made (idempotent)
+#   ssh-lab.sh sweep                        remove labs whose owner process is gone (a killed test run)
 #   ssh-lab.sh cut DIR HOST | heal DIR HOST take a namespace host's link down / up
 # It makes: a dedicated login user, client keys, one sshd on 127.0.0.1 (free port), N namespace hosts
 # on a private 10.x.y.0/24 bridge each with its own sshd and hostname, known_hosts files and an ssh
@@ -23,6 +25,23 @@ load_state() {
   . "$LAB_DIR/lab.env"
 }
 
+# lab.env: what `down` needs to undo it all, written before each step that creates something.
+write_state() {
+  printf 'LAB_ID=%s\nLAB_USER=%s\nLAB_PREFIX=%s\nLAB_OWNER=%s\n' "$LAB_ID" "$LAB_USER" "$LAB_PREFIX" "${LAB_OWNER:-}" >"$LAB_DIR/lab.env"
+}
+
+# Labs left by runs that were killed before their teardown: the owner pid recorded at `up` is gone.
+lab_sweep() {
+  local env owner
+  for env in /tmp/drillbook-lab.*/lab.env; do
+    [ -f "$env" ] || continue
+    owner=$(sed -n 's/^LAB_OWNER=//p' "$env")
+    [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null || continue
+    echo "drillbook lab: removing $(dirname "$env") (owner $owner is gone)" >&2
+    (load_state "$(dirname "$env")" && lab_down)
+  done
+}
+
 lab_down() {
   local name user_home
   for pidfile in "$LAB_DIR"/run/*.pid; do
@@ -41,11 +60,12 @@ lab_down() {
 }
 
 lab_up() {
-  local hosts=3 dir=''
+  local hosts=3 dir='' owner=''
   while [ $# -gt 0 ]; do
     case $1 in
       --hosts) hosts=$2; shift 2 ;;
       --dir) dir=$2; shift 2 ;;
+      --owner) owner=$2; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
@@ -57,7 +77,8 @@ lab_up() {
   LAB_ID=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
   LAB_USER="dbl$LAB_ID"
   LAB_PREFIX=''
-  printf 'LAB_ID=%s\nLAB_USER=%s\nLAB_PREFIX=%s\n' "$LAB_ID" "$LAB_USER" "$LAB_PREFIX" >"$LAB_DIR/lab.env"
+  LAB_OWNER=$owner
+  write_state
   trap 'echo "drillbook lab: setup failed, removing it" >&2; lab_down' ERR
 
   useradd -M -d "$LAB_DIR/home" -s /bin/sh -c 'drillbook lab' "$LAB_USER"
@@ -88,7 +109,7 @@ lab_up() {
 
   if [ "$hosts" -gt 0 ]; then
     LAB_PREFIX=$(net_pick_subnet)
-    printf 'LAB_ID=%s\nLAB_USER=%s\nLAB_PREFIX=%s\n' "$LAB_ID" "$LAB_USER" "$LAB_PREFIX" >"$LAB_DIR/lab.env"
+    write_state
     net_up "$LAB_PREFIX"
   fi
   local i name address hosts_json='' known="$LAB_DIR/known_hosts" config="$LAB_DIR/ssh_config"
@@ -148,7 +169,8 @@ command=${1:-}
 case $command in
   up) lab_up "$@" ;;
   down) [ -d "${1:-}" ] || exit 0; load_state "$1"; lab_down ;;
+  sweep) lab_sweep ;;
   cut) load_state "$1"; net_link "$2" down ;;
   heal) load_state "$1"; net_link "$2" up ;;
-  *) die "usage: ssh-lab.sh up [--hosts N] [--dir DIR] | down DIR | cut DIR HOST | heal DIR HOST" ;;
+  *) die "usage: ssh-lab.sh up [--hosts N] [--dir DIR] [--owner PID] | down DIR | sweep | cut DIR HOST | heal DIR HOST" ;;
 esac

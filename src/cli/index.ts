@@ -2,6 +2,7 @@
 /** The drillbook command line. The only place that calls process.exit; commands load lazily. */
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
+import type { CheckFlags } from './commands/check.js';
 import type { KeysGenerateFlags } from './commands/keys.js';
 import type { PlanFlags } from './commands/plan.js';
 import type { RecoverFlags } from './commands/recover.js';
@@ -10,6 +11,8 @@ import type { RunFlags } from './commands/run.js';
 import type { SignFlags } from './commands/sign.js';
 import type { ValidateFlags } from './commands/validate.js';
 import type { VerifyFlags } from './commands/verify.js';
+import type { DueFlags } from './commands/due.js';
+import type { HistoryFlags } from './commands/history.js';
 import { exitCodes } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 import { reportError } from './report-error.js';
@@ -76,9 +79,21 @@ async function main(argv: string[]): Promise<number> {
     .option('--json', 'print NDJSON events on stdout instead of progress')
     .option('--sign-key <file>', 'Ed25519 private key (PKCS#8 PEM) to sign the record (default $DRILLBOOK_SIGNING_KEY)')
     .option('--break-lock', 'remove the lock of a crashed run without recovering it (recorded as a deviation)')
+    .option('--ssh-config <file>', 'read host aliases (HostName, User, Port, IdentityFile, ProxyJump) from this OpenSSH client config')
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');
       exitCode = await runCommand(file, flags, io, process);
+    });
+
+  program
+    .command('check')
+    .description('readiness check: validate, then reach every ssh target, verify its host key and login, find its commands (exit 4 when not ready)')
+    .argument('<file>', 'scenario file')
+    .option('--var <name=value>', 'override a declared var (repeatable)', collect)
+    .option('--ssh-config <file>', 'read host aliases from this OpenSSH client config')
+    .action(async (file: string, flags: CheckFlags) => {
+      const { checkCommand } = await import('./commands/check.js');
+      exitCode = await checkCommand(file, flags, io);
     });
 
   program
@@ -88,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--operator <name>', 'who recovers (default $DRILLBOOK_OPERATOR or the login name)')
     .option('--sign-key <file>', 'Ed25519 private key to sign the record (default $DRILLBOOK_SIGNING_KEY)')
     .option('--json', 'print NDJSON events')
+    .option('--ssh-config <file>', 'read host aliases from this OpenSSH client config')
     .action(async (bundle: string, flags: RecoverFlags) => {
       const { recoverCommand } = await import('./commands/recover.js');
       exitCode = await recoverCommand(bundle, flags, io);
@@ -149,6 +165,52 @@ async function main(argv: string[]): Promise<number> {
     .action(async (bundle: string, flags: ReportFlags) => {
       const { reportCommand } = await import('./commands/report.js');
       exitCode = await reportCommand(bundle, flags, io);
+    });
+
+  const storeOptions = (command: Command, trustRequired: boolean): Command =>
+    command
+      .option('--store <dir>', 'evidence store root', 'reports')
+      .option('--trust <file>', 'trusted public key (SPKI PEM); repeatable; also $DRILLBOOK_TRUST (KEY:KEY)', collect)
+      .option('--threshold <n>', 'distinct trusted keys that must have signed a run', '1')
+      .option('--unverified', trustRequired ? 'read the store without trusted keys: integrity only, no run counts as verified' : 'read without trusted keys (the default when none is given)')
+      .option('--index <file>', 'cache of verification results (default under $XDG_CACHE_HOME/drillbook)')
+      .option('--no-index', 'verify every bundle again');
+  const notifyOptions = (command: Command): Command =>
+    command
+      .option('--notify <file>', 'webhooks to notify (YAML or JSON; default $DRILLBOOK_NOTIFY)')
+      .option('--webhook <url>', 'a webhook to notify (repeatable; Slack and Teams URLs are recognised)', collect)
+      .addOption(new Option('--webhook-format <format>', 'payload of --webhook URLs').choices(['generic', 'slack', 'teams']));
+
+  notifyOptions(
+    storeOptions(
+      program
+        .command('due')
+        .description('the register: every scenario with last run, last pass, next due date and status (exit 5 when one is overdue)')
+        .argument('[dir...]', 'folders (searched recursively) or files of scenarios', ['scenarios']),
+      true,
+    ),
+  )
+    .option('--soon <duration>', 'how long before its due date a scenario is "due soon" (default: a tenth of its cadence, 1h to 14d)')
+    .option('--fail-on <statuses>', 'statuses that exit 5, comma-separated: overdue, never-run, stale, due-soon', 'overdue')
+    .option('--at <time>', 'judge at this ISO 8601 time instead of now')
+    .option('--json', 'print the register as JSON')
+    .action(async (dirs: string[], flags: DueFlags) => {
+      const { dueCommand } = await import('./commands/due.js');
+      exitCode = await dueCommand(dirs, flags, io);
+    });
+
+  storeOptions(
+    program
+      .command('history')
+      .description('runs from the evidence store with verdict, RTO and RPO against targets, and the trend')
+      .argument('[scenario]', 'scenario id (default: every scenario in the store)'),
+    false,
+  )
+    .option('--limit <n>', 'newest runs per scenario', '20')
+    .option('--json', 'print the history as JSON')
+    .action(async (scenario: string | undefined, flags: HistoryFlags) => {
+      const { historyCommand } = await import('./commands/history.js');
+      exitCode = await historyCommand(scenario, flags, io);
     });
 
   try {

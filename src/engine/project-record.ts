@@ -9,6 +9,7 @@ import type {
   RunRecord,
   StepRecord,
   StepStatus,
+  TargetRecord,
   Verdict,
 } from '../evidence/run-record.js';
 import type { Mark, Phase, Scenario, Step } from '../scenario/types.js';
@@ -145,6 +146,34 @@ export interface ProjectionOptions {
   deviations?: string[];
 }
 
+/** Every target a step touched, one row per host and host key seen (runners report them in `details.hostKey`). */
+function touchedTargets(scenario: Scenario, steps: readonly StepRecord[]): TargetRecord[] {
+  const rows = new Map<string, TargetRecord>();
+  for (const step of steps) {
+    if (!step.on) continue;
+    const target = scenario.targets[step.on];
+    if (!target || target.kind === 'local') continue;
+    const seen = step.attempts.flatMap((a) => {
+      const keys = a.details?.['hostKey'];
+      return Array.isArray(keys) ? (keys as { address?: unknown; fingerprint?: unknown }[]) : [];
+    });
+    if (seen.length === 0) {
+      const address = 'baseUrl' in target ? target.baseUrl : undefined;
+      const key = `${step.on}|${address ?? ''}`;
+      if (!rows.has(key)) rows.set(key, { name: step.on, kind: target.kind, ...(address ? { address } : {}) });
+    }
+    for (const hostKey of seen) {
+      const address = typeof hostKey.address === 'string' ? hostKey.address : undefined;
+      const fingerprint = typeof hostKey.fingerprint === 'string' ? hostKey.fingerprint : undefined;
+      const key = `${step.on}|${address ?? ''}|${fingerprint ?? ''}`;
+      if (!rows.has(key)) {
+        rows.set(key, { name: step.on, kind: target.kind, ...(address ? { address } : {}), ...(fingerprint ? { hostKeyFingerprint: fingerprint } : {}) });
+      }
+    }
+  }
+  return [...rows.values()];
+}
+
 /** Build the run record from the journal. Without `run.finished` the verdict is decided here. */
 export function projectRecord(scenario: Scenario, events: readonly JournalEvent[], options: ProjectionOptions): RunRecord {
   const first = events.find((e) => e.type === journalEvents.runStarted);
@@ -217,6 +246,8 @@ export function projectRecord(scenario: Scenario, events: readonly JournalEvent[
     journal: options.journal,
   };
   if (scenario.environment !== undefined) record.scenario.environment = scenario.environment;
+  const targets = touchedTargets(scenario, [...steps, ...cleanup]);
+  if (targets.length > 0) record.targets = targets;
   const signal = finished?.signal ?? options.signal;
   if (signal !== undefined) record.signal = signal;
   return record;

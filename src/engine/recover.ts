@@ -9,7 +9,7 @@ import { DrillbookError } from '../errors.js';
 import { readJournal, reopenJournal } from '../evidence/journal.js';
 import { sealBundle } from '../evidence/seal.js';
 import { createRedactor } from '../redact.js';
-import type { ProcessInfo, RunnerCatalog } from '../runner-contract.js';
+import type { ProcessInfo, RunnerCatalog, RunnerSettings } from '../runner-contract.js';
 import type { Scenario } from '../scenario/types.js';
 import { leafSteps } from '../scenario/types.js';
 import { systemClock, type Clock } from './clock.js';
@@ -21,6 +21,7 @@ import { resolveSecrets } from './secrets.js';
 
 export interface RecoverOptions {
   runners: RunnerCatalog;
+  runnerSettings?: RunnerSettings;
   operator: string;
   toolVersion: string;
   clock?: Clock;
@@ -85,8 +86,18 @@ export async function recoverRun(bundleDir: string, scenario: Scenario, options:
   const deviations = [`the run did not finish (crash or abandoned cleanup); closed by \`drillbook recover\` run by ${options.operator}`];
   for (const { stepId, info } of leftovers(events)) {
     const definition = options.runners[info.runner];
-    const runner = definition ? await definition.load() : undefined;
-    const stopped = runner?.stopLeftover ? await runner.stopLeftover(info, log) : false;
+    const runner = definition ? await definition.load(options.runnerSettings) : undefined;
+    const step = leafSteps([...scenario.preconditions, ...scenario.steps, ...scenario.cleanup]).find((s) => s.id === stepId);
+    const target = step?.on ? scenario.targets[step.on] : undefined;
+    const stopped = runner?.stopLeftover
+      ? await runner.stopLeftover(info, log, {
+          ...(target ? { target } : {}),
+          options: step?.with ?? {},
+          baseDir: scenario.source.dir,
+          secret: (name) => secrets.values[name],
+        })
+      : false;
+    await runner?.close?.();
     append(journalEvents.processStopped, { stepId, pid: info.pid, pgid: info.pgid, host: info.host, confirmed: stopped, t: tNow() });
     if (!stopped) deviations.push(`process group ${info.pgid} of step ${stepId} on ${info.host} could not be confirmed stopped`);
   }
@@ -111,6 +122,7 @@ export async function recoverRun(bundleDir: string, scenario: Scenario, options:
     journal,
     scenarioFile: bundleFiles.scenario,
     runners: options.runners,
+    ...(options.runnerSettings ? { runnerSettings: options.runnerSettings } : {}),
     clock,
     operator: options.operator,
     toolVersion: options.toolVersion,

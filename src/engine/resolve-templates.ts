@@ -6,6 +6,8 @@ export interface TemplateValues {
   vars: Readonly<Record<string, string>>;
   secrets: Readonly<Record<string, string>>;
   outputs(stepId: string): Readonly<Record<string, string>> | undefined;
+  /** Marks reached so far, as ISO 8601 UTC instants (`t0` → `2026-11-28T14:00:00.000Z`). */
+  marks?: Readonly<Record<string, string>>;
 }
 
 export type ResolvedStep = { ok: true; argv?: string[]; options: Record<string, unknown> } | { ok: false; message: string };
@@ -15,9 +17,16 @@ class MissingValue extends Error {}
 export function resolveStepTemplates(step: Step, values: TemplateValues): ResolvedStep {
   const lookup = (ref: TemplateRef): string => {
     const value =
-      ref.scope === 'vars' ? values.vars[ref.name] : ref.scope === 'secrets' ? values.secrets[ref.name] : values.outputs(ref.stepId)?.[ref.output];
+      ref.scope === 'vars'
+        ? values.vars[ref.name]
+        : ref.scope === 'secrets'
+          ? values.secrets[ref.name]
+          : ref.scope === 'marks'
+            ? values.marks?.[ref.name]
+            : values.outputs(ref.stepId)?.[ref.output];
     if (value === undefined) {
-      const why = ref.scope === 'steps' ? ` (step ${ref.stepId} did not pass or did not produce it)` : '';
+      const why =
+        ref.scope === 'steps' ? ` (step ${ref.stepId} did not pass or did not produce it)` : ref.scope === 'marks' ? ' (the mark was not reached)' : '';
       throw new MissingValue(`${formatRef(ref)} has no value${why}`);
     }
     return value;

@@ -12,7 +12,7 @@ import { createJournal, readJournal } from '../evidence/journal.js';
 import type { RunRecord } from '../evidence/run-record.js';
 import { sealBundle, type SealResult } from '../evidence/seal.js';
 import { createRedactor } from '../redact.js';
-import type { RunnerCatalog } from '../runner-contract.js';
+import type { RunnerCatalog, RunnerSettings } from '../runner-contract.js';
 import type { Scenario } from '../scenario/types.js';
 import { systemClock, type Clock } from './clock.js';
 import { journalEvents, type JournalEvent } from './project-record.js';
@@ -26,6 +26,7 @@ export interface RunDrillOptions {
   /** This run's bundle folder, instead of the default place in the store. */
   outDir?: string;
   runners: RunnerCatalog;
+  runnerSettings?: RunnerSettings;
   operator: string;
   toolVersion: string;
   clock?: Clock;
@@ -148,6 +149,7 @@ export function startRun(scenario: Scenario, options: RunDrillOptions): RunningD
     journal,
     scenarioFile: bundleFiles.scenario,
     runners: options.runners,
+    ...(options.runnerSettings ? { runnerSettings: options.runnerSettings } : {}),
     clock: options.clock ?? systemClock,
     operator: options.operator,
     toolVersion: options.toolVersion,

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Journal } from '../evidence/journal.js';
 import type { EndReason, RunRecord, StepStatus } from '../evidence/run-record.js';
 import type { Redactor } from '../redact.js';
-import type { Judgement, Observation, ProcessInfo, RunnerCatalog, StepRunner } from '../runner-contract.js';
+import type { Judgement, Observation, ProcessInfo, RunnerCatalog, RunnerSettings, StepRunner } from '../runner-contract.js';
 import { compileScenario } from '../scenario/compile.js';
 import { formatDuration } from '../scenario/duration.js';
 import type { Mark, Scenario, Step, StepOrGroup } from '../scenario/types.js';
@@ -28,6 +28,8 @@ export interface StartDrillOptions {
   /** Bundle-relative name under which the scenario file was copied. */
   scenarioFile: string;
   runners: RunnerCatalog;
+  /** Run-wide runner settings (`--ssh-config`). */
+  runnerSettings?: RunnerSettings;
   clock: Clock;
   operator: string;
   toolVersion: string;
@@ -91,6 +93,13 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
   let signalName: string | undefined;
   const deviations: string[] = [...(options.deviations ?? [])];
   const events: JournalEvent[] = [...(options.resume?.events ?? [])];
+  // Instants the marks were reached, for `${{ marks.NAME }}`; a resumed run knows them from its journal.
+  const markTimes: Record<string, string> = {};
+  for (const event of events) {
+    if (event.type === journalEvents.mark && typeof event.data['mark'] === 'string' && typeof event.data['t'] === 'number') {
+      markTimes[event.data['mark']] = timeline.iso(timeline.startMono + event.data['t']);
+    }
+  }
 
   /** `barrier`: this line and all before it reach the disk before the caller goes on to a side effect. */
   const write = (type: string, data: Record<string, unknown>, barrier = false): void => {
@@ -112,7 +121,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
     let runner = runnerCache.get(uses);
     if (!runner) {
       const definition = options.runners[uses];
-      runner = definition ? definition.load() : Promise.reject(new Error(`no runner named ${uses}`));
+      runner = definition ? definition.load(options.runnerSettings) : Promise.reject(new Error(`no runner named ${uses}`));
       runnerCache.set(uses, runner);
     }
     return runner;
@@ -137,6 +146,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
       vars: scenario.vars,
       secrets: options.secrets,
       outputs: (id) => states.get(id)?.outputs,
+      marks: markTimes,
     });
     write(journalEvents.attemptStarted, {
       stepId,
@@ -169,6 +179,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
           judge: (o) => judgeObservation(step.expect, o),
           onProcess: (info: ProcessInfo) => write(journalEvents.processStarted, { stepId, attempt: flight.attempt, ...info }, true),
           log: log.child({ stepId, attempt: flight.attempt }),
+          secret: (name) => options.secrets[name],
         });
       } catch (error) {
         observation = { error: { code: 'RUNNER_FAILED', message: error instanceof Error ? error.message : String(error) } };
@@ -219,6 +230,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
     markReached(mark: Mark, stepId) {
       const s = state(stepId);
       const markT = mark === 't0' ? s.startedT : s.lastAttemptEndT;
+      markTimes[mark] = timeline.iso(timeline.startMono + (markT ?? t()));
       write(journalEvents.mark, { mark, stepId, t: markT ?? t() });
     },
     runAttempt(stepId) {
@@ -312,6 +324,13 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
       await Promise.race([hooks.drainInFlight(), new Promise((r) => setTimeout(r, abandonDrainMs))]);
       deviations.push('cleanup was abandoned by the operator: run `drillbook recover` on this bundle to finish it');
     }
+    // Pooled connections close once, at the end of the run; a failure to close is not a step failure.
+    await Promise.allSettled(
+      [...runnerCache.values()].map(async (loading) => {
+        const runner = await loading;
+        await runner.close?.();
+      }),
+    );
     const finalReason: EndReason = endReason ?? 'crashed';
     for (const [id, s] of states) {
       if (s.startedT !== undefined && s.status === undefined) {

@@ -71,6 +71,7 @@ export const issueCodes = [
   'unknown-step',
   'undefined-output',
   'output-not-ready',
+  'mark-not-ready',
   'mark-order',
   'missing-t0',
   'duplicate-mark',

@@ -11,7 +11,7 @@ import type { Draft, StepSite } from './normalize.js';
 import { isAbsoluteHttpUrl } from './targets.js';
 import { parseTemplate } from './template.js';
 import type { TemplateRef } from './template.js';
-import { phases } from './types.js';
+import { markNames, phases } from './types.js';
 import type { Mark, Step, StepOrGroup } from './types.js';
 import { scheduleInsideWindow } from './window-rule.js';
 
@@ -235,7 +235,7 @@ function templateSites(placed: Placed): TemplateSite[] {
   return sites;
 }
 
-const templateHint = 'a template is ${{ vars.NAME }}, ${{ secrets.NAME }} or ${{ steps.ID.outputs.NAME }}; $${{ writes a literal ${{';
+const templateHint = 'a template is ${{ vars.NAME }}, ${{ secrets.NAME }}, ${{ steps.ID.outputs.NAME }} or ${{ marks.t0 }}; $${{ writes a literal ${{';
 
 const templates: Rule = (context) => {
   const all = leaves(context);
@@ -245,8 +245,27 @@ const templates: Rule = (context) => {
 
   const checkRef = (ref: TemplateRef, raw: string, where: TemplateSite, reader: Placed): void => {
     const place = { path: where.path, needle: raw };
-    const report = (code: 'undefined-var' | 'undefined-secret' | 'unknown-step' | 'undefined-output' | 'output-not-ready', message: string, hint?: string): void =>
-      context.sink.report({ code, message: at(where.path, message), hint }, place);
+    const report = (
+      code: 'undefined-var' | 'undefined-secret' | 'unknown-step' | 'undefined-output' | 'output-not-ready' | 'bad-template' | 'mark-not-ready',
+      message: string,
+      hint?: string,
+    ): void => context.sink.report({ code, message: at(where.path, message), hint }, place);
+    if (ref.scope === 'marks') {
+      if (!(markNames as readonly string[]).includes(ref.name)) {
+        report('bad-template', `unknown mark "${ref.name}" in ${raw}`, `the marks are ${markNames.join(' and ')}`);
+        return;
+      }
+      const setter = markSites(context).find((site) => site.mark === ref.name && site.placed.site.phase === 'steps' && !site.placed.step.background);
+      if (!setter) {
+        report('mark-not-ready', `${raw} has no value: no step sets mark "${ref.name}"`, `set marks: ${ref.name} on the step it stands for`);
+        return;
+      }
+      // Cleanup runs after every step; elsewhere the mark must have been reached when the reader starts.
+      if (reader.site.phase === 'cleanup') return;
+      const why = setter.placed.step === reader.step ? `step "${reader.step.id}" sets it` : runsBefore(setter.placed, reader);
+      if (why !== undefined) report('mark-not-ready', `${raw} is not reached here: ${why}`, 'a step reads the marks set by steps that ran before it');
+      return;
+    }
     if (ref.scope === 'vars' || ref.scope === 'secrets') {
       const names = declared[ref.scope];
       if (names === undefined || names.has(ref.name)) return;

@@ -1,11 +1,13 @@
 /**
  * `${{ … }}` templates in `run` elements and `with` strings. Values are substituted as data:
  * the result is one string per element, never re-parsed or evaluated. `$${{` is a literal `${{`.
+ * `marks.t0` / `marks.recovered` are the instants those marks were reached, as ISO 8601 UTC text.
  */
 
 export type TemplateRef =
   | { scope: 'vars'; name: string }
   | { scope: 'secrets'; name: string }
+  | { scope: 'marks'; name: string }
   | { scope: 'steps'; stepId: string; output: string };
 
 export type TemplatePart = { literal: string } | { ref: TemplateRef; raw: string; offset: number };
@@ -17,7 +19,7 @@ export interface TemplateProblem {
 }
 
 const name = '[A-Za-z_][A-Za-z0-9_-]*';
-const expressionPattern = new RegExp(`^(?:(vars|secrets)\\.(${name})|steps\\.(${name})\\.outputs\\.(${name}))$`);
+const expressionPattern = new RegExp(`^(?:(vars|secrets|marks)\\.(${name})|steps\\.(${name})\\.outputs\\.(${name}))$`);
 
 export function parseTemplate(text: string): { parts: TemplatePart[]; problems: TemplateProblem[] } {
   const parts: TemplatePart[] = [];
@@ -47,7 +49,7 @@ export function parseTemplate(text: string): { parts: TemplatePart[]; problems: 
     if (!match) {
       problems.push({
         offset: i,
-        message: `unknown template expression \`${expression}\`: use vars.NAME, secrets.NAME or steps.ID.outputs.NAME`,
+        message: `unknown template expression \`${expression}\`: use vars.NAME, secrets.NAME, steps.ID.outputs.NAME or marks.MARK`,
       });
       literal += raw;
     } else {
@@ -55,7 +57,7 @@ export function parseTemplate(text: string): { parts: TemplatePart[]; problems: 
       literal = '';
       const [, scope, scopedName, stepId, output] = match;
       const ref: TemplateRef =
-        scope === 'vars' || scope === 'secrets'
+        scope === 'vars' || scope === 'secrets' || scope === 'marks'
           ? { scope, name: scopedName ?? '' }
           : { scope: 'steps', stepId: stepId ?? '', output: output ?? '' };
       parts.push({ ref, raw, offset: i });

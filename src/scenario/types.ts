@@ -16,6 +16,30 @@ export interface SourcePosition {
   column: number;
 }
 
+/** Days of the week as `window.hours` writes them; index = `Date#getUTCDay()` order (0 = Sunday). */
+export const weekdayNames = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Weekday = (typeof weekdayNames)[number];
+
+/** Minutes after local midnight; `endMinute <= startMinute` means the range ends the next day. */
+export interface TimeRange {
+  startMinute: number;
+  endMinute: number;
+}
+
+/** A local date range (inclusive, `YYYY-MM-DD` in the scenario time zone) when no run may start. */
+export interface Blackout {
+  from: string;
+  to: string;
+  reason?: string;
+}
+
+/** When runs may start, in the scenario time zone. */
+export interface RunWindow {
+  /** Allowed start times by weekday (every day present; empty: not that day). Absent: any time. */
+  hours?: Record<Weekday, TimeRange[]>;
+  blackout: Blackout[];
+}
+
 export interface Objectives {
   rtoMs?: number;
   rpoMs?: number;
@@ -90,6 +114,8 @@ export interface Scenario {
   cadenceMs?: number;
   schedule?: string;
   timezone: string;
+  /** When scheduled runs (`run-due`, `schedule`) may start; `drillbook run` ignores it. */
+  window?: RunWindow;
   deadlineMs?: number;
   defaults: { timeoutMs: number };
   objectives: Objectives;

@@ -41,10 +41,10 @@ const expected: Record<string, string> = {
   hint: five fields, minute hour day-of-month month day-of-week, e.g. "0 3 * * 1"`,
   'bad-secret': `test/fixtures/invalid/bad-secret.yaml:8:28: secrets.token: give only one of env or file
   hint: write { env: NAME } or { file: path/relative/to/this/file }`,
-  'bad-target': `test/fixtures/invalid/bad-target.yaml:8:21: targets.app: give only one of local, http or ssh
-  hint: a target is exactly one of { local: … }, { http: … }, { ssh: … }`,
-  'bad-template': `test/fixtures/invalid/bad-template.yaml:10:16: steps[0].run[1]: unknown template expression \`env.HOME\`: use vars.NAME, secrets.NAME or steps.ID.outputs.NAME
-  hint: a template is \${{ vars.NAME }}, \${{ secrets.NAME }} or \${{ steps.ID.outputs.NAME }}; $\${{ writes a literal \${{`,
+  'bad-target': `test/fixtures/invalid/bad-target.yaml:8:21: targets.app: give only one of local, http, ssh or s3
+  hint: a target is exactly one of { local: … }, { http: … }, { ssh: … }, { s3: … }`,
+  'bad-template': `test/fixtures/invalid/bad-template.yaml:10:16: steps[0].run[1]: unknown template expression \`env.HOME\`: use vars.NAME, secrets.NAME, steps.ID.outputs.NAME or marks.MARK
+  hint: a template is \${{ vars.NAME }}, \${{ secrets.NAME }}, \${{ steps.ID.outputs.NAME }} or \${{ marks.t0 }}; $\${{ writes a literal \${{`,
   'bad-timezone': `test/fixtures/invalid/bad-timezone.yaml:7:11: timezone: unknown time zone "Europe/Pariss"
   hint: an IANA name such as UTC, Europe/Paris or America/New_York`,
   'bad-url': `test/fixtures/invalid/bad-url.yaml:8:27: targets.app.http.baseUrl: "app.example" is not an absolute http(s) URL
@@ -65,6 +65,8 @@ const expected: Record<string, string> = {
   hint: start with version: 1, kind, id, title, owner, objectives and steps`,
   'empty-group': `test/fixtures/invalid/empty-group.yaml:9:15: steps[0].parallel: a group needs at least one step
   hint: list its steps under parallel:, or remove the group`,
+  'mark-not-ready': `test/fixtures/invalid/mark-not-ready.yaml:10:18: steps[0].run[1]: \${{ marks.t0 }} is not reached here: step "restore" runs after this one
+  hint: a step reads the marks set by steps that ran before it`,
   'mark-order': `test/fixtures/invalid/mark-order.yaml:9:12: steps[0].marks: recovered comes before t0 (step "disaster")
   hint: RTO runs from the start of the t0 step to the end of the recovered step; the recovered step comes later`,
   'mark-phase': `test/fixtures/invalid/mark-phase.yaml:18:12: cleanup[0].marks: mark "recovered" in cleanup; marks belong to steps

@@ -85,7 +85,7 @@ describe('scenario JSON Schema', () => {
 
   it('writes target kinds, secrets and outputs as single-key alternatives', () => {
     const target = defs.target as { anyOf: { required: string[] }[] };
-    expect(target.anyOf.map((option) => option.required)).toEqual([['local'], ['http'], ['ssh']]);
+    expect(target.anyOf.map((option) => option.required)).toEqual([['local'], ['http'], ['ssh'], ['s3']]);
     // A recursive part of a target kind gets a name of its own.
     expect(defs['ssh-jump']).toMatchObject({ type: 'object', additionalProperties: false });
     const secret = defs.secret as { anyOf: { required: string[] }[] };

@@ -15,6 +15,7 @@ export interface RecoverFlags {
   operator?: string;
   signKey?: string;
   json?: boolean;
+  sshConfig?: string;
 }
 
 export async function recoverCommand(bundle: string, flags: RecoverFlags, io: CliIo): Promise<number> {
@@ -29,6 +30,7 @@ export async function recoverCommand(bundle: string, flags: RecoverFlags, io: Cl
   try {
     const outcome = await recoverRun(bundle, result.scenario, {
       runners: builtinRunners,
+      runnerSettings: flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {},
       operator: operatorName(flags.operator),
       toolVersion: toolVersion(),
       ...(signingKeyFile ? { signingKeyFile } : {}),

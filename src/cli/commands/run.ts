@@ -9,6 +9,7 @@ import type { CliIo } from '../io.js';
 import { operatorName } from '../operator.js';
 import { parseVarFlags } from '../parse-vars.js';
 import { createProgress } from '../progress.js';
+import { preflightSsh } from '../ssh-preflight.js';
 import { renderSummary } from '../summary.js';
 import { toolVersion } from '../version.js';
 
@@ -21,6 +22,7 @@ export interface RunFlags {
   json?: boolean;
   signKey?: string;
   breakLock?: boolean;
+  sshConfig?: string;
 }
 
 /** Signals the command listens to; index.ts provides the process. */
@@ -48,12 +50,22 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo, signa
       hint: 'pass --yes to confirm non-interactively',
     });
   }
+  // Readiness before anything with a side effect: a host that cannot be reached stops the run here (exit 4).
+  // Default: ~/.ssh/config when it exists, as ops users expect; --ssh-config names another file.
+  const runnerSettings = flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {};
+  const preflight = await preflightSsh(scenario, runnerSettings);
+  if (!preflight.ok) {
+    for (const line of preflight.lines) io.stderr(`${line}\n`);
+    io.stderr(`drillbook: ${scenario.id}: readiness check failed; nothing ran (see \`drillbook check\`)\n`);
+    return exitCodes.preconditionFailed;
+  }
   const progress = createProgress(flags.json ? 'json' : io.isTTY ? 'tty' : 'plain', io, scenario.objectives.rtoMs);
   const signingKeyFile = flags.signKey ?? process.env['DRILLBOOK_SIGNING_KEY'];
   const running = startRun(scenario, {
     storeDir: flags.store ?? 'reports',
     ...(flags.out ? { outDir: flags.out } : {}),
     runners: builtinRunners,
+    runnerSettings,
     operator: operatorName(flags.operator),
     toolVersion: toolVersion(),
     ...(signingKeyFile ? { signingKeyFile } : {}),

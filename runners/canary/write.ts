@@ -1,0 +1,102 @@
+/**
+ * `canary.write`: a marker every `interval` (on a fixed schedule, not drifting with slow writes) until
+ * the engine stops the step, normally at T0. Failed writes are counted, not fatal: a store that is
+ * failing is what a drill is about. The step fails only when not one marker could be written.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
+import { parseDuration } from '../../src/scenario/duration.js';
+import { jsonObservation } from '../shared/json-report.js';
+import { describeCanaryError } from './describe-error.js';
+import { canaryWriteOptions } from './definition.js';
+import type { Marker } from './marker.js';
+import { openMarkerStore } from './open-store.js';
+import type { MarkerStore } from './stores/store.js';
+import { createWallClock } from './wall-clock.js';
+
+export const defaultIntervalMs = 1_000;
+
+/** The `canary.write` runner. */
+export function createCanaryWriteRunner(): StepRunner {
+  return { run: runWrite };
+}
+
+async function runWrite(ctx: AttemptContext): Promise<Observation> {
+  const parsed = canaryWriteOptions.safeParse(ctx.options);
+  if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `canary.write: ${parsed.error.message}` } };
+  const options = parsed.data;
+  const intervalMs = options.interval === undefined ? defaultIntervalMs : (parseDuration(options.interval) ?? defaultIntervalMs);
+  let store: MarkerStore;
+  try {
+    store = await openMarkerStore(ctx, options, 'canary.write');
+  } catch (error) {
+    return { error: describeCanaryError(error, 'canary.write', 'marker store') };
+  }
+  const wall = createWallClock(ctx.clock);
+  const writer = randomBytes(4).toString('hex');
+  const startMono = ctx.clock.now();
+  const startedAt = new Date(wall.nowMs()).toISOString();
+  let seq = 0;
+  let written = 0;
+  let failures = 0;
+  let maxWriteMs = 0;
+  let firstWrittenAt: string | undefined;
+  let lastWrittenAt: string | undefined;
+  let lastError: string | undefined;
+  const failed = (error: unknown): void => {
+    failures += 1;
+    lastError = describeCanaryError(error, 'canary.write', 'write').message.slice('canary.write: write: '.length);
+    ctx.log.warn({ store: store.describe, error: lastError }, 'canary marker not written');
+  };
+  try {
+    try {
+      await store.prepare(ctx.signal);
+    } catch (error) {
+      if (!ctx.signal.aborted) failed(error);
+    }
+    for (let tick = 0; !ctx.signal.aborted; tick += 1) {
+      const dueMono = startMono + tick * intervalMs;
+      try {
+        await ctx.clock.sleep(dueMono - ctx.clock.now(), ctx.signal);
+      } catch {
+        break;
+      }
+      seq += 1;
+      const marker: Marker = { seq, writtenAt: new Date(wall.nowMs()).toISOString(), writer, intervalMs, maxWriteMs, clockDriftMs: wall.driftMs() };
+      const before = ctx.clock.now();
+      try {
+        await store.write(marker, ctx.signal);
+        written += 1;
+        maxWriteMs = Math.max(maxWriteMs, Math.ceil(ctx.clock.now() - before));
+        firstWrittenAt ??= marker.writtenAt;
+        lastWrittenAt = marker.writtenAt;
+      } catch (error) {
+        if (ctx.signal.aborted) break;
+        failed(error);
+      }
+      // A write slower than the interval skips the ticks it overran instead of bunching markers up.
+      tick = Math.max(tick, Math.floor((ctx.clock.now() - startMono) / intervalMs));
+    }
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+  const result = {
+    store: store.describe,
+    writer,
+    intervalMs,
+    startedAt,
+    stoppedAt: new Date(wall.nowMs()).toISOString(),
+    markersWritten: written,
+    failures,
+    firstWrittenAt: firstWrittenAt ?? null,
+    lastWrittenAt: lastWrittenAt ?? null,
+    maxWriteMs,
+    clockDriftMs: wall.driftMs(),
+  };
+  const details = { store: store.describe, intervalMs, markersWritten: written, failures, maxWriteMs, ...(lastError ? { lastError } : {}) };
+  if (written > 0) return jsonObservation(ctx, result, details);
+  return jsonObservation(ctx, result, details, {
+    code: 'CANARY_NO_MARKER',
+    message: `canary.write: no marker could be written to ${store.describe}${lastError ? `: ${lastError}` : ''}`,
+  });
+}

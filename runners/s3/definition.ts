@@ -1,0 +1,138 @@
+/**
+ * The s3 runners as the validator and compiler see them: option schemas and lazy loaders. The AWS SDK is
+ * imported only when a step of one of them runs, so `validate` and `plan` stay fast.
+ */
+import { z } from 'zod';
+import type { RunnerDefinition } from '../../src/runner-contract.js';
+
+const hexSha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, { message: 'expected a hex SHA-256 digest (64 characters)' });
+/** Keys are relative to the target's `prefix`. */
+const key = z.string().min(1).max(1024);
+const isoTime = z.string().refine((text) => !Number.isNaN(Date.parse(text)), { message: 'expected a date-time such as 2026-11-28T14:00:00Z' });
+
+/** `with` of `s3.latest`. */
+export const s3LatestOptions = z.strictObject({
+  /** Narrows the listing: appended to the target's prefix. */
+  prefix: z.string().optional(),
+  /** Only keys (relative to the target's prefix) this regular expression finds. */
+  match: z
+    .string()
+    .refine((text) => {
+      try {
+        new RegExp(text);
+        return true;
+      } catch {
+        return false;
+      }
+    }, { message: 'is not a valid regular expression' })
+    .optional(),
+  /** Age is measured at this instant (e.g. `${{ marks.t0 }}`) instead of when the step runs. */
+  asOf: isoTime.optional(),
+});
+
+/** `with` of `s3.get`. */
+export const s3GetOptions = z.strictObject({
+  key,
+  versionId: z.string().min(1).optional(),
+  /** Local destination, relative to the scenario's folder; written under a temporary name, renamed once checked. */
+  file: z.string().min(1),
+  /** Expected SHA-256 of the object: a mismatch fails the step and leaves no file behind. */
+  sha256: hexSha256.optional(),
+  /** Replace an existing file (default false: an existing file fails the step before any download). */
+  overwrite: z.boolean().optional(),
+});
+
+/** `with` of `s3.put`. */
+export const s3PutOptions = z.strictObject({
+  /** Local source, relative to the scenario's folder. */
+  file: z.string().min(1),
+  key,
+  /** Expected SHA-256 of the file: checked while uploading; on a mismatch the uploaded object is removed. */
+  sha256: hexSha256.optional(),
+  /** Multipart part size in MiB (default 8; S3 needs at least 5). Memory in use is about partSizeMiB × concurrency. */
+  partSizeMiB: z.number().int().min(5).max(5_120).optional(),
+  /** Parts in flight at once (default 4). */
+  concurrency: z.number().int().min(1).max(64).optional(),
+  contentType: z.string().min(1).optional(),
+});
+
+/** `with` of `s3.verify`: every check given must hold. Without `key`, only bucket checks apply. */
+export const s3VerifyOptions = z
+  .strictObject({
+    key: key.optional(),
+    versionId: z.string().min(1).optional(),
+    /** The object must exist (default true), or must not (`false`). */
+    exists: z.boolean().optional(),
+    /** Exact size in bytes. */
+    size: z.number().int().min(0).optional(),
+    /** SHA-256 of the whole object, computed by reading it (streamed, not stored). */
+    sha256: hexSha256.optional(),
+    /** The bucket has versioning enabled. */
+    versioning: z.literal(true).optional(),
+    /** Object Lock: the object's retention (the bucket's default retention without `key`). */
+    objectLock: z
+      .strictObject({
+        /** Retention must last at least this many more days (from now). */
+        minRetentionDays: z.number().min(0).optional(),
+        mode: z.enum(['GOVERNANCE', 'COMPLIANCE']).optional(),
+      })
+      .optional(),
+    /** The object's legal hold is ON (`true`) or OFF (`false`). */
+    legalHold: z.boolean().optional(),
+  })
+  .superRefine((options, issues) => {
+    if (options.exists === false) {
+      for (const field of ['size', 'sha256', 'objectLock', 'legalHold'] as const) {
+        if (options[field] !== undefined) issues.addIssue({ code: 'custom', message: `\`${field}\` cannot be checked on an object that must not exist`, path: [field] });
+      }
+    }
+    if (options.key !== undefined) return;
+    for (const field of ['versionId', 'exists', 'size', 'sha256', 'legalHold'] as const) {
+      if (options[field] !== undefined) issues.addIssue({ code: 'custom', message: `\`${field}\` checks an object: give its \`key\``, path: [field] });
+    }
+  });
+
+export type S3LatestOptions = z.infer<typeof s3LatestOptions>;
+export type S3GetOptions = z.infer<typeof s3GetOptions>;
+export type S3PutOptions = z.infer<typeof s3PutOptions>;
+export type S3VerifyOptions = z.infer<typeof s3VerifyOptions>;
+
+export const s3LatestRunner: RunnerDefinition = {
+  name: 's3.latest',
+  summary: 'find the newest object under a prefix (key, size, lastModified, versionId, ageMs as JSON)',
+  options: s3LatestOptions,
+  run: 'forbidden',
+  targetKinds: ['s3'],
+  expects: ['stdout'],
+  load: async () => (await import('./latest.js')).createS3LatestRunner(),
+};
+
+export const s3GetRunner: RunnerDefinition = {
+  name: 's3.get',
+  summary: 'download an object to a file, streamed, SHA-256 checked before the file appears',
+  options: s3GetOptions,
+  run: 'forbidden',
+  targetKinds: ['s3'],
+  expects: ['stdout'],
+  load: async () => (await import('./get.js')).createS3GetRunner(),
+};
+
+export const s3PutRunner: RunnerDefinition = {
+  name: 's3.put',
+  summary: 'upload a file, streamed (multipart when large), with its SHA-256',
+  options: s3PutOptions,
+  run: 'forbidden',
+  targetKinds: ['s3'],
+  expects: ['stdout'],
+  load: async () => (await import('./put.js')).createS3PutRunner(),
+};
+
+export const s3VerifyRunner: RunnerDefinition = {
+  name: 's3.verify',
+  summary: 'check an object and its bucket: exists, size, SHA-256, versioning, Object Lock retention, legal hold',
+  options: s3VerifyOptions,
+  run: 'forbidden',
+  targetKinds: ['s3'],
+  expects: ['stdout'],
+  load: async () => (await import('./verify.js')).createS3VerifyRunner(),
+};

@@ -1,0 +1,66 @@
+/** `s3.get`: download one object into a file, streamed and checked (see download.ts). */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
+import { openS3Session, type S3Session } from '../shared/s3/client.js';
+import { s3GetOptions } from './definition.js';
+import { downloadObject } from './download.js';
+import { describeS3Error, isNotFound } from '../shared/s3/errors.js';
+import { jsonObservation } from '../shared/json-report.js';
+import { fullKey } from '../shared/s3/target.js';
+
+/** The `s3.get` runner. */
+export function createS3GetRunner(): StepRunner {
+  return { run: runGet };
+}
+
+async function runGet(ctx: AttemptContext): Promise<Observation> {
+  const parsed = s3GetOptions.safeParse(ctx.options);
+  if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `s3.get: ${parsed.error.message}` } };
+  const options = parsed.data;
+  const path = resolve(ctx.baseDir, options.file);
+  if (!options.overwrite && existsSync(path)) {
+    return { error: { code: 'S3_FILE_EXISTS', message: `s3.get: ${options.file} already exists (set overwrite: true to replace it)` } };
+  }
+  let session: S3Session;
+  try {
+    session = openS3Session(ctx, 's3.get');
+  } catch (error) {
+    return { error: describeS3Error(error, 's3.get', 'target') };
+  }
+  const key = fullKey(session.target, options.key);
+  const where = `s3://${session.target.bucket}/${key}${options.versionId === undefined ? '' : ` (version ${options.versionId})`}`;
+  const startedMs = ctx.clock.now();
+  try {
+    const got = await downloadObject(session, {
+      key,
+      versionId: options.versionId,
+      path,
+      expectedSha256: options.sha256,
+      signal: ctx.signal,
+      clock: ctx.clock,
+    });
+    const durationMs = Math.round(ctx.clock.now() - startedMs);
+    const result = {
+      bucket: session.target.bucket,
+      key: options.key,
+      fullKey: key,
+      versionId: got.versionId,
+      file: options.file,
+      size: got.bytes,
+      sha256: got.sha256,
+      etag: got.etag,
+      ...(got.lastModified ? { lastModified: got.lastModified } : {}),
+      durationMs,
+      mibPerSecond: durationMs > 0 ? Math.round((got.bytes / 1_048_576 / (durationMs / 1000)) * 10) / 10 : null,
+    };
+    return jsonObservation(ctx, result, { ...session.details(), resumes: got.resumes, durationMs });
+  } catch (error) {
+    const failure = isNotFound(error)
+      ? { code: 'S3_NOT_FOUND', message: `s3.get: ${where} does not exist` }
+      : describeS3Error(error, 's3.get', `downloading ${where}`);
+    return { error: failure, details: session.details() };
+  } finally {
+    session.close();
+  }
+}

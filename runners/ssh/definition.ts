@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { RunnerDefinition } from '../../src/runner-contract.js';
+import { durationOption } from '../option-types.js';
+
+/** `with` of `uses: ssh`. The command itself is the step's `run` (an argument array). */
+export const sshOptions = z.strictObject({
+  /** Run as root through `sudo -n` (never prompts: a password requirement fails the step at once). */
+  sudo: z.boolean().optional(),
+  /** Remote working folder (relative to the login user's home). */
+  cwd: z.string().min(1).optional(),
+  /** Extra environment variables, exported before the command (no reliance on sshd's AcceptEnv). */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a shell variable name' }), z.string()).optional(),
+  /** Text written to the command's standard input (default: none, stdin is closed). */
+  input: z.string().optional(),
+  /** Time between TERM and KILL of the remote process group when the step is stopped (default 5s). */
+  killGrace: durationOption.optional(),
+});
+
+/** `with` of `uses: ssh.put`: one local file to a remote path, over SFTP. */
+export const sshPutOptions = z.strictObject({
+  /** Local file, relative to the scenario's folder. */
+  local: z.string().min(1),
+  /** Remote path; written to a temporary name beside it, then renamed into place. */
+  remote: z.string().min(1),
+  /** Permissions of the remote file as octal text, e.g. "0644" (default 0644). */
+  mode: z.string().regex(/^0?[0-7]{3}$/, { message: 'expected octal permissions such as 0644' }).optional(),
+});
+
+/** `with` of `uses: ssh.get`: one remote file to a local path, over SFTP. */
+export const sshGetOptions = z.strictObject({
+  remote: z.string().min(1),
+  /** Local file, relative to the scenario's folder; on a group it must contain `{host}`. */
+  local: z.string().min(1),
+});
+
+export const sshRunner: RunnerDefinition = {
+  name: 'ssh',
+  summary: 'run an argument array on an ssh target (each argument quoted; one host or a group)',
+  options: sshOptions,
+  run: 'required',
+  targetKinds: ['ssh'],
+  expects: ['exitCode', 'stdout', 'stderr'],
+  load: async (settings) => (await import('./run.js')).createSshRunner(settings),
+};
+
+export const sshPutRunner: RunnerDefinition = {
+  name: 'ssh.put',
+  summary: 'copy a local file to an ssh target over SFTP (SHA-256 of what was sent)',
+  options: sshPutOptions,
+  run: 'forbidden',
+  targetKinds: ['ssh'],
+  expects: ['stdout'],
+  load: async (settings) => (await import('./transfer.js')).createSshPutRunner(settings),
+};
+
+export const sshGetRunner: RunnerDefinition = {
+  name: 'ssh.get',
+  summary: 'copy a file from an ssh target over SFTP (SHA-256 of what was received)',
+  options: sshGetOptions,
+  run: 'forbidden',
+  targetKinds: ['ssh'],
+  expects: ['stdout'],
+  load: async (settings) => (await import('./transfer.js')).createSshGetRunner(settings),
+};

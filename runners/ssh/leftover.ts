@@ -1,0 +1,50 @@
+/**
+ * Stopping a remote command a crashed run left behind, from the ProcessInfo it journalled (`recover`).
+ * ProcessInfo names the host only, so the caller passes the step's target; the group is signalled only
+ * if its leader still has the journalled start time (a reused pid is never touched).
+ */
+import type { Logger } from 'pino';
+import type { ProcessInfo, RunnerSettings } from '../../src/runner-contract.js';
+import type { Target } from '../../src/scenario/types.js';
+import type { SecretLookup } from './auth.js';
+import { stopRemoteGroup } from './kill.js';
+import { createSshPool } from './pool.js';
+import { resolveSshTarget, sshSettingsOf } from './session.js';
+import { loadSshConfig } from './ssh-config.js';
+
+export interface SshLeftoverOptions {
+  baseDir: string;
+  settings?: RunnerSettings;
+  secret?: SecretLookup;
+  /** Whether the step ran with `sudo: true` (the group then belongs to root). */
+  sudo?: boolean;
+  graceMs?: number;
+  log: Logger;
+}
+
+/** True when the process group is confirmed gone (or its pid now belongs to someone else). */
+export async function stopSshLeftover(target: Target, info: ProcessInfo, options: SshLeftoverOptions): Promise<boolean> {
+  const settings = sshSettingsOf(options.settings);
+  const resolved = resolveSshTarget(target, options.baseDir, settings, await loadSshConfig(settings));
+  const host = resolved.hosts.find((candidate) => candidate.label === info.host);
+  if (!host) {
+    options.log.error({ host: info.host, target: target.name }, 'leftover host is not part of the target');
+    return false;
+  }
+  const pool = createSshPool();
+  try {
+    const stop = await stopRemoteGroup({
+      pool,
+      host,
+      pgid: info.pgid,
+      sudo: options.sudo ?? false,
+      graceMs: options.graceMs ?? 5_000,
+      expectedStart: info.startTime,
+      secret: options.secret,
+    });
+    options.log[stop.gone ? 'info' : 'error']({ host: info.host, pgid: info.pgid, ...stop }, 'remote leftover stop');
+    return stop.gone;
+  } finally {
+    await pool.close();
+  }
+}

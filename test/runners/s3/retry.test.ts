@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createS3GetRunner } from '../../../runners/s3/get.js';
+import { createS3LatestRunner } from '../../../runners/s3/latest.js';
+import { createS3PutRunner } from '../../../runners/s3/put.js';
+import { useS3Lab } from '../../lab/use-heavy-servers.js';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
+
+const lab = useS3Lab();
+let client: S3Client;
+let bucket: Awaited<ReturnType<typeof createBucket>>;
+let proxy: FaultProxy;
+let dir: string;
+
+/** A target that reaches radosgw through the fault proxy, with short backoffs. */
+const throughProxy = (extra: Record<string, unknown> = {}) =>
+  labTarget(lab(), bucket.name, { endpoint: proxy.endpoint, retryBaseDelay: '20ms', ...extra });
+
+describe('s3 retries through a fault-injecting proxy', () => {
+  beforeAll(async () => {
+    client = labClient(lab());
+    bucket = await createBucket(client);
+    await client.send(new PutObjectCommand({ Bucket: bucket.name, Key: 'db/2026-11-28.dump', Body: 'dump' }));
+    proxy = await startFaultProxy(lab().endpoint);
+    dir = mkdtempSync(join(tmpdir(), 'drillbook-s3-retry-'));
+  });
+  afterEach(() => proxy.fail(0, 'slowdown'));
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await proxy.close();
+    await bucket.remove();
+    client.destroy();
+  });
+
+  it('retries 503 SlowDown with backoff and records each retry', async () => {
+    proxy.fail(3, 'slowdown');
+    const attempt = s3Attempt(throughProxy(), labSecrets(lab()));
+    const observation = await createS3LatestRunner().run(attempt.ctx);
+    expect(observation.error).toBeUndefined();
+    expect(printed(attempt)).toMatchObject({ key: 'db/2026-11-28.dump' });
+    expect(observation.details).toMatchObject({ retries: 3 });
+    const log = observation.details?.['retryLog'] as { attempt: number; errorType: string; code: string; status: number; delayMs: number }[];
+    expect(log.map(({ attempt: n, errorType, code, status }) => ({ n, errorType, code, status }))).toEqual([
+      { n: 1, errorType: 'THROTTLING', code: 'SlowDown', status: 503 },
+      { n: 2, errorType: 'THROTTLING', code: 'SlowDown', status: 503 },
+      { n: 3, errorType: 'THROTTLING', code: 'SlowDown', status: 503 },
+    ]);
+    // Exponential backoff with jitter: each delay within [base·2^(n−1)/2, base·2^(n−1)].
+    log.forEach(({ delayMs }, i) => {
+      expect(delayMs).toBeGreaterThanOrEqual((20 * 2 ** i) / 2);
+      expect(delayMs).toBeLessThanOrEqual(20 * 2 ** i);
+    });
+  });
+
+  it('retries connections reset during a multipart upload', async () => {
+    writeFileSync(join(dir, 'up.bin'), Buffer.alloc(6 * 1024 * 1024, 7));
+    proxy.fail(2, 'reset');
+    const attempt = s3Attempt(throughProxy(), labSecrets(lab()), { baseDir: dir, options: { file: 'up.bin', key: 'up.bin', partSizeMiB: 5 } });
+    const observation = await createS3PutRunner().run(attempt.ctx);
+    expect(observation.error).toBeUndefined();
+    expect(printed(attempt)).toMatchObject({ size: 6 * 1024 * 1024, multipart: true });
+    expect(observation.details).toMatchObject({ retries: 2 });
+    expect((observation.details?.['retryLog'] as { errorType: string }[]).every((r) => r.errorType === 'TRANSIENT')).toBe(true);
+  });
+
+  it('gives up after maxAttempts with the store’s last answer', async () => {
+    proxy.fail(10, 'slowdown');
+    const attempt = s3Attempt(throughProxy({ maxAttempts: 3 }), labSecrets(lab()), { baseDir: dir, options: { key: 'db/2026-11-28.dump', file: 'never.dump' } });
+    const observation = await createS3GetRunner().run(attempt.ctx);
+    expect(observation.error).toEqual({
+      code: 'S3_SLOWDOWN',
+      message: `s3.get: downloading s3://${bucket.name}/db/2026-11-28.dump: SlowDown (HTTP 503): Please reduce your request rate.`,
+    });
+    expect(observation.details).toMatchObject({ retries: 2 });
+  });
+
+  it('a stop during a backoff ends the attempt at once', async () => {
+    proxy.fail(Infinity, 'slowdown');
+    const attempt = s3Attempt(throughProxy({ retryBaseDelay: '10s', maxAttempts: 10 }), labSecrets(lab()));
+    const started = performance.now();
+    setTimeout(() => attempt.controller.abort(new Error('timeout')), 300);
+    const observation = await createS3LatestRunner().run(attempt.ctx);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(observation.error?.message).toMatch(/^s3\.latest: listing s3:\/\/t-[0-9a-f]+\/: /);
+    expect(observation.details).toMatchObject({ retries: 1 });
+  });
+});

@@ -1,0 +1,83 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSshPool } from '../../../runners/ssh/pool.js';
+import { createSshGetRunner, createSshPutRunner } from '../../../runners/ssh/transfer.js';
+import { labHost } from '../../lab/lab.js';
+import { useSshLab } from '../../lab/use-ssh-lab.js';
+import { hostOptions, labSettings, loopbackOptions, sshAttempt, sshTarget } from './support.js';
+
+const lab = useSshLab();
+const pool = createSshPool();
+const local = mkdtempSync(join(tmpdir(), 'drillbook-sftp-'));
+afterAll(async () => {
+  await pool.close();
+  rmSync(local, { recursive: true, force: true });
+});
+const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+describe('ssh.put and ssh.get over SFTP', () => {
+  it('round-trips a file with the SHA-256 of what was sent and received', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 17);
+    writeFileSync(join(local, 'dump.bin'), data);
+    const target = sshTarget('lab', loopbackOptions(lab()));
+    const put = await createSshPutRunner(labSettings(lab()), { pool }).run(
+      sshAttempt({ options: { local: 'dump.bin', remote: 'dump.bin', mode: '0600' }, target, baseDir: local }).ctx,
+    );
+    expect(put.error).toBeUndefined();
+    expect(put.details).toMatchObject({ direction: 'put', bytes: data.length, sha256: sha256(data), remote: 'dump.bin' });
+    expect(put.stdout?.text).toBe(`${sha256(data)}  dump.bin\n`);
+    // The lab host shares this machine's file system: look at what arrived, and that no temporary file is left.
+    const remoteFile = join(lab().home, 'dump.bin');
+    expect(sha256(readFileSync(remoteFile))).toBe(sha256(data));
+    expect(statSync(remoteFile).mode & 0o777).toBe(0o600);
+    expect(readdirSync(lab().home).filter((name) => name.includes('.drillbook-'))).toEqual([]);
+
+    const get = await createSshGetRunner(labSettings(lab()), { pool }).run(
+      sshAttempt({ options: { remote: 'dump.bin', local: 'back/dump.bin' }, target, baseDir: local }).ctx,
+    );
+    expect(get.error).toBeUndefined();
+    expect(get.details).toMatchObject({ direction: 'get', bytes: data.length, sha256: sha256(data), local: join(local, 'back/dump.bin') });
+    expect(readFileSync(join(local, 'back/dump.bin')).equals(data)).toBe(true);
+  });
+
+  it('fetches from every host of a group into files named after each host', async () => {
+    const target = sshTarget('pair', {
+      ...hostOptions(lab(), 'h1'),
+      host: undefined,
+      hostKey: [labHost(lab(), 'h1').hostKey, labHost(lab(), 'h2').hostKey],
+      hosts: [labHost(lab(), 'h1').address, labHost(lab(), 'h2').address],
+    });
+    const get = await createSshGetRunner(labSettings(lab()), { pool }).run(sshAttempt({ options: { remote: '/etc/hostname', local: 'hosts/{host}.txt' }, target, baseDir: local }).ctx);
+    expect(get.error).toBeUndefined();
+    expect(get.details).toMatchObject({ passed: 2 });
+    // /etc/hostname is the machine's (hostnames of the lab hosts live in their UTS namespaces only).
+    const expected = readFileSync('/etc/hostname');
+    for (const host of ['h1', 'h2']) expect(readFileSync(join(local, 'hosts', `${labHost(lab(), host).address}.txt`)).equals(expected)).toBe(true);
+
+    const noPlaceholder = await createSshGetRunner(labSettings(lab()), { pool }).run(sshAttempt({ options: { remote: '/etc/hostname', local: 'one.txt' }, target, baseDir: local }).ctx);
+    expect(noPlaceholder.error).toEqual({ code: 'SSH_CONFIG', message: "ssh.get on group pair: `local` must contain {host} so each host's file gets its own name" });
+  });
+
+  it('reports a missing remote file and leaves no partial local file', async () => {
+    const target = sshTarget('lab', loopbackOptions(lab()));
+    const get = await createSshGetRunner(labSettings(lab()), { pool }).run(sshAttempt({ options: { remote: 'no/such/file', local: 'missing.bin' }, target, baseDir: local }).ctx);
+    expect(get.error?.code).toBe('SFTP_FAILED');
+    expect(get.error?.message).toMatch(/^get no\/such\/file → .*missing\.bin on 127\.0\.0\.1 failed: No such file/);
+    expect(existsSync(join(local, 'missing.bin'))).toBe(false);
+    expect(readdirSync(local).filter((name) => name.includes('.part'))).toEqual([]);
+  });
+
+  it('stops a transfer on abort without leaving the remote temporary file', async () => {
+    writeFileSync(join(local, 'big.bin'), randomBytes(64 * 1024 * 1024));
+    const attempt = sshAttempt({ options: { local: 'big.bin', remote: 'big.bin' }, target: sshTarget('lab', loopbackOptions(lab())), baseDir: local });
+    const running = createSshPutRunner(labSettings(lab()), { pool }).run(attempt.ctx);
+    setTimeout(() => attempt.controller.abort(new Error('timeout')), 150);
+    const put = await running;
+    expect(put.error?.code).toBe('CANCELLED');
+    expect(existsSync(join(lab().home, 'big.bin'))).toBe(false);
+    expect(readdirSync(lab().home).filter((name) => name.includes('.drillbook-'))).toEqual([]);
+  });
+});
