@@ -1,31 +1,89 @@
 // `npm run demo`: the sample scenarios against the local lab, each producing a signed evidence bundle
-// under reports/<scenario-id>/<run-id>/, verified right after.
+// under reports/<scenario-id>/<run-id>/, verified right after. Each sample brings up the part of the lab
+// it needs and takes it down again, whatever happens.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const cli = join('dist', 'src', 'cli', 'index.js');
 const store = process.env.DRILLBOOK_STORE ?? 'reports';
 const keyDir = join(store, 'demo-keys');
 const key = join(keyDir, 'demo');
-const stateDir = join('.lab', 'demo-service');
+const ctlScript = resolve('scenarios/lab/service-ctl.mjs');
 
-const sh = (command, args, options = {}) => {
-  const result = spawnSync(command, args, { stdio: 'inherit', ...options });
-  return result.status ?? 1;
-};
+const sh = (command, args, options = {}) => spawnSync(command, args, { stdio: 'inherit', ...options }).status ?? 1;
+const capture = (command, args) => spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 const drillbook = (...args) => sh(process.execPath, [cli, ...args]);
 
 const freePort = () =>
-  new Promise((resolve, reject) => {
+  new Promise((done, fail) => {
     const server = createServer();
-    server.once('error', reject);
+    server.once('error', fail);
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address();
-      server.close(() => resolve(port));
+      server.close(() => done(String(port)));
     });
   });
+
+/** Run one sample, verify its bundle (chained to the previous one of the same scenario). */
+function runSample(scenario, args) {
+  console.log(`\n== drillbook run ${scenario}`);
+  const id = readFileSync(scenario, 'utf8').match(/^id: (\S+)$/m)?.[1];
+  const runs = () => (existsSync(join(store, id)) ? readdirSync(join(store, id)).filter((n) => n !== 'run.lock') : []);
+  const before = new Set(runs());
+  const code = drillbook('run', scenario, '--store', store, '--sign-key', `${key}.key`, '--operator', 'demo', ...args);
+  const runId = runs().filter((n) => !before.has(n)).sort().at(-1);
+  if (!runId) return { scenario, exit: code, verified: false, report: '(no bundle)' };
+  const out = join(store, id, runId);
+  const previous = [...before].filter((n) => existsSync(join(store, id, n, 'record.json'))).sort().at(-1);
+  console.log(`\n== drillbook verify ${out}`);
+  const verified = drillbook('verify', out, '--key', `${key}.pub`, ...(previous ? ['--previous', join(store, id, previous)] : []));
+  return { scenario, exit: code, verified: verified === 0, report: join(out, 'report.html') };
+}
+
+/** The local drill: a web service on this machine, killed and restarted. */
+async function localSample() {
+  const port = await freePort();
+  const stateDir = join('.lab', 'demo-service');
+  const ctl = (command) => sh(process.execPath, [ctlScript, command, stateDir, port]);
+  console.log(`\n== lab: demo web service on 127.0.0.1:${port}`);
+  try {
+    if (ctl('start') !== 0) return { scenario: 'scenarios/local-service-restart.yaml', exit: 1, verified: false, report: '(lab failed)' };
+    return runSample('scenarios/local-service-restart.yaml', ['--var', `port=${port}`]);
+  } finally {
+    ctl('stop');
+  }
+}
+
+/** The SSH failover: two lab hosts in their own network namespaces, reached through an ssh config. */
+function sshSample() {
+  const scenario = 'scenarios/ssh-failover.yaml';
+  console.log('\n== lab: two SSH hosts in network namespaces');
+  const up = capture('bash', ['scripts/lab/ssh-lab.sh', 'up', '--hosts', '2', '--owner', String(process.pid)]);
+  const labFile = up.stdout?.trim().split('\n').at(-1);
+  if (up.status !== 0 || !labFile) return { scenario, exit: 1, verified: false, report: '(lab failed)' };
+  const lab = JSON.parse(readFileSync(labFile, 'utf8'));
+  try {
+    mkdirSync(join('.lab', 'ssh'), { recursive: true });
+    copyFileSync(lab.knownHosts, join('.lab', 'ssh', 'known_hosts'));
+    copyFileSync(lab.sshConfig, join('.lab', 'ssh', 'config'));
+    const port = '18081';
+    const [primary, replica] = lab.hosts;
+    if (sh('ssh', ['-F', lab.sshConfig, primary.name, 'node', ctlScript, 'start', 'svc-primary', port, '0.0.0.0']) !== 0) {
+      return { scenario, exit: 1, verified: false, report: '(lab failed)' };
+    }
+    return runSample(scenario, [
+      '--ssh-config', join('.lab', 'ssh', 'config'),
+      '--var', `ctl=${ctlScript}`,
+      '--var', `port=${port}`,
+      '--var', `primaryUrl=http://${primary.address}:${port}`,
+      '--var', `replicaUrl=http://${replica.address}:${port}`,
+    ]);
+  } finally {
+    sh('bash', ['scripts/lab/ssh-lab.sh', 'down', lab.dir]);
+  }
+}
 
 if (sh('bash', ['scripts/lab/install-packages.sh']) !== 0) process.exit(1);
 mkdirSync(keyDir, { recursive: true });
@@ -34,27 +92,7 @@ if (!existsSync(`${key}.key`)) {
   if (drillbook('keys', 'generate', key) !== 0) process.exit(1);
 }
 
-const port = String(await freePort());
-const ctl = (command) => sh(process.execPath, ['scenarios/lab/service-ctl.mjs', command, stateDir, port]);
-const results = [];
-try {
-  console.log(`\n== lab: demo web service on 127.0.0.1:${port}`);
-  if (ctl('start') !== 0) process.exit(1);
-  for (const scenario of ['scenarios/local-service-restart.yaml']) {
-    console.log(`\n== drillbook run ${scenario}`);
-    const id = readFileSync(scenario, 'utf8').match(/^id: (\S+)$/m)?.[1];
-    const before = new Set(existsSync(join(store, id)) ? readdirSync(join(store, id)) : []);
-    const code = drillbook('run', scenario, '--store', store, '--var', `port=${port}`, '--sign-key', `${key}.key`, '--operator', 'demo');
-    const runId = readdirSync(join(store, id)).filter((name) => !before.has(name) && name !== 'run.lock').sort().at(-1);
-    const out = join(store, id, runId);
-    console.log(`\n== drillbook verify ${out}`);
-    const previous = [...before].filter((name) => name !== 'run.lock' && existsSync(join(store, id, name, 'record.json'))).sort().at(-1);
-    const verified = drillbook('verify', out, '--key', `${key}.pub`, ...(previous ? ['--previous', join(store, id, previous)] : []));
-    results.push({ scenario, exit: code, verified: verified === 0, report: join(out, 'report.html') });
-  }
-} finally {
-  ctl('stop');
-}
+const results = [await localSample(), sshSample()];
 
 console.log('\n== demo summary');
 for (const r of results) console.log(`${r.scenario}: exit ${r.exit}, signature ${r.verified ? 'verified' : 'NOT verified'}, report ${r.report}`);

@@ -1,5 +1,6 @@
 // Start, kill, check and ensure the demo service.
-// Usage: service-ctl.mjs start|kill|stop|status|ensure STATE_DIR PORT, or replaced STATE_DIR PORT OLD_PID
+// Usage: service-ctl.mjs start|ensure STATE_DIR PORT [BIND], kill|stop|status STATE_DIR PORT,
+// or replaced STATE_DIR PORT OLD_PID
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -44,7 +45,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function start() {
   mkdirSync(stateDir, { recursive: true });
   const log = openSync(join(stateDir, 'service.log'), 'a');
-  const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'service.mjs'), String(port)], {
+  const bind = process.argv[5] ?? '127.0.0.1';
+  const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'service.mjs'), String(port), bind], {
     detached: true,
     stdio: ['ignore', log, log],
   });

@@ -2,6 +2,8 @@
 import { createServer } from 'node:http';
 
 const port = Number(process.argv[2]);
+// 127.0.0.1 unless told otherwise: a lab host in a network namespace serves on its own bridge address.
+const bind = process.argv[3] ?? '127.0.0.1';
 const startedAt = new Date().toISOString();
 const server = createServer((req, res) => {
   if (req.url === '/health') {
@@ -11,5 +13,5 @@ const server = createServer((req, res) => {
   }
   res.writeHead(404).end();
 });
-server.listen(port, '127.0.0.1');
+server.listen(port, bind);
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
