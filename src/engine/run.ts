@@ -177,7 +177,10 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
           captureLimitBytes: options.captureLimitBytes ?? defaultCaptureLimit,
           clock: { now: () => clock.now(), sleep: (ms, signal) => sleepOn(clock, ms, signal) },
           judge: (o) => judgeObservation(step.expect, o),
-          onProcess: (info: ProcessInfo) => write(journalEvents.processStarted, { stepId, attempt: flight.attempt, ...info }, true),
+          // A process on another host outlives a power loss of this one: its pid must reach the disk now.
+          // A local one dies with this host, and the line already survives a kill -9 of drillbook.
+          onProcess: (info: ProcessInfo) =>
+            write(journalEvents.processStarted, { stepId, attempt: flight.attempt, ...info }, info.host !== startedData.host),
           log: log.child({ stepId, attempt: flight.attempt }),
           secret: (name) => options.secrets[name],
         });
