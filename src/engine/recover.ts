@@ -4,31 +4,25 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { pino } from 'pino';
 import { DrillbookError } from '../errors.js';
 import { readJournal, reopenJournal } from '../evidence/journal.js';
 import { sealBundle } from '../evidence/seal.js';
+import { createLogger } from '../log.js';
 import { createRedactor } from '../redact.js';
-import type { ProcessInfo, RunnerCatalog, RunnerSettings } from '../runner-contract.js';
+import type { ProcessInfo } from '../runner-contract.js';
 import type { Scenario } from '../scenario/types.js';
 import { leafSteps } from '../scenario/types.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock } from './clock.js';
 import { journalEvents, type JournalEvent } from './project-record.js';
 import { startDrill } from './run.js';
-import { bundleFiles, lockFileFor, type RunResult } from './run-drill.js';
+import { bundleFiles, lockFileFor, type RunDrillOptions, type RunResult } from './run-drill.js';
 import { readLock, releaseLock } from './run-lock.js';
 import { resolveSecrets } from './secrets.js';
 
-export interface RecoverOptions {
-  runners: RunnerCatalog;
-  runnerSettings?: RunnerSettings;
-  operator: string;
-  toolVersion: string;
-  clock?: Clock;
-  signingKeyFile?: string;
-  onEvent?: (event: JournalEvent) => void;
-  env?: NodeJS.ProcessEnv;
-}
+export type RecoverOptions = Pick<
+  RunDrillOptions,
+  'runners' | 'runnerSettings' | 'operator' | 'toolVersion' | 'clock' | 'signingKeyFile' | 'onEvent' | 'env'
+>;
 
 interface Leftover {
   stepId: string;
@@ -69,10 +63,7 @@ export async function recoverRun(bundleDir: string, scenario: Scenario, options:
   const secrets = resolveSecrets(scenario.secrets, scenario.source.dir, options.env);
   if (!secrets.ok) throw new DrillbookError('USAGE', 'secrets could not be resolved', { details: secrets.problems.join('\n') });
   const redactor = createRedactor(Object.values(secrets.values));
-  const log = pino(
-    { base: { runId: started.data['runId'], scenario: scenario.id, recover: true }, hooks: { streamWrite: (l: string) => redactor.redact(l) } },
-    pino.destination({ dest: join(bundleDir, bundleFiles.log), sync: true, append: true }),
-  );
+  const log = createLogger(bundleDir, redactor, { runId: started.data['runId'], scenario: scenario.id, recover: true }, true);
   const journal = reopenJournal(journalFile, 'barrier');
   const clock = options.clock ?? systemClock;
   const startWallMs = Date.parse(started.at);

@@ -6,11 +6,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pino } from 'pino';
 import { DrillbookError } from '../errors.js';
 import { createJournal, readJournal } from '../evidence/journal.js';
 import type { RunRecord } from '../evidence/run-record.js';
 import { sealBundle, type SealResult } from '../evidence/seal.js';
+import { bundleLogFile, createLogger } from '../log.js';
 import { createRedactor } from '../redact.js';
 import type { RunnerCatalog, RunnerSettings } from '../runner-contract.js';
 import type { Scenario } from '../scenario/types.js';
@@ -53,7 +53,7 @@ export interface RunningDrill {
   done: Promise<RunResult>;
 }
 
-export const bundleFiles = { scenario: 'scenario.yaml', journal: 'journal.jsonl', log: 'drillbook.log' } as const;
+export const bundleFiles = { scenario: 'scenario.yaml', journal: 'journal.jsonl', log: bundleLogFile } as const;
 
 /** Sortable UTC time plus a random suffix: `20261128T132530Z-3f9a1c`. */
 export function createRunId(now = new Date()): string {
@@ -138,10 +138,7 @@ export function startRun(scenario: Scenario, options: RunDrillOptions): RunningD
 
   const secretValues = Object.values(secrets.values);
   const redactor = createRedactor(secretValues);
-  const log = pino(
-    { base: { runId, scenario: scenario.id }, hooks: { streamWrite: (line: string) => redactor.redact(line) } },
-    pino.destination({ dest: join(bundleDir, bundleFiles.log), sync: true }),
-  );
+  const log = createLogger(bundleDir, redactor, { runId, scenario: scenario.id });
   const journal = createJournal(join(bundleDir, bundleFiles.journal), 'barrier');
   const handle = startDrill(scenario, {
     runId,

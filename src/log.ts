@@ -1,0 +1,13 @@
+/** The bundle's diagnostic log: pino JSON lines into `drillbook.log`, declared secrets redacted on the way out. */
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { Redactor } from './redact.js';
+
+export const bundleLogFile = 'drillbook.log';
+
+export function createLogger(bundleDir: string, redactor: Redactor, base: Record<string, unknown>, append = false): Logger {
+  return pino(
+    { base, hooks: { streamWrite: (line: string) => redactor.redact(line) } },
+    pino.destination({ dest: join(bundleDir, bundleLogFile), sync: true, append }),
+  );
+}
