@@ -1,5 +1,6 @@
 /** The built-in runners, by the name a step gives in `uses`. Implementations load lazily. */
 import type { RunnerCatalog } from '../src/runner-contract.js';
+import { canaryReadRunner, canaryWriteRunner } from './canary/definition.js';
 import { httpRunner } from './http/definition.js';
 import { localRunner } from './local/definition.js';
 import { s3GetRunner, s3LatestRunner, s3PutRunner, s3VerifyRunner } from './s3/definition.js';
@@ -17,6 +18,8 @@ export const builtinRunners = {
   's3.get': s3GetRunner,
   's3.put': s3PutRunner,
   's3.verify': s3VerifyRunner,
+  'canary.write': canaryWriteRunner,
+  'canary.read': canaryReadRunner,
 } satisfies RunnerCatalog;
 
 export type BuiltinRunnerName = keyof typeof builtinRunners;

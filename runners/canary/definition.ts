@@ -7,13 +7,17 @@
 import { z } from 'zod';
 import type { RunnerDefinition } from '../../src/runner-contract.js';
 import { durationOption } from '../option-types.js';
+import { templatedString } from '../shared/templated.js';
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 
 /** A PostgreSQL database reached with psql over TCP (or a socket folder as `host`). */
 export const canaryPostgresOptions = z.strictObject({
   host: z.string().min(1),
-  port: z.number().int().min(1).max(65_535).optional(),
+  /** A number, or text such as `"${{ vars.port }}"`. */
+  port: z
+    .union([z.number().int().min(1).max(65_535), templatedString((text) => /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65_535, 'expected a TCP port')])
+    .optional(),
   user: z.string().min(1),
   database: z.string().min(1),
   /** NAME of a declared secret holding the password (passed to psql in its environment, never in argv). */
@@ -53,7 +57,7 @@ export const canaryReadOptions = z
   .strictObject({
     ...storeShape,
     /** The disaster's instant, normally `${{ marks.t0 }}`. */
-    t0: z.string().refine((text) => !Number.isNaN(Date.parse(text)), { message: 'expected a date-time, normally "${{ marks.t0 }}"' }),
+    t0: templatedString((text) => !Number.isNaN(Date.parse(text)), 'expected a date-time, normally "${{ marks.t0 }}"'),
   })
   .superRefine(oneStore);
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
 import { parseDuration } from '../../src/scenario/duration.js';
 import { jsonObservation } from '../shared/json-report.js';
-import { describeCanaryError } from './describe-error.js';
+import { canaryErrorText, describeCanaryError } from './describe-error.js';
 import { canaryWriteOptions } from './definition.js';
 import type { Marker } from './marker.js';
 import { openMarkerStore } from './open-store.js';
@@ -15,6 +15,8 @@ import type { MarkerStore } from './stores/store.js';
 import { createWallClock } from './wall-clock.js';
 
 export const defaultIntervalMs = 1_000;
+/** A write that hangs (a partitioned store) is given up after this, or 5 intervals when longer. */
+export const minWriteTimeoutMs = 2_000;
 
 /** The `canary.write` runner. */
 export function createCanaryWriteRunner(): StepRunner {
@@ -32,6 +34,7 @@ async function runWrite(ctx: AttemptContext): Promise<Observation> {
   } catch (error) {
     return { error: describeCanaryError(error, 'canary.write', 'marker store') };
   }
+  const writeTimeoutMs = Math.max(minWriteTimeoutMs, 5 * intervalMs);
   const wall = createWallClock(ctx.clock);
   const writer = randomBytes(4).toString('hex');
   const startMono = ctx.clock.now();
@@ -45,12 +48,12 @@ async function runWrite(ctx: AttemptContext): Promise<Observation> {
   let lastError: string | undefined;
   const failed = (error: unknown): void => {
     failures += 1;
-    lastError = describeCanaryError(error, 'canary.write', 'write').message.slice('canary.write: write: '.length);
+    lastError = canaryErrorText(error).text;
     ctx.log.warn({ store: store.describe, error: lastError }, 'canary marker not written');
   };
   try {
     try {
-      await store.prepare(ctx.signal);
+      await store.prepare(AbortSignal.any([ctx.signal, AbortSignal.timeout(writeTimeoutMs)]));
     } catch (error) {
       if (!ctx.signal.aborted) failed(error);
     }
@@ -65,7 +68,7 @@ async function runWrite(ctx: AttemptContext): Promise<Observation> {
       const marker: Marker = { seq, writtenAt: new Date(wall.nowMs()).toISOString(), writer, intervalMs, maxWriteMs, clockDriftMs: wall.driftMs() };
       const before = ctx.clock.now();
       try {
-        await store.write(marker, ctx.signal);
+        await store.write(marker, AbortSignal.any([ctx.signal, AbortSignal.timeout(writeTimeoutMs)]));
         written += 1;
         maxWriteMs = Math.max(maxWriteMs, Math.ceil(ctx.clock.now() - before));
         firstWrittenAt ??= marker.writtenAt;

@@ -4,29 +4,27 @@
  */
 import { z } from 'zod';
 import type { RunnerDefinition } from '../../src/runner-contract.js';
+import { templatedString } from '../shared/templated.js';
 
-const hexSha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, { message: 'expected a hex SHA-256 digest (64 characters)' });
+const hexSha256 = templatedString((text) => /^[0-9a-fA-F]{64}$/.test(text), 'expected a hex SHA-256 digest (64 characters)');
 /** Keys are relative to the target's `prefix`. */
 const key = z.string().min(1).max(1024);
-const isoTime = z.string().refine((text) => !Number.isNaN(Date.parse(text)), { message: 'expected a date-time such as 2026-11-28T14:00:00Z' });
+const isoTime = templatedString((text) => !Number.isNaN(Date.parse(text)), 'expected a date-time such as 2026-11-28T14:00:00Z or "${{ marks.t0 }}"');
 
 /** `with` of `s3.latest`. */
 export const s3LatestOptions = z.strictObject({
   /** Narrows the listing: appended to the target's prefix. */
   prefix: z.string().optional(),
   /** Only keys (relative to the target's prefix) this regular expression finds. */
-  match: z
-    .string()
-    .refine((text) => {
-      try {
-        new RegExp(text);
-        return true;
-      } catch {
-        return false;
-      }
-    }, { message: 'is not a valid regular expression' })
-    .optional(),
-  /** Age is measured at this instant (e.g. `${{ marks.t0 }}`) instead of when the step runs. */
+  match: templatedString((text) => {
+    try {
+      new RegExp(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'is not a valid regular expression').optional(),
+  /** Age is measured at this instant (e.g. `${{ marks.t0 }}`) instead of when the step starts. */
   asOf: isoTime.optional(),
 });
 
@@ -34,7 +32,7 @@ export const s3LatestOptions = z.strictObject({
 export const s3GetOptions = z.strictObject({
   key,
   versionId: z.string().min(1).optional(),
-  /** Local destination, relative to the scenario's folder; written under a temporary name, renamed once checked. */
+  /** Local destination, relative to the scenario's folder (folders are created); written under a temporary name, renamed once checked. */
   file: z.string().min(1),
   /** Expected SHA-256 of the object: a mismatch fails the step and leaves no file behind. */
   sha256: hexSha256.optional(),

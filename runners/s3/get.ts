@@ -1,6 +1,7 @@
 /** `s3.get`: download one object into a file, streamed and checked (see download.ts). */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
 import { openS3Session, type S3Session } from '../shared/s3/client.js';
 import { s3GetOptions } from './definition.js';
@@ -32,6 +33,7 @@ async function runGet(ctx: AttemptContext): Promise<Observation> {
   const where = `s3://${session.target.bucket}/${key}${options.versionId === undefined ? '' : ` (version ${options.versionId})`}`;
   const startedMs = ctx.clock.now();
   try {
+    await mkdir(dirname(path), { recursive: true });
     const got = await downloadObject(session, {
       key,
       versionId: options.versionId,
@@ -54,7 +56,9 @@ async function runGet(ctx: AttemptContext): Promise<Observation> {
       durationMs,
       mibPerSecond: durationMs > 0 ? Math.round((got.bytes / 1_048_576 / (durationMs / 1000)) * 10) / 10 : null,
     };
-    return jsonObservation(ctx, result, { ...session.details(), resumes: got.resumes, durationMs });
+    // The facts an auditor checks go in the record itself, not only in the step's log.
+    const facts = { key, versionId: got.versionId, size: got.bytes, sha256: got.sha256 };
+    return jsonObservation(ctx, result, { ...session.details(), ...facts, resumes: got.resumes, durationMs });
   } catch (error) {
     const failure = isNotFound(error)
       ? { code: 'S3_NOT_FOUND', message: `s3.get: ${where} does not exist` }

@@ -1,6 +1,6 @@
 /**
  * `s3.latest`: the newest object under a prefix (optionally only keys a pattern finds), with its age at
- * `asOf` or at the time of the step. Lists every page (1,000 keys each), so the answer covers the whole
+ * `asOf` or at the start of the step (T0 itself when the step sets `marks: t0`). Lists every page (1,000 keys each), so the answer covers the whole
  * prefix; ties on LastModified (1 s resolution on many stores) go to the greatest key.
  */
 import { HeadObjectCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
@@ -28,6 +28,7 @@ async function runLatest(ctx: AttemptContext): Promise<Observation> {
   const parsed = s3LatestOptions.safeParse(ctx.options);
   if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `s3.latest: ${parsed.error.message}` } };
   const options = parsed.data;
+  const startedWallMs = Date.now();
   let session: S3Session;
   try {
     session = openS3Session(ctx, 's3.latest');
@@ -71,7 +72,7 @@ async function runLatest(ctx: AttemptContext): Promise<Observation> {
     // Listings carry no version id; HEAD gives it and proves the object is still there.
     const head = await client.send(new HeadObjectCommand({ Bucket: target.bucket, Key: newest.Key }), { abortSignal: ctx.signal });
     const lastModified = head.LastModified ?? newest.LastModified ?? new Date(0);
-    const asOfMs = options.asOf === undefined ? Date.now() : Date.parse(options.asOf);
+    const asOfMs = options.asOf === undefined ? startedWallMs : Date.parse(options.asOf);
     const result = {
       bucket: target.bucket,
       key: relativeKey(target, newest.Key),
@@ -86,7 +87,8 @@ async function runLatest(ctx: AttemptContext): Promise<Observation> {
       scanned,
       matched,
     };
-    return jsonObservation(ctx, result, details());
+    const facts = { key: result.fullKey, versionId: result.versionId, lastModified: result.lastModified, ageMs: result.ageMs, asOf: result.asOf };
+    return jsonObservation(ctx, result, { ...details(), ...facts });
   } catch (error) {
     return { error: describeS3Error(error, 's3.latest', `listing s3://${target.bucket}/${listPrefix}`), details: details() };
   } finally {

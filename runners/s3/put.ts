@@ -93,7 +93,9 @@ async function runPut(ctx: AttemptContext): Promise<Observation> {
       durationMs,
       mibPerSecond: durationMs > 0 ? Math.round((tap.bytes / 1_048_576 / (durationMs / 1000)) * 10) / 10 : null,
     };
-    return jsonObservation(ctx, result, { ...session.details(), partSize, durationMs });
+    // The facts an auditor checks go in the record itself, not only in the step's log.
+    const facts = { key, versionId, size: tap.bytes, sha256 };
+    return jsonObservation(ctx, result, { ...session.details(), ...facts, partSize, durationMs });
   } catch (error) {
     const doing = uploaded ? `checking ${where}` : `uploading ${options.file} to ${where}`;
     return { error: describeS3Error(error, 's3.put', doing), details: session.details() };

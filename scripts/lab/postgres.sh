@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for tests, benches and the demo (root, Debian/Ubuntu):
-#   postgres.sh up [--dir DIR]   start it; prints the path of its lab.json (port, password, binaries)
+#   postgres.sh up [--dir DIR] [--owner PID] [--replica-of LAB_JSON]  start it; prints the path of its lab.json
+#                                (port, password, binaries); a replica streams from the lab server LAB_JSON describes
 #   postgres.sh down DIR         stop it by pid and remove everything (idempotent)
+#   postgres.sh crash DIR        kill the server at once (SIGKILL of the postmaster: a crash, for failover drills)
+#   postgres.sh sweep            remove labs whose --owner process is gone (a killed test run)
 # Its own data and socket folders under DIR, its own port on 127.0.0.1, run as the postgres user.
 # Never pg_createcluster/pg_ctlcluster: they write under /etc.
 set -euo pipefail
@@ -53,16 +56,31 @@ setup_failed() {
   lab_down
 }
 
+# Labs left by runs killed before their teardown (their --owner process is gone): removed.
+sweep() {
+  local owner_file owner
+  for owner_file in /tmp/drillbook-pg.*/owner; do
+    [ -f "$owner_file" ] || continue
+    owner=$(cat "$owner_file")
+    kill -0 "$owner" 2>/dev/null && continue
+    echo "drillbook lab: removing $(dirname "$owner_file") (owner $owner is gone)" >&2
+    ( LAB_DIR=$(dirname "$owner_file"); lab_down )
+  done
+}
+
 lab_up() {
-  local dir=''
+  local dir='' owner='' primary=''
   while [ $# -gt 0 ]; do
     case $1 in
       --dir) dir=$2; shift 2 ;;
+      --owner) owner=$2; shift 2 ;;
+      --replica-of) primary=$2; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
   [ "$(id -u)" -eq 0 ] || die "the PostgreSQL lab needs root (it runs the server as the postgres user)"
   "$here/install-packages.sh"
+  sweep
   local bin
   bin=$(find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/postgres' 2>/dev/null | sort -V | tail -n 1)
   [ -n "$bin" ] || die "no PostgreSQL server under /usr/lib/postgresql"
@@ -74,16 +92,29 @@ lab_up() {
   mkdir -p "$LAB_DIR"/{data,run,log}
   chown postgres: "$LAB_DIR"/{data,run,log}
   chmod 700 "$LAB_DIR/data"
+  [ -z "$owner" ] || echo "$owner" >"$LAB_DIR/owner"
 
   local port password
   port=$(free_port)
-  password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-  # The password reaches initdb through a file only postgres can read, removed right after.
-  install -m 600 -o postgres /dev/null "$LAB_DIR/run/pwfile"
-  printf '%s\n' "$password" >"$LAB_DIR/run/pwfile"
-  runuser -u postgres -- "$bin/initdb" -D "$LAB_DIR/data" -U postgres --pwfile="$LAB_DIR/run/pwfile" \
-    --auth-local=peer --auth-host=scram-sha-256 --no-sync -E UTF8 --locale=C.UTF-8 >"$LAB_DIR/log/initdb.log" 2>&1
-  rm -f "$LAB_DIR/run/pwfile"
+  if [ -n "$primary" ]; then
+    # A streaming replica: a base backup of the primary with its standby settings (-R); same users.
+    local primary_port
+    password=$(jq -r .password "$primary")
+    primary_port=$(jq -r .port "$primary")
+    install -m 600 -o postgres /dev/null "$LAB_DIR/run/pgpass"
+    printf '127.0.0.1:%s:*:postgres:%s\n' "$primary_port" "$password" >"$LAB_DIR/run/pgpass"
+    runuser -u postgres -- "$bin/pg_basebackup" -d "host=127.0.0.1 port=$primary_port user=postgres passfile=$LAB_DIR/run/pgpass" \
+      -D "$LAB_DIR/data" -R -X stream -c fast --no-sync >"$LAB_DIR/log/basebackup.log" 2>&1
+  else
+    password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+    # The password reaches initdb through a file only postgres can read, removed right after.
+    install -m 600 -o postgres /dev/null "$LAB_DIR/run/pwfile"
+    printf '%s\n' "$password" >"$LAB_DIR/run/pwfile"
+    runuser -u postgres -- "$bin/initdb" -D "$LAB_DIR/data" -U postgres --pwfile="$LAB_DIR/run/pwfile" \
+      --auth-local=peer --auth-host=scram-sha-256 --no-sync -E UTF8 --locale=C.UTF-8 >"$LAB_DIR/log/initdb.log" 2>&1
+    rm -f "$LAB_DIR/run/pwfile"
+  fi
+  # Appended last, so a replica's settings win over those copied from its primary.
   cat >>"$LAB_DIR/data/postgresql.conf" <<CONF
 # drillbook lab
 listen_addresses = '127.0.0.1'
@@ -106,7 +137,8 @@ CONF
   "password": "$password",
   "socketDir": "$LAB_DIR/run",
   "binDir": "$bin",
-  "log": "$LAB_DIR/log/postgres.log"
+  "log": "$LAB_DIR/log/postgres.log",
+  "role": "$([ -n "$primary" ] && echo replica || echo primary)"
 }
 JSON
   chmod 600 "$LAB_DIR/lab.json"
@@ -124,5 +156,10 @@ case $command in
     [ -d "$LAB_DIR/data" ] || [ -f "$LAB_DIR/lab.json" ] || die "$LAB_DIR is not a PostgreSQL lab folder"
     lab_down
     ;;
-  *) die "usage: postgres.sh up [--dir DIR] | down DIR" ;;
+  sweep) sweep ;;
+  crash)
+    LAB_DIR=$(cd "${1:?lab folder}" && pwd)
+    if pid=$(postmaster_pid); then kill -KILL "$pid"; fi
+    ;;
+  *) die "usage: postgres.sh up [--dir DIR] [--owner PID] [--replica-of LAB_JSON] | down DIR | crash DIR | sweep" ;;
 esac

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # A throwaway Ceph S3 server for tests, benches and the demo (root, Debian/Ubuntu):
-#   radosgw.sh up [--dir DIR] [--memstore-bytes N]  start it; prints the path of its lab.json
+#   radosgw.sh up [--dir DIR] [--port N] [--memstore-bytes N] [--owner PID]  start it; prints its lab.json path
 #   radosgw.sh down DIR                             stop it by pid and remove everything (idempotent)
+#   radosgw.sh sweep                                remove labs whose --owner process is gone (a killed test run)
 # One monitor, one memstore OSD (data in RAM) and radosgw's beast frontend, all on 127.0.0.1 with free
-# ports, cephx on, an S3 user with generated keys. Nothing is written outside DIR; /etc/ceph is never read.
+# ports (S3 on --port when given), cephx on, an S3 user with generated keys. Nothing is written outside DIR; /etc/ceph is never read.
+# When setup fails, the end of each daemon's log is printed; DRILLBOOK_LAB_KEEP=FOLDER keeps the whole logs there.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -74,27 +76,44 @@ setup_failed() {
   lab_down
 }
 
+# Labs left by runs killed before their teardown (their --owner process is gone): removed.
+sweep() {
+  local owner_file owner
+  for owner_file in /tmp/drillbook-s3.*/owner; do
+    [ -f "$owner_file" ] || continue
+    owner=$(cat "$owner_file")
+    kill -0 "$owner" 2>/dev/null && continue
+    echo "drillbook lab: removing $(dirname "$owner_file") (owner $owner is gone)" >&2
+    ( LAB_DIR=$(dirname "$owner_file"); lab_down )
+  done
+}
+
 lab_up() {
-  local dir='' memstore_bytes=$((4 * 1024 * 1024 * 1024))
+  local dir='' s3_port='' owner='' memstore_bytes=$((4 * 1024 * 1024 * 1024))
   while [ $# -gt 0 ]; do
     case $1 in
       --dir) dir=$2; shift 2 ;;
+      --port) s3_port=$2; shift 2 ;;
+      --owner) owner=$2; shift 2 ;;
       --memstore-bytes) memstore_bytes=$2; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
   [ "$(id -u)" -eq 0 ] || die "the S3 lab needs root (Ceph daemons)"
+  if [ -n "$s3_port" ] && [ -n "$(ss -Htln "sport = :$s3_port" 2>/dev/null)" ]; then die "port $s3_port is already in use"; fi
   "$here/install-packages.sh"
+  sweep
 
   if [ -n "$dir" ]; then mkdir -p "$dir"; LAB_DIR=$(cd "$dir" && pwd); else LAB_DIR=$(mktemp -d /tmp/drillbook-s3.XXXXXX); fi
   trap setup_failed EXIT
   mkdir -p "$LAB_DIR"/{run,log,mon,osd/ceph-0,rgw}
+  [ -z "$owner" ] || echo "$owner" >"$LAB_DIR/owner"
   export CEPH_CONF="$LAB_DIR/ceph.conf"
 
   local fsid mon_port rgw_port access_key secret_key
   fsid=$(cat /proc/sys/kernel/random/uuid)
   mon_port=$(free_port)
-  rgw_port=$(free_port)
+  rgw_port=${s3_port:-$(free_port)}
   access_key=$(od -An -N10 -tx1 /dev/urandom | tr -d ' \n' | tr 'a-f' 'A-F')
   secret_key=$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')
 
@@ -134,7 +153,6 @@ memstore device bytes = $memstore_bytes
 rgw frontends = beast endpoint=127.0.0.1:$rgw_port
 rgw data = $LAB_DIR/rgw
 rgw enable usage log = false
-${DRILLBOOK_LAB_CEPH_EXTRA:-}
 CONF
 
   {
@@ -154,7 +172,7 @@ CONF
   ceph_cli auth get-or-create osd.0 mon 'allow profile osd' osd 'allow *' mgr 'allow profile osd' -o "$LAB_DIR/osd.0.keyring"
   ceph-osd -i 0 --mkfs --osd-uuid "$osd_uuid" -c "$CEPH_CONF" >/dev/null 2>&1
   start_daemon osd ceph-osd -f -i 0 -c "$CEPH_CONF"
-  wait_for "the Ceph OSD" ${DRILLBOOK_LAB_OSD_WAIT:-60} sh -c 'ceph --connect-timeout 5 osd dump 2>/dev/null | grep -q "^osd.0 up"'
+  wait_for "the Ceph OSD" 60 sh -c 'ceph --connect-timeout 5 osd dump 2>/dev/null | grep -q "^osd.0 up"'
 
   # radosgw makes these pools on first use, one at a time; made here, the first bucket is not slow.
   # One CLI process reading commands from stdin: each `ceph` start costs ~0.3 s of Python.
@@ -197,5 +215,6 @@ case $command in
     [ -f "$LAB_DIR/ceph.conf" ] || die "$LAB_DIR is not an S3 lab folder (no ceph.conf)"
     lab_down
     ;;
-  *) die "usage: radosgw.sh up [--dir DIR] [--memstore-bytes N] | down DIR" ;;
+  sweep) sweep ;;
+  *) die "usage: radosgw.sh up [--dir DIR] [--port N] [--memstore-bytes N] [--owner PID] | down DIR | sweep" ;;
 esac

@@ -13,6 +13,10 @@ import type { ValidateFlags } from './commands/validate.js';
 import type { VerifyFlags } from './commands/verify.js';
 import type { DueFlags } from './commands/due.js';
 import type { HistoryFlags } from './commands/history.js';
+import type { RunDueFlags } from './commands/run-due.js';
+import type { ScheduleFlags } from './commands/schedule.js';
+import type { DashboardFlags } from './commands/dashboard.js';
+import type { StorePushFlags, StoreUnlockFlags } from './commands/store.js';
 import { exitCodes } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 import { reportError } from './report-error.js';
@@ -169,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
 
   const storeOptions = (command: Command, trustRequired: boolean): Command =>
     command
-      .option('--store <dir>', 'evidence store root', 'reports')
+      .option('--store <dir|url>', 'evidence store: a folder or s3://bucket/prefix[?endpoint=URL&lock-bucket=NAME]', 'reports')
       .option('--trust <file>', 'trusted public key (SPKI PEM); repeatable; also $DRILLBOOK_TRUST (KEY:KEY)', collect)
       .option('--threshold <n>', 'distinct trusted keys that must have signed a run', '1')
       .option('--unverified', trustRequired ? 'read the store without trusted keys: integrity only, no run counts as verified' : 'read without trusted keys (the default when none is given)')
@@ -211,6 +215,90 @@ async function main(argv: string[]): Promise<number> {
     .action(async (scenario: string | undefined, flags: HistoryFlags) => {
       const { historyCommand } = await import('./commands/history.js');
       exitCode = await historyCommand(scenario, flags, io);
+    });
+
+  const launchOptions = (command: Command): Command =>
+    command
+      .option('--operator <name>', 'who the runs are recorded as run by (default $DRILLBOOK_OPERATOR or the login name)')
+      .option('--sign-key <file>', 'Ed25519 private key to sign each record (default $DRILLBOOK_SIGNING_KEY)')
+      .option('--yes', 'let scenarios with environment: production start unattended')
+      .option('--soon <duration>', 'cadence-only scenarios start this long before they become overdue (default: a tenth of the cadence)')
+      .option('--work <dir>', 'with an s3:// store: the local folder runs are made in before upload', 'reports')
+      .option('--retention-days <days>', 'with an s3:// store: Object Lock retention of uploaded evidence (default: the bucket default)')
+      .addOption(new Option('--retention-mode <mode>', 'Object Lock mode of that retention').choices(['governance', 'compliance']));
+
+  launchOptions(
+    notifyOptions(
+      storeOptions(
+        program
+          .command('run-due')
+          .description('one pass for cron, systemd timers and Kubernetes CronJobs: record missed slots, run every scenario due now inside its window')
+          .argument('[dir...]', 'folders (searched recursively) or files of scenarios', ['scenarios']),
+        true,
+      ),
+    ),
+  )
+    .option('--dry-run', 'say what would start, start nothing, record nothing')
+    .option('--json', 'print NDJSON events')
+    .action(async (dirs: string[], flags: RunDueFlags) => {
+      const { runDueCommand } = await import('./commands/run-due.js');
+      exitCode = await runDueCommand(dirs, flags, io, process);
+    });
+
+  launchOptions(
+    notifyOptions(
+      storeOptions(
+        program
+          .command('schedule')
+          .description('the long-running scheduler: starts due scenarios inside their windows; SIGTERM lets running drills finish')
+          .argument('[dir...]', 'folders (searched recursively) or files of scenarios', ['scenarios']),
+        true,
+      ),
+    ),
+  )
+    .option('--concurrency <n>', 'runs of different scenarios at once', '1')
+    .option('--interval <duration>', 'longest pause between passes (picks up edited scenarios)', '60s')
+    .option('--json', 'print NDJSON events')
+    .action(async (dirs: string[], flags: ScheduleFlags) => {
+      const { scheduleCommand } = await import('./commands/schedule.js');
+      exitCode = await scheduleCommand(dirs, flags, io, process);
+    });
+
+  storeOptions(
+    program
+      .command('dashboard')
+      .description('write a static, self-contained HTML site of the register: status, trends against targets, every run report')
+      .argument('[dir...]', 'folders (searched recursively) or files of scenarios', ['scenarios']),
+    true,
+  )
+    .requiredOption('--out <dir>', 'folder of the site (new, empty, or an earlier dashboard)')
+    .option('--soon <duration>', 'how long before its due date a scenario is "due soon"')
+    .action(async (dirs: string[], flags: DashboardFlags) => {
+      const { dashboardCommand } = await import('./commands/dashboard.js');
+      exitCode = await dashboardCommand(dirs, flags, io);
+    });
+
+  const store = program.command('store').description('an S3 evidence store: upload bundles, remove a stale run lock');
+  store
+    .command('push')
+    .description('upload sealed bundles write-once, with their digests and Object Lock retention')
+    .argument('<bundle...>', 'bundle folders')
+    .requiredOption('--store <url>', 's3://bucket/prefix[?endpoint=URL]')
+    .option('--retention-days <days>', 'Object Lock retention of every uploaded object (default: the bucket default)')
+    .addOption(new Option('--retention-mode <mode>', 'Object Lock mode').choices(['governance', 'compliance']))
+    .option('--json', 'print the result as JSON')
+    .action(async (bundles: string[], flags: StorePushFlags) => {
+      const { storePushCommand } = await import('./commands/store.js');
+      exitCode = await storePushCommand(bundles, flags, io);
+    });
+  store
+    .command('unlock')
+    .description("remove a scenario's run lock left by a machine that died (check first that it did)")
+    .argument('<scenario>', 'scenario id')
+    .requiredOption('--store <url>', 's3://bucket/prefix[?endpoint=URL&lock-bucket=NAME]')
+    .action(async (scenario: string, flags: StoreUnlockFlags) => {
+      const { storeUnlockCommand } = await import('./commands/store.js');
+      exitCode = await storeUnlockCommand(scenario, flags, io);
     });
 
   try {

@@ -3,6 +3,7 @@ import { delimiter } from 'node:path';
 import { DrillbookError } from '../errors.js';
 import { loadTrustedKey } from '../evidence/keys.js';
 import { createLocalStore } from '../register/local-store.js';
+import { isS3Url } from '../register/s3/location.js';
 import type { HistoryOptions } from '../register/read-history.js';
 import type { EvidenceStore } from '../register/store.js';
 import { createFileIndex, defaultIndexFile } from '../register/verify-index.js';
@@ -20,11 +21,12 @@ export interface StoreFlags {
   index?: string | boolean;
 }
 
-/** The evidence store named by `--store` (default `reports`). */
-export function openStore(flags: StoreFlags): EvidenceStore {
+/** The evidence store named by `--store`: a folder (default `reports`) or `s3://bucket/prefix`. */
+export async function openStore(flags: StoreFlags, env: NodeJS.ProcessEnv = process.env): Promise<EvidenceStore> {
   const location = flags.store ?? 'reports';
-  if (/^s3:\/\//i.test(location)) {
-    throw new DrillbookError('USAGE', `${location}: S3 evidence stores are not available in this version`, { hint: 'use a local folder (sync it from the bucket first), e.g. --store reports' });
+  if (isS3Url(location)) {
+    const { openS3Store } = await import('../register/s3/open.js');
+    return openS3Store(location, env);
   }
   return createLocalStore(location);
 }

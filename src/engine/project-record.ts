@@ -13,6 +13,7 @@ import type {
   Verdict,
 } from '../evidence/run-record.js';
 import type { Mark, Phase, Scenario, Step } from '../scenario/types.js';
+import { s3TargetAddress } from '../scenario/targets/s3.js';
 import { computeObjectives } from './objectives.js';
 import { decideVerdict } from './verdict.js';
 
@@ -158,7 +159,7 @@ function touchedTargets(scenario: Scenario, steps: readonly StepRecord[]): Targe
       return Array.isArray(keys) ? (keys as { address?: unknown; fingerprint?: unknown }[]) : [];
     });
     if (seen.length === 0) {
-      const address = 'baseUrl' in target ? target.baseUrl : undefined;
+      const address = 'baseUrl' in target ? target.baseUrl : target.kind === 's3' && 'options' in target ? s3TargetAddress(target.options) : undefined;
       const key = `${step.on}|${address ?? ''}`;
       if (!rows.has(key)) rows.set(key, { name: step.on, kind: target.kind, ...(address ? { address } : {}) });
     }

@@ -122,7 +122,7 @@ export function assessScenario(input: AssessInput): Assessment {
   const notes: string[] = [];
   if (lastRun && lastRun !== lastPass && lastRun.verification !== 'unfinished') notes.push(`last run ${lastRun.runId}: ${describeRun(lastRun)}`);
   const invalid = runs.filter((run) => run.verification === 'invalid').length;
-  if (invalid) notes.push(`${invalid} bundle${invalid === 1 ? '' : 's'} failed verification and never count`);
+  if (invalid) notes.push(`${invalid} bundle${invalid === 1 ? '' : 's'} failed verification (never counted)`);
   const running = input.running ?? false;
   const crashed = runs.filter((run) => run.verification === 'unfinished' && !(running && run === lastRun));
   for (const run of crashed) notes.push(`run ${run.runId} did not finish: drillbook recover ${run.bundle}`);

@@ -2,7 +2,7 @@
  * The register: every scenario file under the given folders, its runs from the evidence store, and its
  * assessment now. Reads files and the store; the judgement itself is assess.ts.
  */
-import { relative } from 'node:path';
+import { basename, relative } from 'node:path';
 import type { RunnerCatalog } from '../runner-contract.js';
 import { loadScenario, validateScenarioText, type ScenarioIssue } from '../scenario/validate.js';
 import type { Scenario } from '../scenario/types.js';
@@ -25,7 +25,7 @@ export interface RegisterOptions {
 export interface RegisterEntry {
   /** The scenario file as found (relative to the working folder when inside it). */
   file: string;
-  /** The scenario id, or the file name when the file is invalid. */
+  /** The scenario id, or the file's name (`broken.yaml`) when the file is invalid. */
   id: string;
   /** Present when the file is valid. */
   scenario?: Scenario;
@@ -67,7 +67,7 @@ export async function buildRegister(paths: readonly string[], options: RegisterO
   for (const file of await findScenarioFiles(paths)) {
     const result = await loadScenario(display(file), { catalog });
     if (result.ok) entries.push({ file: display(file), id: result.scenario.id, scenario: result.scenario, runs: [], missed: [] });
-    else entries.push({ file: display(file), id: display(file), issues: result.issues, runs: [], missed: [] });
+    else entries.push({ file: display(file), id: basename(file), issues: result.issues, runs: [], missed: [] });
   }
 
   const byId = new Map<string, RegisterEntry[]>();
@@ -100,7 +100,9 @@ export async function buildRegister(paths: readonly string[], options: RegisterO
   }
 
   const known = new Set(entries.map((e) => e.scenario?.id).filter(Boolean));
-  const orphans = (await store.listScenarioIds()).filter((id) => !known.has(id));
+  const orphans: string[] = [];
+  // Folders without a single bundle (keys kept next to the evidence, say) are not scenarios.
+  for (const id of await store.listScenarioIds()) if (!known.has(id) && (await store.listBundles(id)).length > 0) orphans.push(id);
   options.history.index?.save();
   return { entries, orphans, store: store.location, mode: options.history.mode, nowMs };
 }

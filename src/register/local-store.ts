@@ -1,6 +1,5 @@
 /** The evidence store in a local folder (default `reports/`): `<store>/<scenario-id>/<run-id>/`. */
-import { mkdirSync, statSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { lockFileFor } from '../engine/run-drill.js';
 import { readLock } from '../engine/run-lock.js';
@@ -74,11 +73,11 @@ export function createLocalStore(dir: string, display = dir): EvidenceStore {
       await walk(bundleDir(ref));
       return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     },
-    localBundleDir: async (ref) => bundleDir(ref),
+    localBundleDir: (ref) => Promise.resolve(bundleDir(ref)),
     bundleLocation: (ref) => join(display, ref.scenarioId, ref.runId),
-    async isLocked(scenarioId) {
+    isLocked(scenarioId) {
       const lock = readLock(lockFileFor(root, scenarioId));
-      return lock.state === 'held' || lock.state === 'foreign';
+      return Promise.resolve(lock.state === 'held' || lock.state === 'foreign');
     },
     async listMissed(scenarioId) {
       const folder = join(root, scenarioId, missedFolder);
@@ -95,8 +94,9 @@ export function createLocalStore(dir: string, display = dir): EvidenceStore {
     },
     async recordMissed(missed) {
       const folder = join(root, missed.scenarioId, missedFolder);
-      mkdirSync(folder, { recursive: true });
+      await mkdir(folder, { recursive: true });
       try {
+        // Written once: a second scheduler noticing the same gap finds the file there.
         writeNewFileAtomic(join(folder, `${stampOf(missed.firstSlot)}.json`), `${JSON.stringify(missed, null, 2)}\n`);
         return true;
       } catch (error) {
@@ -105,13 +105,4 @@ export function createLocalStore(dir: string, display = dir): EvidenceStore {
       }
     },
   };
-}
-
-/** True when `dir` exists and is a folder. */
-export function isFolder(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
 }

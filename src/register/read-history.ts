@@ -48,8 +48,8 @@ async function verify(store: EvidenceStore, ref: BundleRef, options: HistoryOpti
 /** What a record claims, read without trusting it (it is only used once verification has said how far to trust it). */
 function readClaims(bytes: Buffer): Partial<RunRecord> {
   try {
-    const statement = JSON.parse(bytes.toString('utf8')) as { predicate?: unknown };
-    return typeof statement.predicate === 'object' && statement.predicate !== null ? (statement.predicate as Partial<RunRecord>) : {};
+    const statement = JSON.parse(bytes.toString('utf8')) as { predicate?: Partial<RunRecord> | null };
+    return typeof statement.predicate === 'object' && statement.predicate !== null ? statement.predicate : {};
   } catch {
     return {};
   }

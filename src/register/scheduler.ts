@@ -29,8 +29,8 @@ export interface SchedulerOptions {
   catalog: RunnerCatalog;
   history: HistoryOptions;
   clock: Clock;
-  /** Start one run (drillbook: `startRun`); may throw (lock held, unfinished run). */
-  launch(scenario: Scenario): RunningDrill;
+  /** Start one run (drillbook: `startRun`, under a remote lock for an S3 store); may throw (lock held, unfinished run). */
+  launch(scenario: Scenario): RunningDrill | Promise<RunningDrill>;
   /** Runs of different scenarios at once (default 1). */
   concurrency?: number;
   allowProduction?: boolean;
@@ -134,12 +134,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
   };
 
-  const start = (decision: RunDecision) => {
+  const start = async (decision: RunDecision) => {
     const scenario = decision.entry.scenario;
     if (!scenario) return;
     let running: RunningDrill;
     try {
-      running = options.launch(scenario);
+      running = await options.launch(scenario);
     } catch (error) {
       emit({ type: 'start-failed', scenarioId: scenario.id, message: (error as Error).message });
       return;
@@ -174,6 +174,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       if (a.overdueMs !== undefined) candidates.push(a.overdueMs - a.soonMs, a.overdueMs);
     }
     for (const d of decisions) if (d.retryMs !== undefined) candidates.push(d.retryMs);
+    if (options.notifier) for (const noticed of overdueNoticed.values()) candidates.push(noticed + overdueRepeatMs);
     return Math.min(...candidates.filter((t) => t > nowMs));
   };
 
@@ -195,11 +196,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         decision.reason = `${concurrency} run${concurrency === 1 ? ' is' : 's are'} in progress (--concurrency)`;
         continue;
       }
-      start(decision);
+      await start(decision);
     }
+    await noticeOverdue(register, nowMs);
     const nextPassMs = nextPass(register, decisions, nowMs);
     emit({ type: 'pass', atMs: nowMs, decisions: decisions.map((d) => ({ scenarioId: d.entry.id, action: d.action, reason: d.reason })), nextPassMs });
-    await noticeOverdue(register, nowMs);
     wake(nextPassMs);
   };
 

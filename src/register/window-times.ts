@@ -4,7 +4,7 @@
  * hours are handled the way schedules handle them. Pure: time is passed in.
  */
 import { Cron } from 'croner';
-import type { RunWindow, Weekday } from '../scenario/types.js';
+import type { RunWindow } from '../scenario/types.js';
 import { weekdayNames } from '../scenario/types.js';
 import { blackoutOn, isInHours } from '../scenario/window.js';
 import { wallClock } from '../scenario/zoned-time.js';
@@ -29,7 +29,7 @@ export function isWindowOpen(window: RunWindow | undefined, timezone: string, at
 function openingPatterns(window: RunWindow): string[] {
   const byTime = new Map<number, Set<number>>();
   for (const [index, day] of weekdayNames.entries()) {
-    for (const range of window.hours?.[day as Weekday] ?? []) {
+    for (const range of window.hours?.[day] ?? []) {
       const days = byTime.get(range.startMinute) ?? new Set<number>();
       days.add(index);
       byTime.set(range.startMinute, days);

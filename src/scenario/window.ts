@@ -6,7 +6,7 @@
 import { checkEntries, checkFields, checkValue, isMapping } from './check.js';
 import { at } from './issues.js';
 import type { IssueSink, Path } from './issues.js';
-import { timeRangePattern, timeRangeSchema, windowDaysPattern, windowDaysSchema, windowShape } from './schema.js';
+import { timeRangePattern, windowDaysPattern, windowDaysSchema, windowShape } from './schema.js';
 import { weekdayNames } from './types.js';
 import type { Blackout, RunWindow, TimeRange, Weekday } from './types.js';
 

@@ -1,8 +1,10 @@
 /**
  * vitest globalSetup: one radosgw and one PostgreSQL for the whole test run, torn down at the end (also
  * after failures). Tests read their facts with `inject('s3Lab')` / `inject('pgLab')` (use-heavy-servers.ts)
- * and make their own bucket or database. When the run is filtered to files that need neither, nothing starts.
+ * and make their own bucket or database. When the run is filtered to files that do not use them (no import
+ * of use-heavy-servers), nothing starts.
  */
+import { readFileSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { startPostgresLab, stopPostgresLab, type PostgresLabFacts } from './postgres-lab.js';
 import { startS3Lab, stopS3Lab, type S3LabFacts } from './s3-lab.js';
@@ -14,15 +16,12 @@ declare module 'vitest' {
   }
 }
 
-/** Test folders whose files use these servers. */
-export const heavyTestFolders = ['test/runners/s3/', 'test/runners/canary/', 'test/lab/', 'test/scenarios/'] as const;
-
 async function heavyTestsSelected(project: TestProject): Promise<boolean> {
   // Not part of vitest's typed API: without it (or without filters) every file may run, so start.
   const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
   if (!filters?.length) return true;
   const specs = await project.vitest.globTestSpecifications(filters);
-  return specs.some((spec) => heavyTestFolders.some((folder) => spec.moduleId.replaceAll('\\', '/').includes(`/${folder}`)));
+  return specs.some((spec) => readFileSync(spec.moduleId, 'utf8').includes('use-heavy-servers'));
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {

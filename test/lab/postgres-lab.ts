@@ -1,5 +1,6 @@
 /** Starting and stopping the PostgreSQL lab (scripts/lab/postgres.sh) from TypeScript: tests and benches. */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
@@ -18,9 +19,11 @@ export interface PostgresLabFacts {
 
 const script = fileURLToPath(new URL('../../scripts/lab/postgres.sh', import.meta.url));
 
-/** Start a throwaway PostgreSQL on 127.0.0.1; ~1.5 s. */
-export async function startPostgresLab(): Promise<PostgresLabFacts> {
-  const { stdout } = await execa(script, ['up'], { stderr: 'inherit' });
+/** Start a throwaway PostgreSQL on 127.0.0.1 (~1.5 s), or a streaming replica of a running lab server. */
+export async function startPostgresLab(options: { replicaOf?: Pick<PostgresLabFacts, 'dir'> } = {}): Promise<PostgresLabFacts> {
+  // The owner: a later start removes this lab if this process dies before its teardown.
+  const replica = options.replicaOf ? ['--replica-of', join(options.replicaOf.dir, 'lab.json')] : [];
+  const { stdout } = await execa(script, ['up', '--owner', String(process.pid), ...replica], { stderr: 'inherit' });
   return JSON.parse(readFileSync(stdout.trim().split('\n').at(-1) ?? '', 'utf8')) as PostgresLabFacts;
 }
 

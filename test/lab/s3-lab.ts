@@ -18,7 +18,8 @@ const script = fileURLToPath(new URL('../../scripts/lab/radosgw.sh', import.meta
 
 /** Start a throwaway Ceph (mon, memstore OSD, radosgw) on loopback; ~5 s. */
 export async function startS3Lab(options: { memstoreBytes?: number } = {}): Promise<S3LabFacts> {
-  const args = options.memstoreBytes === undefined ? [] : ['--memstore-bytes', String(options.memstoreBytes)];
+  // The owner: a later start removes this lab if this process dies before its teardown.
+  const args = ['--owner', String(process.pid), ...(options.memstoreBytes === undefined ? [] : ['--memstore-bytes', String(options.memstoreBytes)])];
   const { stdout } = await execa(script, ['up', ...args], { stderr: 'inherit' });
   return JSON.parse(readFileSync(stdout.trim().split('\n').at(-1) ?? '', 'utf8')) as S3LabFacts;
 }

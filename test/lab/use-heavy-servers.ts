@@ -30,5 +30,5 @@ export function useS3Lab(): () => S3LabFacts {
 
 /** The run's PostgreSQL: host, port, superuser password and binaries. */
 export function usePostgresLab(): () => PostgresLabFacts {
-  return useServer(inject('pgLab'), startPostgresLab, stopPostgresLab, 'PostgreSQL');
+  return useServer(inject('pgLab'), () => startPostgresLab(), stopPostgresLab, 'PostgreSQL');
 }

@@ -40,7 +40,7 @@ describe('assessScenario: cadence', () => {
     expect(a.lastPass).toBe(pass);
     expect(a.lastRun).toBe(later[3]);
     expect(a.notes).toEqual([
-      '1 bundle failed verification and never count',
+      '1 bundle failed verification (never counted)',
       'run 20260304T030000Z-abcdef did not finish: drillbook recover reports/pg-failover/20260304T030000Z-abcdef',
     ]);
   });

@@ -24,20 +24,30 @@ export function createPostgresStore(options: CanaryPostgresOptions, password: st
     if (!session?.alive) session = new PsqlSession(connection);
     return session;
   };
+  // A statement given up on (timeout, stop) may still be queued in psql: that session is not reused.
+  const run = async (sql: string, signal: AbortSignal): Promise<void> => {
+    statements += 1;
+    const current = live();
+    try {
+      await current.run(sql, `s${statements}`, signal);
+    } catch (error) {
+      if (signal.aborted) {
+        session = undefined;
+        await current.close(0);
+      }
+      throw error;
+    }
+  };
   return {
     describe: `postgres ${options.database} table ${table}`,
-    async prepare(signal) {
-      statements += 1;
-      await live().run(
+    prepare: (signal) =>
+      run(
         `CREATE TABLE IF NOT EXISTS ${table} (seq bigint NOT NULL, written_at timestamptz NOT NULL, writer text NOT NULL, marker jsonb NOT NULL, server_at timestamptz NOT NULL DEFAULT clock_timestamp());`,
-        `s${statements}`,
         signal,
-      );
-    },
-    async write(marker, signal) {
-      statements += 1;
+      ),
+    write: (marker, signal) => {
       const values = [String(marker.seq), literal(marker.writtenAt), literal(marker.writer), `${literal(JSON.stringify(marker))}::jsonb`];
-      await live().run(`INSERT INTO ${table} (seq, written_at, writer, marker) VALUES (${values.join(', ')});`, `s${statements}`, signal);
+      return run(`INSERT INTO ${table} (seq, written_at, writer, marker) VALUES (${values.join(', ')});`, signal);
     },
     async newest(signal): Promise<NewestMarker | undefined> {
       let output: string;

@@ -40,7 +40,7 @@ export function parseAt(value: string | undefined, now: number): number {
 }
 
 export async function dueCommand(dirs: string[], flags: DueFlags, io: CliIo): Promise<number> {
-  const store = openStore(flags);
+  const store = await openStore(flags);
   const history = historyOptions(flags, store);
   const failOn = parseFailOn(flags.failOn);
   const soonMs = parseDurationFlag('soon', flags.soon);

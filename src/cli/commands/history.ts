@@ -21,7 +21,7 @@ function parseLimit(value: string | undefined): number {
 }
 
 export async function historyCommand(scenario: string | undefined, flags: HistoryFlags, io: CliIo): Promise<number> {
-  const store = openStore(flags);
+  const store = await openStore(flags);
   // Reading history needs no decision on trust: without keys every run is shown as unverified.
   const options = historyOptions(flags, store, process.env, false);
   const limit = parseLimit(flags.limit);

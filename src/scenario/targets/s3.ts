@@ -66,12 +66,17 @@ export const s3TargetSchema = z
     if (target.sessionTokenSecret !== undefined && target.accessKeyIdSecret === undefined) {
       issues.addIssue({ code: 'custom', message: '`sessionTokenSecret` needs `accessKeyIdSecret` and `secretAccessKeySecret`', path: ['sessionTokenSecret'] });
     }
-    if (target.profile !== undefined && target.accessKeyIdSecret !== undefined) {
-      issues.addIssue({ code: 'custom', message: '`profile` and credential secrets exclude each other', path: ['profile'] });
-    }
   });
 
 export type S3TargetOptions = z.infer<typeof s3TargetSchema>;
+
+/** How the record names an s3 target: `s3://bucket/prefix`, and the endpoint of an S3-compatible store. */
+export function s3TargetAddress(options: Record<string, unknown>): string | undefined {
+  if (typeof options['bucket'] !== 'string') return undefined;
+  const prefix = typeof options['prefix'] === 'string' ? options['prefix'] : '';
+  const endpoint = typeof options['endpoint'] === 'string' ? ` at ${options['endpoint']}` : '';
+  return `s3://${options['bucket']}/${prefix}${endpoint}`;
+}
 
 /** Names of the secrets a target refers to (its credentials). */
 export function s3SecretRefs(options: S3TargetOptions): string[] {

@@ -45,30 +45,30 @@ export async function createBucket(client: S3Client, options: BucketOptions = {}
       }),
     );
   }
-  return {
-    name,
-    async remove() {
-      let keyMarker: string | undefined;
-      let versionMarker: string | undefined;
-      for (;;) {
-        const page = await client.send(
-          new ListObjectVersionsCommand({ Bucket: name, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionMarker ? { VersionIdMarker: versionMarker } : {}) }),
-        );
-        const entries = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map(({ Key, VersionId }) => ({ Key: Key ?? '', VersionId }));
-        if (options.lockDays !== undefined) {
-          // A legal hold outlives any bypass: lift it first.
-          await Promise.all(
-            entries.map((entry) => client.send(new PutObjectLegalHoldCommand({ Bucket: name, ...entry, LegalHold: { Status: 'OFF' } })).catch(() => undefined)),
-          );
-        }
-        if (entries.length) await client.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: entries }, BypassGovernanceRetention: true }));
-        if (!page.IsTruncated) break;
-        keyMarker = page.NextKeyMarker;
-        versionMarker = page.NextVersionIdMarker;
-      }
-      await client.send(new DeleteBucketCommand({ Bucket: name }));
-    },
-  };
+  return { name, remove: () => removeBucket(client, name) };
+}
+
+/** Delete every version of every object (lifting legal holds, bypassing governance retention), then the bucket. */
+export async function removeBucket(client: S3Client, name: string): Promise<void> {
+  let keyMarker: string | undefined;
+  let versionMarker: string | undefined;
+  for (;;) {
+    const page = await client.send(
+      new ListObjectVersionsCommand({ Bucket: name, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionMarker ? { VersionIdMarker: versionMarker } : {}) }),
+    );
+    const entries = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map(({ Key, VersionId }) => ({ Key: Key ?? '', VersionId }));
+    if (entries.some((entry) => entry.VersionId !== undefined && entry.VersionId !== 'null')) {
+      // A legal hold outlives any bypass: lift it first (a bucket without Object Lock just refuses).
+      await Promise.all(
+        entries.map((entry) => client.send(new PutObjectLegalHoldCommand({ Bucket: name, ...entry, LegalHold: { Status: 'OFF' } })).catch(() => undefined)),
+      );
+    }
+    if (entries.length) await client.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: entries }, BypassGovernanceRetention: true }));
+    if (!page.IsTruncated) break;
+    keyMarker = page.NextKeyMarker;
+    versionMarker = page.NextVersionIdMarker;
+  }
+  await client.send(new DeleteBucketCommand({ Bucket: name }));
 }
 
 /** Secret names the test targets use, and their values. */
