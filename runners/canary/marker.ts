@@ -8,6 +8,8 @@ export interface Marker {
   /** Random id of the writing attempt, to tell runs apart in a shared store. */
   writer: string;
   intervalMs: number;
+  /** Longest time between two markers so far (at least the interval when the writer keeps up). */
+  maxGapMs: number;
   /** Longest write so far, before this marker (a marker is stored some time after it is stamped). */
   maxWriteMs: number;
   /** System clock minus the writer's monotonic wall time: non-zero when the clock was stepped meanwhile. */
@@ -27,11 +29,13 @@ export function parseMarker(text: string): Marker | undefined {
   const numbers = ['seq', 'intervalMs', 'maxWriteMs', 'clockDriftMs'] as const;
   if (typeof m['writtenAt'] !== 'string' || Number.isNaN(Date.parse(m['writtenAt'])) || typeof m['writer'] !== 'string') return undefined;
   if (numbers.some((field) => typeof m[field] !== 'number' || !Number.isFinite(m[field]))) return undefined;
+  const gap = m['maxGapMs'];
   return {
     seq: m['seq'] as number,
     writtenAt: m['writtenAt'],
     writer: m['writer'],
     intervalMs: m['intervalMs'] as number,
+    maxGapMs: typeof gap === 'number' && Number.isFinite(gap) ? gap : (m['intervalMs'] as number),
     maxWriteMs: m['maxWriteMs'] as number,
     clockDriftMs: m['clockDriftMs'] as number,
   };

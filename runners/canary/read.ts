@@ -1,9 +1,10 @@
 /**
  * `canary.read`: RPO achieved = T0 − newest marker that survived. Markers are stamped every `interval`
  * and stored some milliseconds later, so the data-loss boundary lies between the newest surviving marker
- * and the next one: the true RPO is in [rpoMs − uncertaintyMs, rpoMs], with
- * uncertaintyMs = interval + longest write seen + any step of the writer's clock. rpoMs is the bound an
- * auditor can rely on (never better than reality).
+ * and the next one: the true RPO is in [rpoMs − uncertaintyMs, rpoMs], with uncertaintyMs = the longest
+ * gap between markers (at least the interval) + the longest write seen + any step of the writer's clock,
+ * on the assumption that the write under way at the disaster was no slower than those before it. rpoMs is
+ * the bound an auditor can rely on (never better than reality).
  */
 import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
 import { jsonObservation } from '../shared/json-report.js';
@@ -40,7 +41,7 @@ async function runRead(ctx: AttemptContext): Promise<Observation> {
     const sinceMarkerMs = t0Ms - Date.parse(marker.writtenAt);
     // A marker stamped after T0 survived: nothing written before T0 was lost.
     const rpoMs = Math.max(0, Math.round(sinceMarkerMs));
-    const uncertaintyMs = marker.intervalMs + marker.maxWriteMs + Math.abs(marker.clockDriftMs);
+    const uncertaintyMs = Math.max(marker.intervalMs, marker.maxGapMs) + marker.maxWriteMs + Math.abs(marker.clockDriftMs);
     const result = {
       rpoMs,
       rpoLowerBoundMs: Math.max(0, rpoMs - uncertaintyMs),
@@ -55,6 +56,7 @@ async function runRead(ctx: AttemptContext): Promise<Observation> {
       rpoMs,
       uncertaintyMs,
       intervalMs: marker.intervalMs,
+      markerGapMaxMs: marker.maxGapMs,
       writeLatencyMaxMs: marker.maxWriteMs,
       clockDriftMs: marker.clockDriftMs,
       ...(found.storeClockOffsetMs === undefined ? {} : { storeClockOffsetMs: Math.round(found.storeClockOffsetMs) }),

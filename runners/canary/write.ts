@@ -43,6 +43,8 @@ async function runWrite(ctx: AttemptContext): Promise<Observation> {
   let written = 0;
   let failures = 0;
   let maxWriteMs = 0;
+  let maxGapMs = 0;
+  let lastIssuedMono: number | undefined;
   let firstWrittenAt: string | undefined;
   let lastWrittenAt: string | undefined;
   let lastError: string | undefined;
@@ -65,8 +67,11 @@ async function runWrite(ctx: AttemptContext): Promise<Observation> {
         break;
       }
       seq += 1;
-      const marker: Marker = { seq, writtenAt: new Date(wall.nowMs()).toISOString(), writer, intervalMs, maxWriteMs, clockDriftMs: wall.driftMs() };
       const before = ctx.clock.now();
+      // Longer than the interval when the process was busy or a slow write made ticks be skipped.
+      if (lastIssuedMono !== undefined) maxGapMs = Math.max(maxGapMs, Math.ceil(before - lastIssuedMono));
+      lastIssuedMono = before;
+      const marker: Marker = { seq, writtenAt: new Date(wall.nowMs()).toISOString(), writer, intervalMs, maxGapMs, maxWriteMs, clockDriftMs: wall.driftMs() };
       try {
         await store.write(marker, AbortSignal.any([ctx.signal, AbortSignal.timeout(writeTimeoutMs)]));
         written += 1;
@@ -93,10 +98,11 @@ async function runWrite(ctx: AttemptContext): Promise<Observation> {
     failures,
     firstWrittenAt: firstWrittenAt ?? null,
     lastWrittenAt: lastWrittenAt ?? null,
+    maxGapMs,
     maxWriteMs,
     clockDriftMs: wall.driftMs(),
   };
-  const details = { store: store.describe, intervalMs, markersWritten: written, failures, maxWriteMs, ...(lastError ? { lastError } : {}) };
+  const details = { store: store.describe, intervalMs, markersWritten: written, failures, maxGapMs, maxWriteMs, ...(lastError ? { lastError } : {}) };
   if (written > 0) return jsonObservation(ctx, result, details);
   return jsonObservation(ctx, result, details, {
     code: 'CANARY_NO_MARKER',

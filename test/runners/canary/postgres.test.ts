@@ -35,11 +35,11 @@ describe('canary in PostgreSQL', () => {
     expect(written.error).toBeUndefined();
     const summary = JSON.parse(writer.attempt.stdout.bytes().toString('utf8')) as Record<string, unknown>;
     expect(summary['store']).toBe(`postgres ${database} table drillbook_canary`);
-    expect(summary['markersWritten']).toBeGreaterThanOrEqual(12);
+    expect(summary['markersWritten']).toBeGreaterThanOrEqual(8);
     const rows = Number(await psql(lab(), database, 'SELECT count(*) FROM drillbook_canary'));
     expect(rows).toBe(summary['markersWritten']);
     expect(summary['failures']).toBeLessThanOrEqual(1);
-    expect(Number(await psql(lab(), database, `SELECT count(*) FROM drillbook_canary WHERE written_at > '${cutOff}'`))).toBeGreaterThanOrEqual(4);
+    expect(Number(await psql(lab(), database, `SELECT count(*) FROM drillbook_canary WHERE written_at > '${cutOff}'`))).toBeGreaterThanOrEqual(2);
 
     const { observation, result } = await read({ postgres: { ...connection(), table: 'replica' }, t0: new Date(t0).toISOString() }, { secrets: secrets() });
     expect(observation.error).toBeUndefined();

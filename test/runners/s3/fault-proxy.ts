@@ -8,10 +8,22 @@ import type { AddressInfo } from 'node:net';
 
 export type Fault = 'slowdown' | 'reset';
 
+/** One request as the proxy saw it; `body` only for small ones (a canary marker, not a multipart part). */
+export interface ProxiedRequest {
+  method: string;
+  url: string;
+  faulted: boolean;
+  body?: string;
+}
+
+const keptBodyBytes = 64 * 1024;
+
 export interface FaultProxy {
   endpoint: string;
   /** Requests seen, faulted or not. */
   readonly requests: number;
+  /** Every request, in arrival order. */
+  readonly log: readonly ProxiedRequest[];
   /** Fault the next `count` requests (a count of Infinity faults them all). */
   fail(count: number, fault: Fault): void;
   close(): Promise<void>;
@@ -24,9 +36,21 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   let remaining = 0;
   let fault: Fault = 'slowdown';
   let requests = 0;
+  const log: ProxiedRequest[] = [];
 
   const handle = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     requests += 1;
+    const entry: ProxiedRequest = { method: incoming.method ?? '', url: incoming.url ?? '', faulted: remaining > 0 };
+    log.push(entry);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= keptBodyBytes) chunks.push(chunk);
+    });
+    incoming.on('end', () => {
+      if (size > 0 && size <= keptBodyBytes) entry.body = Buffer.concat(chunks).toString('utf8');
+    });
     if (remaining > 0) {
       remaining -= 1;
       incoming.resume();
@@ -56,6 +80,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     get requests() {
       return requests;
     },
+    log,
     fail(count, kind) {
       remaining = count;
       fault = kind;

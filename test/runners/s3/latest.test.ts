@@ -68,6 +68,23 @@ describe('s3.latest', () => {
     expect(printed(attempt)).toMatchObject({ found: false, scanned: 0 });
   });
 
+  it('takes credentials from the AWS default chain (here the environment) when the target names no secrets', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: lab().accessKeyId, AWS_SECRET_ACCESS_KEY: lab().secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
+    try {
+      const target = labTarget(lab(), bucket.name, { prefix: 'daily/', accessKeyIdSecret: undefined, secretAccessKeySecret: undefined });
+      const attempt = s3Attempt(target, {});
+      const observation = await runner.run(attempt.ctx);
+      expect(observation.error).toBeUndefined();
+      expect(printed(attempt)).toMatchObject({ key: 'k-1005-new' });
+    } finally {
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_EC2_METADATA_DISABLED']) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
+  });
+
   it('refuses a target whose credential secret has no value, without trying', async () => {
     const attempt = s3Attempt(labTarget(lab(), bucket.name), {});
     const observation = await runner.run(attempt.ctx);
