@@ -12,6 +12,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=ports.sh
 . "$here/ports.sh"
+# shellcheck source=sweep.sh
+. "$here/sweep.sh"
 
 die() { echo "drillbook lab: $*" >&2; exit 1; }
 
@@ -58,14 +60,7 @@ setup_failed() {
 
 # Labs left by runs killed before their teardown (their --owner process is gone): removed.
 sweep() {
-  local owner_file owner
-  for owner_file in /tmp/drillbook-pg.*/owner; do
-    [ -f "$owner_file" ] || continue
-    owner=$(cat "$owner_file")
-    kill -0 "$owner" 2>/dev/null && continue
-    echo "drillbook lab: removing $(dirname "$owner_file") (owner $owner is gone)" >&2
-    ( LAB_DIR=$(dirname "$owner_file"); lab_down )
-  done
+  sweep_owned '/tmp/drillbook-pg.*'
 }
 
 lab_up() {
