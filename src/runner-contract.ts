@@ -88,6 +88,13 @@ export interface AttemptContext {
    * passphrase an ssh target names). Undefined when the secret has no value.
    */
   secret?(name: string): string | undefined;
+  /**
+   * A file of evidence kept in the bundle as `attachments/<step>/<attempt>/<name>` (a manifest, a
+   * reconciliation), secrets redacted, its SHA-256 recorded. `name` is a plain file name.
+   */
+  attach?(name: string): Writable;
+  /** Another declared target, for runners whose `with` names one (see `RunnerDefinition.targetOptions`). */
+  resolveTarget?(name: string): Target | undefined;
 }
 
 export interface StepRunner {
@@ -131,6 +138,8 @@ export interface RunnerDefinition {
   targetKinds: readonly string[];
   /** Expectation keys that make sense for this runner. */
   expects: readonly ('exitCode' | 'stdout' | 'stderr' | 'status' | 'body')[];
+  /** Options (paths inside `with`) whose value names a declared target, and the kinds it may have. */
+  targetOptions?: readonly { path: readonly string[]; kinds: readonly string[] }[];
   load(settings?: RunnerSettings): Promise<StepRunner>;
 }
 

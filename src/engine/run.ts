@@ -19,6 +19,7 @@ import { createDrillMachine, type AbortReason, type EngineHooks } from './machin
 import { extractOutputs } from './outputs.js';
 import { journalEvents, projectRecord, type JournalEvent, type RunStartedData } from './project-record.js';
 import { openStepLog } from './step-logs.js';
+import { openAttachments } from './attachments.js';
 import { resolveStepTemplates } from './resolve-templates.js';
 
 export interface StartDrillOptions {
@@ -159,6 +160,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
     const logBase = `logs/${stepId}/${flight.attempt}`;
     const stdoutLog = openStepLog(options.bundleDir, `${logBase}.stdout.log`, redactor.stream());
     const stderrLog = openStepLog(options.bundleDir, `${logBase}.stderr.log`, redactor.stream());
+    const attachments = openAttachments(options.bundleDir, `attachments/${stepId}/${flight.attempt}`, redactor);
     if (!resolved.ok) {
       observation = { error: { code: 'TEMPLATE', message: resolved.message } };
     } else {
@@ -183,12 +185,14 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
             write(journalEvents.processStarted, { stepId, attempt: flight.attempt, ...info }, info.host !== startedData.host),
           log: log.child({ stepId, attempt: flight.attempt }),
           secret: (name) => options.secrets[name],
+          attach: (name) => attachments.attach(name),
+          resolveTarget: (name) => scenario.targets[name],
         });
       } catch (error) {
         observation = { error: { code: 'RUNNER_FAILED', message: error instanceof Error ? error.message : String(error) } };
       }
     }
-    const [stdoutPath, stderrPath] = await Promise.all([stdoutLog.close(), stderrLog.close()]);
+    const [stdoutPath, stderrPath, attached] = await Promise.all([stdoutLog.close(), stderrLog.close(), attachments.close()]);
     const endT = t();
 
     let judgement = judgeAbort(flight.reason, observation, step) ?? judgeObservation(step.expect, observation);
@@ -216,6 +220,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
       ...(stream(observation.stdout, stdoutPath) ? { stdout: stream(observation.stdout, stdoutPath) } : {}),
       ...(stream(observation.stderr, stderrPath) ? { stderr: stream(observation.stderr, stderrPath) } : {}),
       ...(observation.details ? { details: JSON.parse(redactor.redact(JSON.stringify(observation.details))) as unknown } : {}),
+      ...(attached.length ? { attachments: attached } : {}),
     });
     s.lastOk = judgement.ok;
     s.lastJudgement = message === undefined ? judgement : { ...judgement, message };

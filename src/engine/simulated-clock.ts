@@ -74,7 +74,19 @@ export class SimulatedClock implements Clock {
   }
 }
 
-/** Let promise chains and I/O callbacks that are already due run. */
+/** File system requests in flight on the thread pool (a runner writing evidence, the journal). */
+function fileIoPending(): boolean {
+  return process.getActiveResourcesInfo().some((name) => name.startsWith('FSReq') || name.endsWith('CloseReq'));
+}
+
+/**
+ * Let promise chains and I/O callbacks that are already due run. File I/O in flight is waited for too:
+ * simulated time must not jump to a timeout while real work that takes no simulated time is still going.
+ */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  // Five quiet turns in a row: one I/O callback often starts the next request a few turns later.
+  for (let quiet = 0, turns = 0; quiet < 5 && turns < 100_000; turns++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    quiet = fileIoPending() ? 0 : quiet + 1;
+  }
 }

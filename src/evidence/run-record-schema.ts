@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { markNames, phases, scenarioKinds } from '../scenario/types.js';
+import { exitReadinessSchema } from './exit-record-schema.js';
 import { endReasons, verdicts } from './run-record.js';
 import { predicateType } from './statement.js';
 
@@ -32,6 +33,7 @@ const attemptRecord = z.object({
   stdout: streamRecord.exactOptional(),
   stderr: streamRecord.exactOptional(),
   details: z.record(z.string(), z.unknown()).exactOptional(),
+  attachments: z.array(z.object({ name: z.string(), file: z.string(), sha256, bytes: z.int().nonnegative() })).exactOptional(),
 });
 
 const stepRecord = z.object({
@@ -104,6 +106,7 @@ export const runRecordSchema = z.object({
   deviations: z.array(z.string()),
   journal: z.object({ file: z.string(), entries: z.int().nonnegative(), headSha256: sha256 }),
   targets: z.array(targetRecord).exactOptional(),
+  exitReadiness: exitReadinessSchema.exactOptional(),
   previousRecordSha256: sha256.exactOptional(),
 });
 

@@ -1,6 +1,7 @@
 /** The run record: the predicate of `record.json`. Plain JSON; its JSON Schema is published under schema/. */
 import type { FailureReason } from '../runner-contract.js';
 import type { Mark, Phase, ScenarioKind } from '../scenario/types.js';
+import type { ExitReadinessRecord } from './exit-record.js';
 
 export const verdicts = ['PASS', 'FAIL', 'PARTIAL', 'ABORTED', 'INCONCLUSIVE'] as const;
 export type Verdict = (typeof verdicts)[number];
@@ -28,6 +29,16 @@ export interface StreamRecord {
   logSha256?: string;
 }
 
+/** An evidence file a runner added to the bundle (a manifest, a reconciliation). */
+export interface AttachmentRecord {
+  name: string;
+  /** Bundle-relative path. */
+  file: string;
+  /** Hex SHA-256 of the stored (redacted) file. */
+  sha256: string;
+  bytes: number;
+}
+
 export interface AttemptRecord {
   attempt: number;
   startedAt: string;
@@ -41,6 +52,7 @@ export interface AttemptRecord {
   stdout?: StreamRecord;
   stderr?: StreamRecord;
   details?: Record<string, unknown>;
+  attachments?: AttachmentRecord[];
 }
 
 export interface StepRecord {
@@ -126,6 +138,8 @@ export interface RunRecord {
   journal: { file: string; entries: number; headSha256: string };
   /** Targets and their host-key fingerprints. */
   targets?: TargetRecord[];
+  /** `kind: exit` runs: the exit-readiness checklist and the figures behind it. */
+  exitReadiness?: ExitReadinessRecord;
   /**
    * Hex SHA-256 of `record.json` of the previous run of the same scenario known to the store, so that a
    * replayed older record is detectable; absent for the first run.

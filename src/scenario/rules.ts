@@ -13,6 +13,7 @@ import { parseTemplate } from './template.js';
 import type { TemplateRef } from './template.js';
 import { markNames, phases } from './types.js';
 import type { Mark, Step, StepOrGroup } from './types.js';
+import { periodNeedsExport, reimportSteps } from './exit-rules.js';
 import { scheduleInsideWindow } from './window-rule.js';
 
 export interface RuleContext {
@@ -170,6 +171,35 @@ const stepTargets: Rule = (context) => {
         },
         { path },
       );
+    }
+  }
+};
+
+/** Options that name another target (`s3.export`'s `to.target`): declared, and of a kind the runner takes. */
+const optionTargets: Rule = (context) => {
+  const declared = context.draft.declared.targets;
+  if (declared === undefined) return;
+  for (const placed of leaves(context)) {
+    const runner = runnerOf(context, placed);
+    if (!runner?.targetOptions || !has(placed.site, 'with')) continue;
+    for (const { path: optionPath, kinds } of runner.targetOptions) {
+      let value: unknown = placed.step.with;
+      for (const key of optionPath) value = isMapping(value) ? value[key] : undefined;
+      if (typeof value !== 'string') continue;
+      const path = [...placed.site.path, 'with', ...optionPath];
+      const target = context.draft.scenario.targets[value];
+      if (!declared.has(value) || !target) {
+        const names = [...declared];
+        context.sink.report(
+          { code: 'unknown-target', message: at(path, `no target "${value}" is declared`), hint: names.length ? suggestionHint(value, names, 'declared targets') : 'declare it under targets:' },
+          { path },
+        );
+      } else if (!kinds.includes(target.kind)) {
+        context.sink.report(
+          { code: 'target-kind', message: at(path, `target "${value}" has kind ${target.kind}; ${optionPath.join('.')} must name a target of kind ${kinds.join(' or ')}`), hint: `name a target of kind ${kinds.join(' or ')}` },
+          { path },
+        );
+      }
     }
   }
 };
@@ -491,6 +521,7 @@ export const rules: readonly Rule[] = [
   runnerOptions,
   expectations,
   stepTargets,
+  optionTargets,
   absoluteUrls,
   templates,
   marks,
@@ -498,6 +529,8 @@ export const rules: readonly Rule[] = [
   objectives,
   varOverrides,
   scheduleInsideWindow,
+  reimportSteps,
+  periodNeedsExport,
 ];
 
 export function applyRules(context: RuleContext): void {

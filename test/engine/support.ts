@@ -19,6 +19,8 @@ export interface ScriptedAttempt {
   exitCode?: number;
   stdout?: string;
   error?: string;
+  /** Evidence files to attach: name → content. */
+  attach?: Record<string, string>;
 }
 
 const captured = (text: string) => ({ text, bytes: Buffer.byteLength(text), truncated: false, sha256: 'x'.repeat(64) });
@@ -34,6 +36,7 @@ export function scriptedRunner(calls: string[]): StepRunner {
       } catch {
         return { exitCode: 143, signal: 'SIGTERM' };
       }
+      for (const [name, content] of Object.entries(current.attach ?? {})) ctx.attach?.(name).end(content);
       if (current.error) return { error: { code: 'SCRIPTED', message: current.error } };
       return { exitCode: current.exitCode ?? 0, stdout: captured(current.stdout ?? '') };
     },
@@ -106,6 +109,8 @@ export function scenario(parts: Partial<Scenario>): Scenario {
 
 export interface SimulatedRun {
   handle: DrillHandle;
+  /** The bundle folder. */
+  dir: string;
   clock: SimulatedClock;
   calls: string[];
   events: JournalEvent[];
@@ -133,5 +138,5 @@ export function simulate(s: Scenario, options: { secrets?: Record<string, string
     onEvent: (e) => events.push(e),
     ...(options.confirm ? { confirm: options.confirm } : {}),
   });
-  return { handle, clock, calls, events, record: () => clock.run(handle.done) };
+  return { handle, dir, clock, calls, events, record: () => clock.run(handle.done) };
 }
