@@ -1,4 +1,5 @@
 /** The few lines printed after a run: verdict, objectives, where the evidence is. */
+import { exitCheckLabels } from '../evidence/exit-record.js';
 import type { ObjectiveRecord, RunRecord } from '../evidence/run-record.js';
 import { formatDuration } from '../scenario/duration.js';
 
@@ -9,12 +10,20 @@ function objective(name: string, o: ObjectiveRecord | undefined): string | undef
   return `${name} ${achieved}${target}: ${o.status}`;
 }
 
+/** The checklist, one item a line: what a contract manager asks first. */
+function exitLines(record: RunRecord): string[] {
+  const checklist = record.exitReadiness?.checklist ?? [];
+  if (checklist.length === 0) return [];
+  return ['exit readiness:', ...checklist.map((item) => `  ${exitCheckLabels[item.check]}: ${item.status}${item.required ? '' : ' (not required)'} — ${item.summary}`)];
+}
+
 export function renderSummary(record: RunRecord, bundleDir: string, signedBy: string | undefined): string {
   const lines = [
     `verdict: ${record.verdict}${record.verdictReasons.length ? ` (${record.verdictReasons.join('; ')})` : ''}`,
     objective('RTO', record.objectives.rto),
     objective('RPO', record.objectives.rpo),
     objective('exit period', record.objectives.exitPeriod),
+    ...exitLines(record),
     `evidence: ${bundleDir}${signedBy ? ` (signed, key ${signedBy.slice(0, 16)}…)` : ' (unsigned: pass --sign-key to sign)'}`,
   ];
   return `${lines.filter(Boolean).join('\n')}\n`;

@@ -10,6 +10,8 @@ export interface ObjectiveFacts {
   recoveredMs?: number;
   /** The raw value of the `rpoFrom` output, when the step produced it. */
   rpoValue?: string;
+  /** The exit projection (exit-readiness.ts): the projected full-exit duration, or why there is none. */
+  exitProjection?: { achievedMs?: number; basis: string };
 }
 
 function judge(targetMs: number | undefined, achievedMs: number | undefined, basis: string): ObjectiveRecord {
@@ -59,7 +61,8 @@ export function computeObjectives(
 
   const result: { rto: ObjectiveRecord; rpo: ObjectiveRecord; exitPeriod?: ObjectiveRecord } = { rto, rpo };
   if (objectives.exitPeriodMs !== undefined) {
-    result.exitPeriod = judge(objectives.exitPeriodMs, undefined, 'not measured: no exit projection in this run');
+    const projection = facts.exitProjection ?? { basis: 'not measured: no exit projection in this run' };
+    result.exitPeriod = judge(objectives.exitPeriodMs, projection.achievedMs, projection.basis);
   }
   return result;
 }

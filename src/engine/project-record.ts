@@ -14,6 +14,7 @@ import type {
 } from '../evidence/run-record.js';
 import type { Mark, Phase, Scenario, Step } from '../scenario/types.js';
 import { s3TargetAddress } from '../scenario/targets/s3.js';
+import { computeExitReadiness, exitPeriodFacts } from './exit-readiness.js';
 import { computeObjectives } from './objectives.js';
 import { decideVerdict } from './verdict.js';
 
@@ -197,6 +198,11 @@ export function projectRecord(scenario: Scenario, events: readonly JournalEvent[
     }
   }
 
+  const steps = [...phaseRecords(scenario, 'preconditions', byStep), ...phaseRecords(scenario, 'steps', byStep)];
+  const cleanup = phaseRecords(scenario, 'cleanup', byStep);
+  const exitReadiness = computeExitReadiness(scenario, steps);
+  const exitProjection = exitPeriodFacts(exitReadiness);
+
   const rpoFrom = scenario.objectives.rpoFrom;
   const rpoValue = rpoFrom ? byStep.get(rpoFrom.stepId)?.finished?.data['outputs'] : undefined;
   const objectives = computeObjectives(scenario.objectives, {
@@ -205,14 +211,12 @@ export function projectRecord(scenario: Scenario, events: readonly JournalEvent[
     ...(rpoFrom && rpoValue && typeof (rpoValue as Record<string, unknown>)[rpoFrom.output] === 'string'
       ? { rpoValue: (rpoValue as Record<string, string>)[rpoFrom.output] as string }
       : {}),
+    ...(exitProjection && { exitProjection }),
   });
-
-  const steps = [...phaseRecords(scenario, 'preconditions', byStep), ...phaseRecords(scenario, 'steps', byStep)];
-  const cleanup = phaseRecords(scenario, 'cleanup', byStep);
   const endReason = finished?.endReason ?? options.endReason ?? 'crashed';
   const decided = finished
     ? { verdict: finished.verdict, reasons: finished.verdictReasons }
-    : decideVerdict({ endReason, steps, cleanup, objectives });
+    : decideVerdict({ endReason, steps, cleanup, objectives, ...(exitReadiness && { exitChecklist: exitReadiness.checklist }) });
   const lastEvent = events.at(-1);
   const endT = finished?.t ?? num(lastEvent?.data['t']) ?? 0;
 
@@ -249,6 +253,7 @@ export function projectRecord(scenario: Scenario, events: readonly JournalEvent[
   if (scenario.environment !== undefined) record.scenario.environment = scenario.environment;
   const targets = touchedTargets(scenario, [...steps, ...cleanup]);
   if (targets.length > 0) record.targets = targets;
+  if (exitReadiness) record.exitReadiness = exitReadiness;
   const signal = finished?.signal ?? options.signal;
   if (signal !== undefined) record.signal = signal;
   return record;

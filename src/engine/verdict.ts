@@ -2,14 +2,23 @@
  * The verdict, decided in one place. Precedence: ABORTED, then FAIL, then PARTIAL, then INCONCLUSIVE.
  * A mandatory check that did not run never yields PASS.
  */
+import { exitCheckLabels, type ExitCheckRecord } from '../evidence/exit-record.js';
 import type { EndReason, ObjectiveRecord, StepRecord, Verdict } from '../evidence/run-record.js';
+import type { ExitCheck } from '../scenario/types.js';
 
 export interface VerdictInput {
   endReason: EndReason;
   steps: readonly StepRecord[];
   cleanup: readonly StepRecord[];
   objectives: Record<string, ObjectiveRecord | undefined>;
+  /** The exit-readiness checklist of a `kind: exit` run; it judges the exit period too. */
+  exitChecklist?: readonly ExitCheckRecord[];
 }
+
+const objectiveNames: Record<string, string> = { rto: 'RTO', rpo: 'RPO', exitPeriod: 'exit period' };
+
+/** A missed item that means the data cannot leave whole or in time fails the run; the others make it partial. */
+const failingChecks: readonly ExitCheck[] = ['complete', 'integral', 'reimport', 'within-period'];
 
 export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons: string[] } {
   const aborted: string[] = [];
@@ -56,8 +65,17 @@ export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons:
     }
   }
   for (const [name, objective] of Object.entries(input.objectives)) {
-    if (objective?.status === 'missed') fail.push(`${name.toUpperCase()} missed`);
-    if (objective?.status === 'not-measured') inconclusive.push(`${name.toUpperCase()} not measured`);
+    // The checklist's within-period item says the same with the figures; one reason is enough.
+    if (name === 'exitPeriod' && input.exitChecklist) continue;
+    const label = objectiveNames[name] ?? name;
+    if (objective?.status === 'missed') fail.push(`${label} missed`);
+    if (objective?.status === 'not-measured') inconclusive.push(`${label} not measured`);
+  }
+  for (const item of input.exitChecklist ?? []) {
+    const label = exitCheckLabels[item.check];
+    if (item.status === 'missed') (failingChecks.includes(item.check) ? fail : partial).push(`${label} missed: ${item.summary}`);
+    // Not covered and not required: the report shows it; the verdict does not depend on it.
+    else if (item.status === 'not-covered' && item.required) inconclusive.push(`${label} not covered (required): ${item.summary}`);
   }
 
   if (aborted.length) return { verdict: 'ABORTED', reasons: [...aborted, ...fail, ...partial, ...inconclusive] };

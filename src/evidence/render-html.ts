@@ -4,6 +4,8 @@
  */
 import { formatDuration } from '../scenario/duration.js';
 import { describeControl } from './control-catalog.js';
+import { renderExitSection } from './render-exit-html.js';
+import { code, digest, section, status, table } from './html-parts.js';
 import { escapeMarkup as x } from './markup.js';
 import type { AttemptRecord, ObjectiveRecord, RunRecord, StepRecord, StreamRecord } from './run-record.js';
 import { predicateType, type Subject } from './statement.js';
@@ -52,6 +54,7 @@ export function renderHtml(record: RunRecord, context: ReportContext = {}): stri
     '<main>',
     section('Summary', summaryTable(record)),
     section('Objectives: target vs achieved', objectivesTable(record)),
+    ...(record.exitReadiness ? [section('Exit readiness', renderExitSection(record.exitReadiness))] : []),
     section('Timeline against the RTO budget', `<figure>${renderTimeline(record)}<figcaption>${x(legend)}</figcaption></figure>`),
     section('Steps', stepsTables(record)),
     section('Deviations and findings', findings(record)),
@@ -73,7 +76,9 @@ const legend = 'Bars: step from start to end (pale) with each attempt (solid; re
 function verdictSentence(r: RunRecord): string {
   const rto = r.objectives.rto;
   const rtoText = rto.targetMs === undefined ? '' : ` RTO ${rto.achievedMs === undefined ? 'not measured' : formatDuration(rto.achievedMs)} against a target of ${formatDuration(rto.targetMs)} (${rto.status}).`;
-  return `${r.verdict} (${r.endReason}) — run by ${r.operator} on ${r.host}, ${r.startedAt} to ${r.finishedAt} (${formatDuration(r.durationMs)}).${rtoText}`;
+  const exit = r.exitReadiness ? r.objectives.exitPeriod : undefined;
+  const exitText = exit?.targetMs === undefined ? '' : ` Full exit ${exit.achievedMs === undefined ? 'not projected' : `projected at ${formatDuration(exit.achievedMs)}`} against a period of ${formatDuration(exit.targetMs)} (${exit.status}).`;
+  return `${r.verdict} (${r.endReason}) — run by ${r.operator} on ${r.host}, ${r.startedAt} to ${r.finishedAt} (${formatDuration(r.durationMs)}).${rtoText}${exitText}`;
 }
 
 function summaryTable(r: RunRecord): string {
@@ -248,29 +253,6 @@ function manualProcedure(journal: string): string {
   ].join('\n');
 }
 
-function section(title: string, body: string): string {
-  const id = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-  return `<section id="${id}"><h2>${x(title)}</h2>\n${body}\n</section>`;
-}
-
-function table(head: readonly string[], rows: readonly (readonly string[])[], cls = ''): string {
-  const thead = head.some(Boolean) ? `<thead><tr>${head.map((h) => `<th>${x(h)}</th>`).join('')}</tr></thead>` : '';
-  const body = rows.map((row) => `<tr>${row.map((cell) => (cell.startsWith('<th') ? cell : `<td>${cell}</td>`)).join('')}</tr>`).join('\n');
-  return `<table${cls ? ` class="${cls}"` : ''}>${thead}<tbody>${body}</tbody></table>`;
-}
-
-function status(value: string): string {
-  return `<span class="status status-${x(value)}">${x(value)}</span>`;
-}
-
-function code(text: string): string {
-  return `<code>${x(text)}</code>`;
-}
-
-function digest(hex: string): string {
-  return `<code class="digest">${x(hex)}</code>`;
-}
-
 function argv(args: readonly string[]): string {
   return `<code>${args.map((a) => x(JSON.stringify(a))).join(' ')}</code>`;
 }
@@ -290,7 +272,7 @@ tr.detail td{background:#fcfcfc;font-size:12px;border-top:none}
 code{font:12px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
 .muted{color:var(--muted);font-size:12px}
 .status{font-weight:600}.status-passed,.status-met{color:#2e7d32}.status-failed,.status-missed{color:#c62828}
-.status-cancelled{color:#ef6c00}.status-not-run,.status-not-measured,.status-no-target{color:#757575}
+.status-cancelled{color:#ef6c00}.status-not-run,.status-not-measured,.status-no-target,.status-not-covered{color:#757575}.status-reported{color:#1565c0}.status-open{color:#2e7d32}.status-not-open{color:#c62828}
 ul.attempts{margin:4px 0;padding-left:18px}.stream{margin-left:8px}
 figure{margin:0}figcaption{color:var(--muted);font-size:12px}
 pre{background:#f5f5f5;padding:8px;overflow-x:auto;font-size:12px}

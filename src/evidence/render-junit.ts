@@ -1,9 +1,11 @@
 /**
- * JUnit XML of a run record, for CI systems: one testsuite per phase with a testcase per step, and a
- * `<scenario>.result` suite whose testcases are the objectives and the verdict, so a non-PASS run is never
- * green in CI even when every step passed. Pure.
+ * JUnit XML of a run record, for CI systems: one testsuite per phase with a testcase per step, an
+ * `<scenario>.exit` suite with a testcase per exit-readiness item (exit runs), and a `<scenario>.result`
+ * suite whose testcases are the objectives and the verdict, so a non-PASS run is never green in CI even
+ * when every step passed. Pure.
  */
 import { formatDuration } from '../scenario/duration.js';
+import { exitCheckLabels, type ExitReadinessRecord } from './exit-record.js';
 import { escapeMarkup as x } from './markup.js';
 import type { ObjectiveRecord, RunRecord, StepRecord } from './run-record.js';
 
@@ -11,7 +13,7 @@ interface Case {
   name: string;
   classname: string;
   timeMs: number;
-  outcome?: { element: 'failure' | 'skipped'; type?: string; message: string; body?: string };
+  outcome?: { element: 'failure' | 'error' | 'skipped'; type?: string; message: string; body?: string };
   output?: string;
 }
 
@@ -23,6 +25,7 @@ export function renderJunit(record: RunRecord): string {
     const steps = [...record.steps, ...record.cleanup].filter((s) => s.phase === phase);
     if (steps.length > 0) suites.push({ name: `${id}.${phase}`, cases: steps.map((s) => stepCase(`${id}.${phase}`, s)) });
   }
+  if (record.exitReadiness) suites.push({ name: `${id}.exit`, cases: exitCases(`${id}.exit`, record.exitReadiness) });
   suites.push({ name: `${id}.result`, cases: resultCases(`${id}.result`, record) });
 
   const properties = runProperties(record);
@@ -63,11 +66,27 @@ function stepCase(classname: string, step: StepRecord): Case {
   return c;
 }
 
+/**
+ * A missed item is a failure; a required item not covered is an error, never a skip, so that CI shows it;
+ * an item neither required nor covered is skipped.
+ */
+function exitCases(classname: string, e: ExitReadinessRecord): Case[] {
+  return e.checklist.map((item) => {
+    const c: Case = { name: item.check, classname, timeMs: 0 };
+    const text = `${exitCheckLabels[item.check]}: ${item.status} (${item.basis}${item.required ? ', required' : ''}): ${item.summary}`;
+    if (item.status === 'missed') c.outcome = { element: 'failure', type: 'exit-check-missed', message: text };
+    else if (item.status === 'not-covered') c.outcome = item.required ? { element: 'error', type: 'exit-check-not-covered', message: text } : { element: 'skipped', message: text };
+    else c.output = text;
+    return c;
+  });
+}
+
 function resultCases(classname: string, record: RunRecord): Case[] {
   const objectives: [string, ObjectiveRecord | undefined][] = [
     ['rto', record.objectives.rto],
     ['rpo', record.objectives.rpo],
-    ['exitPeriod', record.objectives.exitPeriod],
+    // An exit run's period is the exit suite's within-period case.
+    ['exitPeriod', record.exitReadiness ? undefined : record.objectives.exitPeriod],
   ];
   const cases: Case[] = [];
   for (const [name, objective] of objectives) {
@@ -129,9 +148,8 @@ function caseXml(c: Case): string[] {
 }
 
 function counts(cases: readonly Case[]): string {
-  const failures = cases.filter((c) => c.outcome?.element === 'failure').length;
-  const skipped = cases.filter((c) => c.outcome?.element === 'skipped').length;
-  return `tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}"`;
+  const count = (element: NonNullable<Case['outcome']>['element']): number => cases.filter((c) => c.outcome?.element === element).length;
+  return `tests="${cases.length}" failures="${count('failure')}" errors="${count('error')}" skipped="${count('skipped')}"`;
 }
 
 function seconds(ms: number): string {

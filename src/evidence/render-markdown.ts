@@ -1,6 +1,8 @@
 /** A Markdown summary of a run record, for tickets, pull requests and change records. Pure. */
 import { formatDuration } from '../scenario/duration.js';
+import { formatGigabytes, formatMoney, formatSize } from '../scenario/size.js';
 import { describeControl } from './control-catalog.js';
+import { exitCheckLabels, type ExitReadinessRecord } from './exit-record.js';
 import type { ReportContext } from './render-html.js';
 import type { ObjectiveRecord, RunRecord, StepRecord } from './run-record.js';
 
@@ -20,6 +22,7 @@ export function renderMarkdown(record: RunRecord, context: ReportContext = {}): 
   for (const [name, o] of [['RTO', record.objectives.rto], ['RPO', record.objectives.rpo], ['Exit period', record.objectives.exitPeriod]] as const) {
     if (o) lines.push(objectiveRow(name, o));
   }
+  if (record.exitReadiness) lines.push('', ...exitLines(record.exitReadiness));
   lines.push('', '## Steps', '', '| Step | Phase | Status | Attempts | Duration |', '|---|---|---|---|---|');
   for (const step of [...record.steps, ...record.cleanup]) lines.push(stepRow(step));
   const findings = [...record.verdictReasons, ...record.deviations.map((d) => `Deviation: ${d}`)];
@@ -39,6 +42,25 @@ export function renderMarkdown(record: RunRecord, context: ReportContext = {}): 
     lines.push(`- Signed at sealing by key \`${context.sealingKeyId}\``);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function exitLines(e: ExitReadinessRecord): string[] {
+  const lines = ['## Exit readiness', '', '| Item | Status | Basis | Required | Found |', '|---|---|---|---|---|'];
+  for (const item of e.checklist) lines.push(`| ${exitCheckLabels[item.check]} | ${item.status} | ${item.basis} | ${item.required ? 'yes' : 'no'} | ${cell(item.summary)} |`);
+  const p = e.projection;
+  lines.push('');
+  if (p.volumeBytes !== undefined && p.projectedMs !== undefined) {
+    const rate = p.throughputBytesPerSec === undefined ? '' : ` at ${formatSize(p.throughputBytesPerSec)}/s (measured over ${formatSize(p.sampleBytes)} in ${formatDuration(p.sampleMs)})`;
+    lines.push(`- Projection: ${formatSize(p.volumeBytes)} (${p.volumeBasis ?? 'listed'})${rate} → ${formatDuration(p.projectedMs)}${p.periodMs === undefined ? '' : ` against a period of ${formatDuration(p.periodMs)}`}`);
+  } else {
+    lines.push('- Projection: none (no volume or no throughput measured)');
+  }
+  if (e.egress?.estimatedCost !== undefined) {
+    lines.push(`- Egress: ${formatGigabytes(e.egress.bytes)} ≈ ${formatMoney(e.egress.estimatedCost, e.egress.currency)}${e.egress.maxCost === undefined ? '' : ` (limit ${formatMoney(e.egress.maxCost, e.egress.currency)})`}`);
+  }
+  for (const row of e.exports) if (row.manifest) lines.push(`- Manifest of \`${cell(row.stepId)}\`: \`${cell(row.manifest.file)}\` (${row.manifest.entries} entries, SHA-256 \`${row.manifest.sha256}\`)`);
+  for (const finding of e.findings) lines.push(`- Finding: ${cell(finding)}`);
+  return lines;
 }
 
 function objectiveRow(name: string, o: ObjectiveRecord): string {

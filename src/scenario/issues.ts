@@ -55,6 +55,8 @@ export const issueCodes = [
   'bad-schedule',
   'bad-window',
   'bad-rpo-from',
+  'bad-size',
+  'unknown-format',
   // meaning
   'duplicate-id',
   'unknown-runner',
@@ -86,6 +88,10 @@ export const issueCodes = [
   'rto-without-marks',
   'undeclared-var',
   'schedule-outside-window',
+  'exit-kind',
+  'exit-cost',
+  'reimport-phase',
+  'exit-without-export',
   // not the scenario's fault
   'internal-error',
 ] as const;

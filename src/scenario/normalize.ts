@@ -5,6 +5,8 @@
  */
 import { checkEntries, checkFields, checkKind, checkValue, isMapping } from './check.js';
 import { parseDuration } from './duration.js';
+import { defaultExitPlan, normalizeExitPlan } from './exit-plan.js';
+import type { ExitSites } from './exit-plan.js';
 import { at, describeValue } from './issues.js';
 import type { IssueSink, Path } from './issues.js';
 import {
@@ -55,6 +57,8 @@ export interface Draft {
   targetOptions: Map<string, { kind: TargetKind; options: unknown }>;
   /** Step ids that were written but could not be used (bad ids, unreadable items): never "unknown". */
   looseIds: ReadonlySet<string>;
+  /** Where `exit:` was written, for the rules. */
+  exitSites: ExitSites;
 }
 
 const listKeys = ['preconditions', 'steps', 'cleanup'] as const;
@@ -190,7 +194,7 @@ function normalizeList(value: unknown, phase: Phase, walk: Walk): StepOrGroup[] 
 
 /** Check and normalise the data of one scenario file. `source` is filled by the caller. */
 export function normalizeScenario(value: Record<string, unknown>, source: Scenario['source'], sink: IssueSink): Draft {
-  const top = checkFields(scenarioShape, value, [], sink, ['objectives', 'vars', 'secrets', 'targets', 'window', ...listKeys]);
+  const top = checkFields(scenarioShape, value, [], sink, ['objectives', 'exit', 'vars', 'secrets', 'targets', 'window', ...listKeys]);
   // checkFields only fails on a non-mapping, which load.ts has already excluded.
   const v = top?.values ?? {};
   const raw = top?.raw ?? {};
@@ -264,6 +268,9 @@ export function normalizeScenario(value: Record<string, unknown>, source: Scenar
     ...(rpoFrom !== undefined && { rpoFrom }),
   };
 
+  // A kind: exit scenario always has a plan (the defaults when `exit:` is absent); other kinds never.
+  const exit = Object.hasOwn(raw, 'exit') ? normalizeExitPlan(raw.exit, v.kind, sink) : { written: new Set<string>(), reimport: [], ...(v.kind === 'exit' && { plan: defaultExitPlan() }) };
+
   const cadenceMs = durationMs(v.cadence);
   const window = Object.hasOwn(raw, 'window') ? normalizeWindow(raw.window, sink) : undefined;
   const deadlineMs = durationMs(v.deadline);
@@ -282,6 +289,7 @@ export function normalizeScenario(value: Record<string, unknown>, source: Scenar
     ...(deadlineMs !== undefined && { deadlineMs }),
     defaults: { timeoutMs: walk.defaultTimeoutMs },
     objectives,
+    ...(exit.plan !== undefined && { exit: exit.plan }),
     controls: v.controls ?? [],
     vars,
     secrets,
@@ -292,5 +300,5 @@ export function normalizeScenario(value: Record<string, unknown>, source: Scenar
     source,
   };
 
-  return { scenario, sites: walk.sites, declared, targetOptions, looseIds: walk.looseIds };
+  return { scenario, sites: walk.sites, declared, targetOptions, looseIds: walk.looseIds, exitSites: { written: exit.written, reimport: exit.reimport } };
 }

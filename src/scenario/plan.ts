@@ -1,6 +1,7 @@
 /** What `drillbook plan` prints: the compiled order, as text or a Mermaid state diagram. Pure. */
 import { formatDuration } from './duration.js';
-import type { Scenario, Step, StepOrGroup } from './types.js';
+import { formatCount, formatSize } from './size.js';
+import type { ExitPlan, Scenario, Step, StepOrGroup } from './types.js';
 
 function stepLine(step: Step): string {
   const where = step.on ? ` on ${step.on}` : '';
@@ -27,6 +28,21 @@ function listLines(list: readonly StepOrGroup[], counter: { n: number }): string
   return lines;
 }
 
+/** The exit plan as the checklist will read it, so a reviewer sees what the run will be judged on. */
+function exitLines(plan: ExitPlan): string[] {
+  const money = (amount: number): string => `${formatCount(amount)} ${plan.currency ?? ''}`.trim();
+  const egress = plan.egressPricePerGB === undefined
+    ? 'no price declared (cost not covered)'
+    : `${money(plan.egressPricePerGB)} per GB${plan.maxCost !== undefined ? `, at most ${money(plan.maxCost)}` : ''}`;
+  return [
+    `exit readiness: required ${plan.required.length ? plan.required.join(', ') : 'nothing'}`,
+    `  open formats: ${plan.openFormats.length ? plan.openFormats.join(', ') : 'none declared (open-formats not covered)'}`,
+    `  data volume: ${plan.dataVolumeBytes !== undefined ? `${formatSize(plan.dataVolumeBytes)} (declared)` : 'what the export steps list'}`,
+    `  egress: ${egress}`,
+    `  re-import proven by: ${plan.reimportSteps.length ? plan.reimportSteps.join(', ') : 's3.import steps only'}`,
+  ];
+}
+
 export function renderPlanText(scenario: Scenario): string {
   const o = scenario.objectives;
   const objectives = [
@@ -39,6 +55,7 @@ export function renderPlanText(scenario: Scenario): string {
     `${scenario.id} (${scenario.kind}): ${scenario.title}`,
     `owner ${scenario.owner}${scenario.environment ? ` · environment ${scenario.environment}` : ''}${scenario.deadlineMs !== undefined ? ` · deadline ${formatDuration(scenario.deadlineMs)}` : ''}`,
     `objectives: ${objectives.length ? objectives.join(' · ') : 'none declared'}`,
+    ...(scenario.exit ? exitLines(scenario.exit) : []),
     '',
     'preconditions (read-only checks; a failure stops the run before any side effect, exit 4)',
     ...(scenario.preconditions.length ? listLines(scenario.preconditions, counter) : ['  (none)']),

@@ -5,11 +5,13 @@
  */
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { formatIds } from '../exit/formats.js';
 import { parseDuration } from './duration.js';
 import { note, notes } from './issues.js';
+import { parseSize, sizePattern } from './size.js';
 import { targetKinds, targetKindSchemas } from './targets.js';
 import type { TargetKind } from './targets.js';
-import { markNames, scenarioKinds } from './types.js';
+import { exitChecks, markNames, scenarioKinds } from './types.js';
 
 /** Metadata for the JSON Schema: `id` makes a `$defs` entry, `description` shows in editors. */
 export const jsonMeta = z.registry<{ id?: string; title?: string; description?: string }>();
@@ -359,6 +361,59 @@ export const objectivesSchema = define(
   'Targets the run is judged against.',
 );
 
+const sizeHint = 'a number and a unit: 12TiB, 500 GB, 1.5TB (KiB … EiB are powers of 1024, kB … EB powers of 1000)';
+
+export const sizeSchema = define(
+  note(
+    z
+      .string()
+      .regex(sizePattern)
+      .superRefine((text, ctx) => {
+        // The pattern cannot bound the value; parseSize refuses what is not a safe integer.
+        if (!sizePattern.test(text)) return;
+        const bytes = parseSize(text);
+        if (bytes === undefined) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is too large a size`, params: { code: 'bad-size' } });
+        else if (bytes === 0) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is no data at all`, params: { code: 'bad-size', hint: 'the whole volume the contract covers, e.g. 12TiB' } });
+      }),
+    { code: 'bad-size', expected: 'a size', hint: sizeHint },
+  ),
+  'size',
+  'A data size: 12TiB, 500 GB, 1.5TB. KiB … EiB are powers of 1024, kB … EB powers of 1000.',
+);
+
+/** Checked item by item in exit-plan.ts (a did-you-mean instead of the whole list); the enum is for editors. */
+export const formatIdSchema = note(z.enum(formatIds), { code: 'unknown-format', expected: 'a format id' });
+
+const currencySchema = note(z.string().regex(/^[A-Z]{3}$/), {
+  code: 'bad-value',
+  expected: 'an ISO 4217 currency code',
+  hint: 'three capital letters, e.g. EUR, USD, GBP or CHF',
+});
+
+const amountSchema = note(z.number().nonnegative(), { expected: 'an amount' });
+
+export const exitShape = {
+  openFormats: describe(
+    z.array(formatIdSchema),
+    'Formats that count as open, as drillbook classifies files by content (csv, json, ndjson, pg-dump, pdf …). Any other exported format is a finding. Not declared: the open-formats item is not covered.',
+  ).optional(),
+  dataVolume: describe(sizeSchema, 'The whole volume the contract covers (12TiB); the projection uses it. Absent: the volume the export steps listed.').optional(),
+  egressPricePerGB: describe(amountSchema, 'Egress price per GB (10^9 bytes), in `currency`.').optional(),
+  currency: describe(currencySchema, 'ISO 4217 code of the price and of maxCost (EUR, USD); required with a price.').optional(),
+  maxCost: describe(amountSchema, 'An estimated egress cost above this misses the cost item; needs egressPricePerGB.').optional(),
+  reimport: describe(z.array(slugSchema), 'Ids of the steps (or groups) whose passing proves the re-import on a neutral target.').optional(),
+  require: describe(
+    note(z.array(note(z.enum(exitChecks), { code: 'bad-value' })), { expected: 'a list of checklist items' }),
+    'Checklist items this run must cover; one not covered makes the verdict INCONCLUSIVE. Default: every item but cost.',
+  ).optional(),
+};
+
+export const exitSchema = define(
+  z.strictObject(exitShape),
+  'exit',
+  'For kind: exit: the formats that count as open, the data volume, the egress price and the steps proving the re-import.',
+);
+
 export function splitRpoFrom(value: string): { stepId: string; output: string } | undefined {
   const match = rpoFromPattern.exec(value);
   return match?.[1] !== undefined && match[2] !== undefined ? { stepId: match[1], output: match[2] } : undefined;
@@ -384,6 +439,7 @@ export const scenarioShape = {
     'Values every step inherits.',
   ).optional(),
   objectives: objectivesSchema,
+  exit: describe(exitSchema, 'kind: exit only: open formats, data volume, egress price and re-import steps of the exit-readiness checklist.').optional(),
   controls: describe(z.array(text), 'Controls this drill evidences, e.g. ISO27001:A.5.30, DORA:Art.11.').optional(),
   vars: describe(
     z.record(nameSchema, varValueSchema),

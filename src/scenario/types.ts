@@ -48,6 +48,27 @@ export interface Objectives {
   rpoFrom?: { stepId: string; output: string };
 }
 
+/** Items of the exit-readiness checklist, in the order a report lists them. */
+export const exitChecks = ['complete', 'integral', 'open-formats', 'metadata', 'reimport', 'within-period', 'cost'] as const;
+export type ExitCheck = (typeof exitChecks)[number];
+
+/** What an `exit` scenario declares about the exit it rehearses (`exit:`). */
+export interface ExitPlan {
+  /** Formats that count as open (ids from src/exit/formats.ts); anything else exported is a finding. */
+  openFormats: string[];
+  /** Total data the contract covers, in bytes; absent: the volume the export steps listed. */
+  dataVolumeBytes?: number;
+  /** Price of egress per GB (10^9 bytes), and its currency (ISO 4217). */
+  egressPricePerGB?: number;
+  currency?: string;
+  /** An estimated egress cost above this misses the `cost` item. */
+  maxCost?: number;
+  /** Steps whose passing proves the re-import on a neutral target (restore, `s3.import`, reconciliation). */
+  reimportSteps: string[];
+  /** Items that must be covered by this run (default: all but `cost`); one not covered makes the verdict INCONCLUSIVE. */
+  required: ExitCheck[];
+}
+
 export type SecretSource = { env: string } | { file: string };
 
 export type Target =
@@ -119,6 +140,8 @@ export interface Scenario {
   deadlineMs?: number;
   defaults: { timeoutMs: number };
   objectives: Objectives;
+  /** Only for `kind: exit`. */
+  exit?: ExitPlan;
   controls: string[];
   vars: Record<string, string>;
   secrets: Record<string, SecretSource>;

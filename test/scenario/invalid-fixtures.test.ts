@@ -41,6 +41,8 @@ const expected: Record<string, string> = {
   hint: five fields, minute hour day-of-month month day-of-week, e.g. "0 3 * * 1"`,
   'bad-secret': `test/fixtures/invalid/bad-secret.yaml:8:28: secrets.token: give only one of env or file
   hint: write { env: NAME } or { file: path/relative/to/this/file }`,
+  'bad-size': `test/fixtures/invalid/bad-size.yaml:8:15: exit.dataVolume: "12 terabytes" is not a size
+  hint: a number and a unit: 12TiB, 500 GB, 1.5TB (KiB … EiB are powers of 1024, kB … EB powers of 1000)`,
   'bad-target': `test/fixtures/invalid/bad-target.yaml:8:21: targets.app: give only one of local, http, ssh or s3
   hint: a target is exactly one of { local: … }, { http: … }, { ssh: … }, { s3: … }`,
   'bad-template': `test/fixtures/invalid/bad-template.yaml:10:16: steps[0].run[1]: unknown template expression \`env.HOME\`: use vars.NAME, secrets.NAME, steps.ID.outputs.NAME or marks.MARK
@@ -65,6 +67,12 @@ const expected: Record<string, string> = {
   hint: start with version: 1, kind, id, title, owner, objectives and steps`,
   'empty-group': `test/fixtures/invalid/empty-group.yaml:9:15: steps[0].parallel: a group needs at least one step
   hint: list its steps under parallel:, or remove the group`,
+  'exit-cost': `test/fixtures/invalid/exit-cost.yaml:8:21: exit.egressPricePerGB: a price needs its currency
+  hint: add currency: an ISO 4217 code such as EUR or USD`,
+  'exit-kind': `test/fixtures/invalid/exit-kind.yaml:7:1: exit: belongs to kind: exit scenarios; this one is kind: restore
+  hint: remove exit:, or set kind: exit`,
+  'exit-without-export': `test/fixtures/invalid/exit-without-export.yaml:6:27: objectives.exitPeriod: the exit period is judged by projecting the measured export throughput, but no s3.export or ssh.dump step measures it
+  hint: add an s3.export or ssh.dump step under steps:, or write exit.require without within-period`,
   'mark-not-ready': `test/fixtures/invalid/mark-not-ready.yaml:10:18: steps[0].run[1]: \${{ marks.t0 }} is not reached here: step "restore" runs after this one
   hint: a step reads the marks set by steps that ran before it`,
   'mark-order': `test/fixtures/invalid/mark-order.yaml:9:12: steps[0].marks: recovered comes before t0 (step "disaster")
@@ -84,6 +92,8 @@ const expected: Record<string, string> = {
   hint: start with version: 1, kind, id, title, owner, objectives and steps`,
   'output-not-ready': `test/fixtures/invalid/output-not-ready.yaml:10:19: steps[0].run[1]: \${{ steps.promote.outputs.lsn }} is not available here: step "promote" runs after this one
   hint: a step reads the outputs of steps that finished before it starts`,
+  'reimport-phase': `test/fixtures/invalid/reimport-phase.yaml:8:23: exit.reimport[1]: step "drop-copy" is in cleanup; a re-import is proven by a step of steps
+  hint: name a step under steps:, or move this one there`,
   'relative-url': `test/fixtures/invalid/relative-url.yaml:10:18: steps[0].with.url: "/health" is not an absolute URL and the step names no target
   hint: write the whole URL (https://host/path), or add on: with an http target whose baseUrl it extends`,
   'rto-without-marks': `test/fixtures/invalid/rto-without-marks.yaml:6:20: objectives.rto: an RTO needs marks t0 and recovered, but no step sets recovered
@@ -106,6 +116,8 @@ const expected: Record<string, string> = {
   hint: declare it under secrets:`,
   'undefined-var': `test/fixtures/invalid/undefined-var.yaml:12:28: steps[0].run[2]: undefined var "prot" in \${{ vars.prot }}
   hint: did you mean "port"?`,
+  'unknown-format': `test/fixtures/invalid/unknown-format.yaml:8:22: exit.openFormats[1]: unknown format "jsn"
+  hint: did you mean "json"?`,
   'unknown-key': `test/fixtures/invalid/unknown-key.yaml:11:5: steps[0]: unknown key "timout"
   hint: did you mean "timeout"?`,
   'unknown-runner': `test/fixtures/invalid/unknown-runner.yaml:9:11: steps[0].uses: unknown runner "htp"

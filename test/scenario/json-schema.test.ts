@@ -28,7 +28,7 @@ describe('scenario JSON Schema', () => {
     expect(schema.required).toEqual(['version', 'kind', 'id', 'title', 'owner', 'objectives', 'steps']);
     expect(Object.keys(schema.properties as object)).toEqual([
       'version', 'kind', 'id', 'title', 'owner', 'description', 'environment', 'cadence', 'schedule', 'timezone',
-      'window', 'deadline', 'defaults', 'objectives', 'controls', 'vars', 'secrets', 'targets', 'preconditions', 'steps', 'cleanup',
+      'window', 'deadline', 'defaults', 'objectives', 'exit', 'controls', 'vars', 'secrets', 'targets', 'preconditions', 'steps', 'cleanup',
     ]);
     expect((schema.properties as Record<string, unknown>).version).toEqual({ type: 'number', const: 1, description: 'Format version: 1.' });
   });
@@ -104,9 +104,9 @@ describe('scenario JSON Schema', () => {
 
   it('rejects the invalid fixtures whose problem is one of shape', async () => {
     const shapeProblems = [
-      'bad-duration', 'bad-id', 'bad-kind', 'bad-name', 'bad-run', 'bad-rpo-from', 'bad-secret', 'bad-target', 'bad-url',
+      'bad-duration', 'bad-id', 'bad-kind', 'bad-name', 'bad-run', 'bad-rpo-from', 'bad-secret', 'bad-size', 'bad-target', 'bad-url',
       'bad-value', 'bad-version', 'bad-with', 'empty-group', 'missing-key', 'nested-group', 'run-forbidden', 'run-required',
-      'unknown-key', 'unknown-runner', 'unsupported-expect', 'wrong-type',
+      'unknown-format', 'unknown-key', 'unknown-runner', 'unsupported-expect', 'wrong-type',
     ];
     for (const name of shapeProblems) {
       const errors = jsonSchemaErrors(schema, await fixtureData('invalid', name));

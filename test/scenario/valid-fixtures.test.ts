@@ -233,6 +233,7 @@ describe('valid fixtures', () => {
     const scenario = await load('exit-anchors');
     expect(scenario).toMatchObject({ kind: 'exit', title: 'Export: every object leaves the provider', owner: 'contract-management' });
     expect(scenario.objectives).toEqual({ exitPeriodMs: 90 * 86_400_000 });
+    expect(scenario.exit).toEqual({ openFormats: [], reimportSteps: ['reimport'], required: ['reimport'] });
     const [exported, again, reimport] = scenario.steps as Step[];
     expect(exported?.run).toEqual(['exporter', '--all', '--verify-sha256']);
     expect(again?.run).toEqual(exported?.run);
