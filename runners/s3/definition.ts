@@ -90,10 +90,56 @@ export const s3VerifyOptions = z
     }
   });
 
+/** `with` of `s3.export`: every object under the target's prefix (and `prefix`) to a local folder or another s3 target. */
+export const s3ExportOptions = z.strictObject({
+  /** Narrows the export: appended to the target's prefix. */
+  prefix: z.string().optional(),
+  /** The destination: `dir` (a local folder, relative to the scenario's folder) or `target` (another s3 target: the new provider). */
+  to: z
+    .strictObject({
+      dir: z.string().min(1).optional(),
+      target: z.string().min(1).optional(),
+      /** With `target`: written under the destination target's prefix and this. */
+      prefix: z.string().optional(),
+      /** With `target`: the local file that keeps the manifest between attempts, so an interrupted export resumes. */
+      state: z.string().min(1).optional(),
+    })
+    .superRefine((to, issues) => {
+      if ((to.dir === undefined) === (to.target === undefined)) issues.addIssue({ code: 'custom', message: 'give either `dir` (a local folder) or `target` (an s3 target)' });
+      if (to.target !== undefined && to.state === undefined) issues.addIssue({ code: 'custom', message: '`state` (a local file for the manifest) is needed with `target`', path: ['state'] });
+      if (to.dir !== undefined && to.prefix !== undefined) issues.addIssue({ code: 'custom', message: '`prefix` applies to an s3 destination', path: ['prefix'] });
+      if (to.dir !== undefined && to.state !== undefined) issues.addIssue({ code: 'custom', message: 'a local export keeps its manifest in the folder: leave out `state`', path: ['state'] });
+    }),
+  /** Objects copied at once (default 16). Memory in use is bounded by this × the part size. */
+  concurrency: z.number().int().min(1).max(256).optional(),
+  /** Every version of every key, not only the latest (default false). */
+  versions: z.boolean().optional(),
+  /** Read every copy back from the destination and compare it with the manifest (default true). */
+  verifyDestination: z.boolean().optional(),
+  /** Continue from the manifest of an earlier, interrupted export (default true). */
+  resume: z.boolean().optional(),
+  /** Multipart part size in MiB for an s3 destination (default 8). */
+  partSizeMiB: z.number().int().min(5).max(5_120).optional(),
+});
+
+/** `with` of `s3.import`: put an export's objects into the step's target (a neutral bucket) and prove them there. */
+export const s3ImportOptions = z.strictObject({
+  /** The export folder written by `s3.export` (relative to the scenario's folder). */
+  from: z.string().min(1),
+  /** Manifest to import (the export step's id); default: every manifest in the folder. */
+  manifest: z.string().min(1).optional(),
+  /** Written under the target's prefix and this. */
+  prefix: z.string().optional(),
+  /** Objects uploaded (and read back) at once (default 16). */
+  concurrency: z.number().int().min(1).max(256).optional(),
+});
+
 export type S3LatestOptions = z.infer<typeof s3LatestOptions>;
 export type S3GetOptions = z.infer<typeof s3GetOptions>;
 export type S3PutOptions = z.infer<typeof s3PutOptions>;
 export type S3VerifyOptions = z.infer<typeof s3VerifyOptions>;
+export type S3ExportOptions = z.infer<typeof s3ExportOptions>;
+export type S3ImportOptions = z.infer<typeof s3ImportOptions>;
 
 export const s3LatestRunner: RunnerDefinition = {
   name: 's3.latest',
@@ -133,4 +179,25 @@ export const s3VerifyRunner: RunnerDefinition = {
   targetKinds: ['s3'],
   expects: ['stdout'],
   load: async () => (await import('./verify.js')).createS3VerifyRunner(),
+};
+
+export const s3ExportRunner: RunnerDefinition = {
+  name: 's3.export',
+  summary: 'copy every object under a prefix to a folder or another s3 target: SHA-256 per object, manifest, reconciliation, resume',
+  options: s3ExportOptions,
+  run: 'forbidden',
+  targetKinds: ['s3'],
+  expects: ['stdout'],
+  targetOptions: [{ path: ['to', 'target'], kinds: ['s3'] }],
+  load: async () => (await import('./export.js')).createS3ExportRunner(),
+};
+
+export const s3ImportRunner: RunnerDefinition = {
+  name: 's3.import',
+  summary: "put an export's objects into a neutral bucket and prove them there (count, size, SHA-256)",
+  options: s3ImportOptions,
+  run: 'forbidden',
+  targetKinds: ['s3'],
+  expects: ['stdout'],
+  load: async () => (await import('./import.js')).createS3ImportRunner(),
 };

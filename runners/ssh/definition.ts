@@ -33,6 +33,18 @@ export const sshGetOptions = z.strictObject({
   local: z.string().min(1),
 });
 
+/** `with` of `uses: ssh.dump`: the command's standard output becomes a local file of the export. */
+export const sshDumpOptions = z.strictObject({
+  /** Local file, relative to the scenario's folder; written under a temporary name, renamed when the command exits 0. */
+  file: z.string().min(1),
+  /** Replace an existing file (default false: an existing file fails the step before the command runs). */
+  overwrite: z.boolean().optional(),
+  sudo: sshOptions.shape.sudo,
+  cwd: sshOptions.shape.cwd,
+  env: sshOptions.shape.env,
+  killGrace: sshOptions.shape.killGrace,
+});
+
 export const sshRunner: RunnerDefinition = {
   name: 'ssh',
   summary: 'run an argument array on an ssh target (each argument quoted; one host or a group)',
@@ -61,4 +73,14 @@ export const sshGetRunner: RunnerDefinition = {
   targetKinds: ['ssh'],
   expects: ['stdout'],
   load: async (settings) => (await import('./transfer.js')).createSshGetRunner(settings),
+};
+
+export const sshDumpRunner: RunnerDefinition = {
+  name: 'ssh.dump',
+  summary: "stream a command's standard output (pg_dump …) from an ssh target into a local file: SHA-256 and format in the same pass",
+  options: sshDumpOptions,
+  run: 'required',
+  targetKinds: ['ssh'],
+  expects: ['exitCode', 'stderr'],
+  load: async (settings) => (await import('./dump.js')).createSshDumpRunner(settings),
 };

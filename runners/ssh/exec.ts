@@ -19,7 +19,7 @@ import type { Lease, SshPool } from './pool.js';
 import { buildRemoteCommand, type RemoteProcess } from './remote-command.js';
 import type { ResolvedHost } from './resolve.js';
 
-/** After the exit status, how long output may still arrive before the channel is closed from our side. */
+/** After the exit status, how long output may be quiet before the channel is closed from our side. */
 export const outputDrainMs = 500;
 /** On abort before the marker arrived: how long to wait for it (the command may be starting). */
 const markerWaitMs = 3_000;
@@ -171,12 +171,23 @@ async function runOnLease({ lease, host, line, nonce, command, ctx, details }: L
   // A background process holding the pipes keeps the channel open after the exit status.
   let settled = false;
   let cancelDrain = (): void => {};
+  // OpenSSH may send the exit status with megabytes of output still in flight: only quiet that we did not
+  // cause (a paused stream is our own backpressure) means the rest is held by a background process.
+  let lastOutputAt = ctx.now();
+  const noteOutput = (): void => {
+    lastOutputAt = ctx.now();
+  };
+  channel.on('data', noteOutput);
+  channel.stderr.on('data', noteOutput);
   const drained = exec.exited.then(async () => {
-    if (settled) return 'drained' as const;
-    const wait = delay(outputDrainMs);
-    cancelDrain = wait.cancel;
-    await wait.promise;
-    return 'drained' as const;
+    for (;;) {
+      if (settled) return 'drained' as const;
+      const quietMs = channel.isPaused() || channel.stderr.isPaused() ? 0 : ctx.now() - lastOutputAt;
+      if (quietMs >= outputDrainMs) return 'drained' as const;
+      const wait = delay(outputDrainMs - quietMs);
+      cancelDrain = wait.cancel;
+      await wait.promise;
+    }
   });
 
   const ending = async (): Promise<Ending> => {

@@ -1,6 +1,6 @@
 /**
  * What the ssh runners of one run share: settings, the ssh client config (read once) and the connection
- * pool. The pool itself is shared by every loaded ssh runner (ssh, ssh.put, ssh.get) and closed when
+ * pool. The pool itself is shared by every loaded ssh runner (ssh, ssh.put, ssh.get, ssh.dump) and closed when
  * the last of them is closed.
  */
 import type { RunnerSettings } from '../../src/runner-contract.js';

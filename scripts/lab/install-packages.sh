@@ -17,6 +17,11 @@ wanted=(
   "ceph-osd /usr/bin/ceph-osd"
   "radosgw /usr/bin/radosgw"
   "postgresql /usr/lib/postgresql/*/bin/postgres"
+  # Real archives and databases for the format classifier's tests.
+  "bzip2 /usr/bin/bzip2"
+  "xz-utils /usr/bin/xz"
+  "zstd /usr/bin/zstd"
+  "sqlite3 /usr/bin/sqlite3"
 )
 
 missing=()

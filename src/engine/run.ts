@@ -2,6 +2,7 @@
  * Runs a validated scenario: an XState actor over the compiled machine, a journal written as it goes,
  * and a run record projected from that journal at the end. Runners come from the injected catalog.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { createActor } from 'xstate';
 import type { Logger } from 'pino';
@@ -244,7 +245,10 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
     runAttempt(stepId) {
       const s = state(stepId);
       s.attempts += 1;
-      const flight: InFlight = { controller: new AbortController(), promise: Promise.resolve(), startedT: t(), attempt: s.attempts };
+      const controller = new AbortController();
+      // One attempt may have many requests in flight on this signal (an export's 16 transfers): not a leak.
+      setMaxListeners(0, controller.signal);
+      const flight: InFlight = { controller, promise: Promise.resolve(), startedT: t(), attempt: s.attempts };
       const promise = attempt(stepId, flight).finally(() => inFlight.delete(stepId));
       flight.promise = promise;
       inFlight.set(stepId, flight);
