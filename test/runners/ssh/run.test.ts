@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -37,6 +38,22 @@ afterAll(async () => {
 const loopback = (extra: Record<string, unknown> = {}) => sshTarget('lab', loopbackOptions(lab(), extra));
 
 describe('uses: ssh on one host', () => {
+  it('keeps every byte of a large output that the sink takes slowly, after the exit status arrived', async () => {
+    // OpenSSH sends the exit status while megabytes may still be in flight; a slow sink must not lose them.
+    const attempt = sshAttempt({ argv: ['head', '-c', '3000000', '/dev/zero'], target: loopback() });
+    const slow = new Writable({
+      highWaterMark: 16 * 1024,
+      write(_chunk: Buffer, _encoding, callback) {
+        setTimeout(callback, 10);
+      },
+    });
+    attempt.ctx.sink = { stdout: slow, stderr: attempt.ctx.sink.stderr };
+    const observation = await runner.run(attempt.ctx);
+    expect(observation.exitCode).toBe(0);
+    expect(observation.stdout?.bytes).toBe(3_000_000);
+    expect(observation.details?.['outputOpenAfterExit']).toBeUndefined();
+  });
+
   it('returns exit code, both streams (also into the sinks), remote process and host key', async () => {
     const attempt = sshAttempt({ argv: ['sh', '-c', 'echo out; echo err >&2; exit 3'], target: loopback() });
     const observation = await runner.run(attempt.ctx);
