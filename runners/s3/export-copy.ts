@@ -1,0 +1,172 @@
+/**
+ * One object of an export: GET it, stream it through the tap (count, head, SHA-256 and MD5)
+ * into the destination, and keep the copy only when the bytes are right: as many as announced and, when
+ * the source's ETag is a plain MD5, with that MD5. A body cut by a network error is read again whole.
+ */
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import type { AttemptClock } from '../../src/runner-contract.js';
+import { classifyFormat } from '../../src/exit/formats.js';
+import type { S3Session } from '../shared/s3/client.js';
+import { describeS3Error, isAbort, isNotFound } from '../shared/s3/errors.js';
+import { errorCode } from '../shared/s3/retry.js';
+import { StepError } from '../shared/step-error.js';
+import { s3TargetDefaults } from '../../src/scenario/targets/s3.js';
+import { unquoteEtag, type SourceObject } from './export-list.js';
+import { labelOf, type ExportEntry } from './export-manifest.js';
+import { ExportTap } from './export-tap.js';
+
+/** What the source said about a body, kept with its copy. */
+export interface BodyInfo {
+  contentType?: string;
+  metadata: Record<string, string>;
+  /** Headers an S3 destination keeps as they were. */
+  headers: Pick<GetObjectCommandOutput, 'CacheControl' | 'ContentDisposition' | 'ContentEncoding' | 'ContentLanguage'>;
+}
+
+/** Where a kept copy is. */
+export type Stored = Pick<ExportEntry, 'file' | 'destinationKey' | 'destinationVersionId'>;
+
+/** One copy being written. */
+export interface OpenCopy {
+  /** The body goes in here. */
+  sink: Writable;
+  /** The body was right: make the copy final. */
+  keep(sha256: string): Promise<Stored>;
+  /** The body was wrong or cut short: nothing of it stays. */
+  discard(): Promise<void>;
+}
+
+/** A destination of an export: a local folder or an s3 target. */
+export interface ExportStore {
+  /** How reports name it. */
+  readonly address: string;
+  /** The local file keeping the manifest between attempts. */
+  readonly manifestPath: string;
+  /** Why `key` cannot be stored here, when it cannot. */
+  refuse(key: string): string | undefined;
+  open(object: SourceObject, body: BodyInfo, signal: AbortSignal): Promise<OpenCopy>;
+  /** Whether the copy an earlier manifest entry names is still there. */
+  holds(entry: ExportEntry, signal: AbortSignal): Promise<boolean>;
+  /** Read a copy back: undefined when it matches its entry, else what is wrong. */
+  check(entry: ExportEntry, signal: AbortSignal): Promise<string | undefined>;
+}
+
+export type CopyOutcome =
+  | { kind: 'copied'; entry: ExportEntry }
+  | { kind: 'corrupted'; object: SourceObject; reason: string }
+  | { kind: 'failed'; object: SourceObject; code: string; message: string }
+  /** Listed at the start, gone before it could be read: the end listing agrees, so it is no gap. */
+  | { kind: 'vanished'; object: SourceObject };
+
+export interface CopyEnv {
+  source: S3Session;
+  store: ExportStore;
+  signal: AbortSignal;
+  clock: AttemptClock;
+  versions: boolean;
+  /** Bytes read from the source, every try included. */
+  read: { bytes: number };
+}
+
+const networkCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE', 'TimeoutError', 'ECONNABORTED']);
+const plainMd5 = /^[0-9a-f]{32}$/i;
+
+/** Copy `object`; throws only when the step is stopped. */
+export async function copyObject(env: CopyEnv, object: SourceObject): Promise<CopyOutcome> {
+  const refusal = env.store.refuse(object.key);
+  if (refusal !== undefined) return { kind: 'failed', object, code: 'S3_KEY_TOO_LONG', message: refusal };
+  const maxAttempts = env.source.target.options.maxAttempts ?? s3TargetDefaults.maxAttempts;
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await copyOnce(env, object);
+    } catch (error) {
+      if (isAbort(error, env.signal)) throw error;
+      if (isNotFound(error)) return { kind: 'vanished', object };
+      const code = errorCode(error);
+      if (!networkCodes.has(code) || tries >= maxAttempts) {
+        const failure = describeS3Error(error, 's3.export', `copying ${labelOf(object, env.versions)}`);
+        return { kind: 'failed', object, ...failure };
+      }
+      // The SDK retries requests; a body cut mid-stream is ours to read again.
+      const delayMs = Math.min(s3TargetDefaults.retryMaxDelayMs, s3TargetDefaults.retryBaseDelayMs * 2 ** (tries - 1));
+      env.source.retries.push({ attempt: tries, errorType: 'TRANSIENT', code, delayMs });
+      await env.clock.sleep(delayMs, env.signal);
+    }
+  }
+}
+
+function bodyInfo(response: GetObjectCommandOutput): BodyInfo {
+  const { CacheControl, ContentDisposition, ContentEncoding, ContentLanguage } = response;
+  return {
+    ...(response.ContentType === undefined ? {} : { contentType: response.ContentType }),
+    metadata: response.Metadata ?? {},
+    headers: {
+      ...(CacheControl === undefined ? {} : { CacheControl }),
+      ...(ContentDisposition === undefined ? {} : { ContentDisposition }),
+      ...(ContentEncoding === undefined ? {} : { ContentEncoding }),
+      ...(ContentLanguage === undefined ? {} : { ContentLanguage }),
+    },
+  };
+}
+
+/** With SSE-KMS or SSE-C the ETag is no MD5 of the body, even when it looks like one. */
+function etagIsMd5(etag: string, response: GetObjectCommandOutput): boolean {
+  const kms = typeof response.ServerSideEncryption === 'string' && response.ServerSideEncryption.startsWith('aws:kms');
+  return plainMd5.test(etag) && !kms && response.SSECustomerAlgorithm === undefined;
+}
+
+async function copyOnce(env: CopyEnv, object: SourceObject): Promise<CopyOutcome> {
+  const { client, target } = env.source;
+  const version = env.versions && object.versionId !== undefined ? { VersionId: object.versionId } : {};
+  const response = await client.send(new GetObjectCommand({ Bucket: target.bucket, Key: object.fullKey, ...version }), { abortSignal: env.signal });
+  const body = response.Body as Readable | undefined;
+  if (!body) throw new StepError('S3_NO_BODY', `GetObject returned no body for ${object.key}`);
+  // The bytes are those of the object as it is now, which may have changed since the listing.
+  const etag = unquoteEtag(response.ETag) || object.etag;
+  const md5 = etagIsMd5(etag, response);
+  const tap = new ExportTap(md5);
+  const info = bodyInfo(response);
+  let copy: OpenCopy | undefined;
+  let kept = false;
+  try {
+    copy = await env.store.open(object, info, env.signal);
+    await pipeline(body, tap, copy.sink, { signal: env.signal });
+    const digest = tap.digest();
+    const bytes = tap.bytes;
+    const problem =
+      response.ContentLength !== undefined && bytes !== response.ContentLength
+        ? `read ${bytes} bytes, the store announced ${response.ContentLength}`
+        : etag === object.etag && bytes !== object.size
+          ? `read ${bytes} bytes, the listing said ${object.size}`
+          : md5 && digest.md5 !== etag.toLowerCase()
+            ? `MD5 of the body read is ${digest.md5 ?? '?'}, the source's ETag is ${etag}`
+            : undefined;
+    if (problem !== undefined) return { kind: 'corrupted', object, reason: problem };
+    const format = await classifyFormat(tap.head(), object.key);
+    const stored = await copy.keep(digest.sha256);
+    kept = true;
+    const versionId = env.versions ? object.versionId : response.VersionId;
+    const entry: ExportEntry = {
+      key: object.key,
+      size: bytes,
+      etag,
+      sha256: digest.sha256,
+      lastModified: etag === object.etag ? object.lastModified : (response.LastModified?.toISOString() ?? object.lastModified),
+      ...(versionId === undefined ? {} : { versionId }),
+      ...(env.versions && object.isLatest !== undefined ? { isLatest: object.isLatest } : {}),
+      ...(info.contentType === undefined ? {} : { contentType: info.contentType }),
+      metadata: info.metadata,
+      format,
+      ...stored,
+    };
+    return { kind: 'copied', entry };
+  } finally {
+    env.read.bytes += tap.bytes;
+    if (!kept) {
+      body.destroy();
+      await copy?.discard();
+    }
+  }
+}

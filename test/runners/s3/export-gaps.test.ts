@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3ExportRunner } from '../../../runners/s3/export.js';
+import { useS3Lab } from '../../lab/use-heavy-servers.js';
+import { until } from '../attempt-context.js';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+import { attachedText, exportAttempt, factsOf, filesUnder, manifestOf, seed, sha256, startTamperProxy } from './export-support.js';
+import { createBucket, labClient, labSecrets, labTarget, printed } from './support.js';
+
+const lab = useS3Lab();
+const runner = createS3ExportRunner();
+let client: S3Client;
+let base: string;
+const buckets: { remove(): Promise<void> }[] = [];
+const closers: (() => Promise<void>)[] = [];
+
+async function bucket(): Promise<string> {
+  const made = await createBucket(client);
+  buckets.push(made);
+  return made.name;
+}
+
+describe('s3.export: gaps, interruptions and throttling', () => {
+  beforeAll(() => {
+    client = labClient(lab());
+    base = mkdtempSync(join(tmpdir(), 'drillbook-export-gaps-'));
+  });
+  afterAll(async () => {
+    for (const close of closers) await close();
+    rmSync(base, { recursive: true, force: true });
+    await Promise.all(buckets.map((b) => b.remove()));
+    client.destroy();
+  });
+
+  it('lists what was deleted, added, changed and corrupted during the export, and fails', async () => {
+    const name = await bucket();
+    await seed(client, name, { 'a-gone': 'copied, then deleted', 'b-moving': 'copied, then changed', 'c-bad': 'damaged on the way', 'm-trigger': 'changes the source', 'z-last': 'fine' });
+    let changedSource = false;
+    const proxy = await startTamperProxy(lab().endpoint, name, {
+      corrupt: (key) => key === 'c-bad',
+      // One object at a time in key order: when m-trigger is asked for, a-, b- and c- are done.
+      before: async (method, key) => {
+        if (method !== 'GET' || key !== 'm-trigger' || changedSource) return;
+        changedSource = true;
+        await client.send(new DeleteObjectCommand({ Bucket: name, Key: 'a-gone' }));
+        await client.send(new PutObjectCommand({ Bucket: name, Key: 'b-moving', Body: 'a new body' }));
+        await client.send(new PutObjectCommand({ Bucket: name, Key: 'n-new', Body: 'arrived during the export' }));
+      },
+    });
+    closers.push(() => proxy.close());
+    const baseDir = mkdtempSync(join(base, 'gaps-'));
+    const target = labTarget(lab(), name, { endpoint: proxy.endpoint });
+    const attempt = exportAttempt(target, labSecrets(lab()), { baseDir, options: { to: { dir: 'export' }, concurrency: 1 } });
+    const observation = await runner.run(attempt.ctx);
+
+    expect(observation.error).toEqual({
+      code: 'EXPORT_INCOMPLETE',
+      message: `s3.export: the export of s3://${name}/ is incomplete: 1 missing, 1 extra, 1 changed, 1 corrupted, 0 failed (missing: "n-new"; extra: "a-gone"; changed: "b-moving"; corrupted: "c-bad")`,
+    });
+    const facts = factsOf(observation.details);
+    expect(facts.reconciliation).toEqual({
+      listedAtEnd: { objects: 5, bytes: ['a new body', 'damaged on the way', 'changes the source', 'fine', 'arrived during the export'].join('').length },
+      missing: { count: 1, keys: ['n-new'] },
+      extra: { count: 1, keys: ['a-gone'] },
+      changed: { count: 1, keys: ['b-moving'] },
+      corrupted: { count: 1, keys: ['c-bad'] },
+      failed: { count: 0, keys: [] },
+    });
+    // The damaged body is not kept as good: not in the manifest, not in the folder.
+    const entries = manifestOf(attachedText(attempt, 'manifest.jsonl'));
+    expect(entries.map((e) => e.key)).toEqual(['a-gone', 'b-moving', 'm-trigger', 'z-last']);
+    expect(filesUnder(join(baseDir, 'export')).filter((f) => f.startsWith('objects/'))).toHaveLength(4);
+    expect(existsSync(join(baseDir, 'export', 'objects', sha256('damaged on the way').slice(0, 2), sha256('damaged on the way')))).toBe(false);
+    const report = JSON.parse(attachedText(attempt, 'reconciliation.json')) as Record<string, { key: string; reason?: string }[]>;
+    expect(report['corrupted']).toEqual([{ key: 'c-bad', reason: expect.stringMatching(/^MD5 of the body read is [0-9a-f]{32}, the source's ETag is [0-9a-f]{32}$/) as unknown }]);
+    expect(report['missing']?.map((m) => m.key)).toEqual(['n-new']);
+    expect(report['changed']).toEqual([
+      expect.objectContaining({ key: 'b-moving', exported: expect.objectContaining({ size: 20 }) as unknown, atEnd: expect.objectContaining({ size: 10 }) as unknown }),
+    ]);
+    expect(printed(attempt)).toMatchObject({ reconciliation: { missing: 1, extra: 1, changed: 1, corrupted: 1, failed: 0 }, objects: 4 });
+  });
+
+  it('a stopped export keeps only finished objects and no temporary file; the next attempt copies only the rest', async () => {
+    const name = await bucket();
+    const bodies = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`obj-${i}`, randomBytes(256 * 1024)]));
+    await seed(client, name, bodies);
+    // obj-4 arrives half, then hangs: the stop lands mid-object.
+    const proxy = await startTamperProxy(lab().endpoint, name, { stall: (key) => key === 'obj-4' });
+    closers.push(() => proxy.close());
+    const baseDir = mkdtempSync(join(base, 'resume-'));
+    const options = { to: { dir: 'export' }, concurrency: 1 };
+    const first = exportAttempt(labTarget(lab(), name, { endpoint: proxy.endpoint }), labSecrets(lab()), { baseDir, options });
+    const running = runner.run(first.ctx);
+    const tmp = join(baseDir, 'export', 'tmp');
+    await until(() => proxy.seen.includes('GET obj-4') && existsSync(tmp) && readdirSync(tmp).length > 0);
+    first.controller.abort(new Error('timeout'));
+    const stopped = await running;
+
+    expect(stopped.error).toEqual({ code: 'CANCELLED', message: 's3.export: stopped after 4 of 8 objects; the manifest keeps those, a new attempt resumes from it' });
+    expect(readdirSync(tmp)).toEqual([]);
+    const kept = manifestOf(readFileSync(join(baseDir, 'export', 'manifests', 'export.jsonl'), 'utf8'));
+    expect(kept.map((e) => e.key)).toEqual(['obj-0', 'obj-1', 'obj-2', 'obj-3']);
+    expect(stopped.details).toMatchObject({ exported: 4, resumed: 0 });
+
+    const second = exportAttempt(labTarget(lab(), name), labSecrets(lab()), { baseDir, options });
+    second.ctx.attempt = 2;
+    const observation = await runner.run(second.ctx);
+    expect(observation.error).toBeUndefined();
+    const facts = factsOf(observation.details);
+    expect(facts).toMatchObject({
+      resumed: { objects: 4, bytes: 4 * 256 * 1024 },
+      exported: { objects: 8, bytes: 8 * 256 * 1024 },
+      transferred: { bytes: 4 * 256 * 1024 },
+      destinationVerified: true,
+    });
+    const entries = manifestOf(attachedText(second, 'manifest.jsonl'));
+    expect(entries.map(({ key, sha256: digest }) => ({ key, sha256: digest }))).toEqual(Object.entries(bodies).map(([key, body]) => ({ key, sha256: sha256(body) })));
+    expect(readFileSync(join(baseDir, 'export', 'manifests', 'export.jsonl'), 'utf8')).toBe(attachedText(second, 'manifest.jsonl'));
+    expect(printed(second)).toMatchObject({ objects: 8, copied: { objects: 4 }, resumed: { objects: 4 } });
+  });
+
+  it('finishes through 503 SlowDown answers, with every retry in the record', async () => {
+    const name = await bucket();
+    await seed(client, name, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k-${String(i).padStart(2, '0')}`, `body ${i}`])));
+    // client → fault proxy → tamper proxy → radosgw: the first object's GET arms six SlowDowns for the requests after it.
+    const chain: { faults?: FaultProxy } = {};
+    const tamper = await startTamperProxy(lab().endpoint, name, {
+      before: (method, key) => {
+        if (method === 'GET' && key === 'k-00') chain.faults?.fail(6, 'slowdown');
+        return Promise.resolve();
+      },
+    });
+    closers.push(() => tamper.close());
+    const faults = await startFaultProxy(tamper.endpoint);
+    chain.faults = faults;
+    closers.push(() => faults.close());
+    const target = labTarget(lab(), name, { endpoint: faults.endpoint, retryBaseDelay: '20ms', maxAttempts: 10 });
+    const attempt = exportAttempt(target, labSecrets(lab()), { baseDir: mkdtempSync(join(base, 'throttled-')), options: { to: { dir: 'export' }, concurrency: 4 } });
+    const observation = await runner.run(attempt.ctx);
+    expect(observation.error).toBeUndefined();
+    expect(factsOf(observation.details)).toMatchObject({ exported: { objects: 20 }, destinationVerified: true });
+    expect(observation.details).toMatchObject({ retries: 6 });
+    const log = observation.details?.['retryLog'] as { errorType: string; code: string; status: number }[];
+    expect(log.map(({ errorType, code, status }) => ({ errorType, code, status }))).toEqual(Array(6).fill({ errorType: 'THROTTLING', code: 'SlowDown', status: 503 }));
+  });
+});
