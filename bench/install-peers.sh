@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the peers bench/ssh-fanout compares against (Debian/Ubuntu, root), only when missing:
-# parallel-ssh (package pssh) and Ansible (ansible-core provides `ansible`). Not needed by tests or runs.
+# Installs the peers the benches compare against (Debian/Ubuntu, root), only when missing:
+# parallel-ssh (package pssh) and Ansible (ansible-core provides `ansible`) for bench/ssh-fanout, rclone
+# for bench/export. Not needed by tests or runs.
 set -euo pipefail
 
 wanted=(
   "pssh /usr/bin/parallel-ssh"
   "ansible-core /usr/bin/ansible"
+  "rclone /usr/bin/rclone"
 )
 
 missing=()

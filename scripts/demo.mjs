@@ -26,8 +26,11 @@ const freePort = () =>
     });
   });
 
-/** Run one sample, verify its bundle (chained to the previous one of the same scenario). */
-function runSample(scenario, args) {
+/**
+ * Run one sample, verify its bundle (chained to the previous one of the same scenario). `expected` is the
+ * verdict the sample is built to reach (the exit sample's bucket holds three blobs in a closed format).
+ */
+function runSample(scenario, args, expected = 'PASS') {
   console.log(`\n== drillbook run ${scenario}`);
   const id = readFileSync(scenario, 'utf8').match(/^id: (\S+)$/m)?.[1];
   const runs = () => (existsSync(join(store, id)) ? readdirSync(join(store, id)).filter((n) => n !== 'run.lock') : []);
@@ -39,7 +42,8 @@ function runSample(scenario, args) {
   const previous = [...before].filter((n) => existsSync(join(store, id, n, 'record.json'))).sort().at(-1);
   console.log(`\n== drillbook verify ${out}`);
   const verified = drillbook('verify', out, '--key', `${key}.pub`, ...(previous ? ['--previous', join(store, id, previous)] : []));
-  return { scenario, exit: code, verified: verified === 0, report: join(out, 'report.html') };
+  const verdict = JSON.parse(readFileSync(join(out, 'record.json'), 'utf8')).predicate?.verdict;
+  return { scenario, exit: code, verdict, expected, verified: verified === 0, report: join(out, 'report.html') };
 }
 
 /** The local drill: a web service on this machine, killed and restarted. */
@@ -85,14 +89,8 @@ function sshSample() {
   }
 }
 
-/**
- * The restore test: PostgreSQL and Ceph radosgw (S3, on the port the scenario names) on 127.0.0.1, the
- * shop's backup job run once, then the drill restores the newest dump. Credentials reach drillbook as the
- * environment variables the scenario's secrets name.
- */
-function restoreSample() {
-  const scenario = 'scenarios/pg-restore.yaml';
-  const failed = { scenario, exit: 1, verified: false, report: '(lab failed)' };
+/** Labs started by a sample (`up` returns their facts file and facts), taken down in reverse order by `down`. */
+function labSet() {
   const labs = [];
   const up = (script, args) => {
     const started = capture('bash', [script, 'up', '--owner', String(process.pid), ...args]);
@@ -102,6 +100,21 @@ function restoreSample() {
     labs.push([script, lab.dir]);
     return { file, lab };
   };
+  const down = () => {
+    for (const [script, dir] of labs.reverse()) sh('bash', [script, 'down', dir]);
+  };
+  return { up, down };
+}
+
+/**
+ * The restore test: PostgreSQL and Ceph radosgw (S3, on the port the scenario names) on 127.0.0.1, the
+ * shop's backup job run once, then the drill restores the newest dump. Credentials reach drillbook as the
+ * environment variables the scenario's secrets name.
+ */
+function restoreSample() {
+  const scenario = 'scenarios/pg-restore.yaml';
+  const failed = { scenario, exit: 1, verified: false, report: '(lab failed)' };
+  const { up, down } = labSet();
   console.log('\n== lab: PostgreSQL and Ceph radosgw (S3 on 127.0.0.1:17480)');
   try {
     const pg = up('scripts/lab/postgres.sh', []);
@@ -117,7 +130,7 @@ function restoreSample() {
     return runSample(scenario, ['--var', `pgPort=${pg.lab.port}`]);
   } finally {
     for (const name of ['DRILLBOOK_PG_PASSWORD', 'DRILLBOOK_S3_ACCESS_KEY_ID', 'DRILLBOOK_S3_SECRET_ACCESS_KEY']) delete process.env[name];
-    for (const [script, dir] of labs.reverse()) sh('bash', [script, 'down', dir]);
+    down();
   }
 }
 
@@ -125,19 +138,11 @@ function restoreSample() {
 function failoverSample() {
   const scenario = 'scenarios/pg-failover.yaml';
   const failed = { scenario, exit: 1, verified: false, report: '(lab failed)' };
-  const labs = [];
-  const up = (args) => {
-    const started = capture('bash', ['scripts/lab/postgres.sh', 'up', '--owner', String(process.pid), ...args]);
-    const file = started.stdout?.trim().split('\n').at(-1);
-    if (started.status !== 0 || !file) return undefined;
-    const lab = JSON.parse(readFileSync(file, 'utf8'));
-    labs.push(lab.dir);
-    return { file, lab };
-  };
+  const { up, down } = labSet();
   console.log('\n== lab: a PostgreSQL primary and its streaming replica on 127.0.0.1');
   try {
-    const primary = up([]);
-    const replica = primary && up(['--replica-of', primary.file]);
+    const primary = up('scripts/lab/postgres.sh', []);
+    const replica = primary && up('scripts/lab/postgres.sh', ['--replica-of', primary.file]);
     if (!primary || !replica) return failed;
     process.env.DRILLBOOK_PG_PASSWORD = primary.lab.password;
     return runSample(scenario, [
@@ -147,7 +152,40 @@ function failoverSample() {
     ]);
   } finally {
     delete process.env.DRILLBOOK_PG_PASSWORD;
-    for (const dir of labs.reverse()) sh('bash', ['scripts/lab/postgres.sh', 'down', dir]);
+    down();
+  }
+}
+
+/**
+ * The exit rehearsal: a customer bucket of a few thousand objects (awkward keys included) in radosgw, the
+ * shop database in PostgreSQL reached over SSH (the lab's loopback sshd), a neutral bucket to re-import
+ * into. The export, the dump and the re-import are the scenario's; the lab only provides the data.
+ */
+function exitSample() {
+  const scenario = 'scenarios/exit-readiness.yaml';
+  const failed = { scenario, exit: 1, verified: false, report: '(lab failed)' };
+  const { up, down } = labSet();
+  console.log('\n== lab: PostgreSQL, Ceph radosgw (S3 on 127.0.0.1:17480) and an SSH host on 127.0.0.1');
+  try {
+    const pg = up('scripts/lab/postgres.sh', []);
+    const s3 = pg && up('scripts/lab/radosgw.sh', ['--port', '17480']);
+    const ssh = s3 && up('scripts/lab/ssh-lab.sh', ['--hosts', '0']);
+    if (!pg || !s3 || !ssh) return failed;
+    mkdirSync(join('.lab', 'ssh'), { recursive: true });
+    copyFileSync(ssh.lab.knownHosts, join('.lab', 'ssh', 'known_hosts'));
+    copyFileSync(ssh.lab.sshConfig, join('.lab', 'ssh', 'config'));
+    Object.assign(process.env, {
+      DRILLBOOK_PG_PASSWORD: pg.lab.password,
+      DRILLBOOK_S3_ACCESS_KEY_ID: s3.lab.accessKeyId,
+      DRILLBOOK_S3_SECRET_ACCESS_KEY: s3.lab.secretAccessKey,
+    });
+    console.log('\n== lab: the shop database, the customer bucket and an empty neutral bucket');
+    if (sh(process.execPath, ['scenarios/lab/pg-backup-job.mjs', pg.file, s3.file, 'shop-backups']) !== 0) return failed;
+    if (sh(process.execPath, ['scenarios/lab/exit-seed.mjs', s3.lab.endpoint, 'shop-data', '--empty', 'exit-reimport']) !== 0) return failed;
+    return runSample(scenario, ['--ssh-config', join('.lab', 'ssh', 'config'), '--var', `pgPort=${pg.lab.port}`], 'PARTIAL');
+  } finally {
+    for (const name of ['DRILLBOOK_PG_PASSWORD', 'DRILLBOOK_S3_ACCESS_KEY_ID', 'DRILLBOOK_S3_SECRET_ACCESS_KEY']) delete process.env[name];
+    down();
   }
 }
 
@@ -158,8 +196,23 @@ if (!existsSync(`${key}.key`)) {
   if (drillbook('keys', 'generate', key) !== 0) process.exit(1);
 }
 
-const results = [await localSample(), sshSample(), restoreSample(), failoverSample()];
+// `npm run demo -- exit pg-restore`: only the samples whose scenario id is named.
+const samples = { 'local-service-restart': localSample, 'ssh-failover': sshSample, 'pg-restore': restoreSample, 'pg-failover': failoverSample, 'exit-readiness': exitSample };
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !Object.keys(samples).some((id) => id.startsWith(name)));
+if (unknown.length) {
+  console.error(`demo: no sample ${unknown.join(', ')}; samples: ${Object.keys(samples).join(', ')}`);
+  process.exit(2);
+}
+const results = [];
+for (const [id, sample] of Object.entries(samples)) {
+  if (chosen.length === 0 || chosen.some((name) => id.startsWith(name))) results.push(await sample());
+}
 
 console.log('\n== demo summary');
-for (const r of results) console.log(`${r.scenario}: exit ${r.exit}, signature ${r.verified ? 'verified' : 'NOT verified'}, report ${r.report}`);
-process.exit(results.every((r) => r.exit === 0 && r.verified) ? 0 : 1);
+const asExpected = (r) => r.verified && r.verdict === (r.expected ?? 'PASS');
+for (const r of results) {
+  const verdict = r.verdict ? `${r.verdict}${r.verdict === r.expected ? '' : ` (expected ${r.expected})`}` : `exit ${r.exit}`;
+  console.log(`${r.scenario}: ${verdict}, signature ${r.verified ? 'verified' : 'NOT verified'}, report ${r.report}`);
+}
+process.exit(results.every(asExpected) ? 0 : 1);
