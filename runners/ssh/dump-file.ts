@@ -9,7 +9,7 @@ import { link, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/prom
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { sniffBytes } from '../../src/exit/formats.js';
+import { sniffBytes } from '../../src/exit/format-ids.js';
 import { StepError } from '../shared/step-error.js';
 
 /** Bytes the sink buffers before it asks the channel to wait: bursts over a fast link do not stall it. */

@@ -7,16 +7,9 @@
 import { fileTypeFromBuffer } from 'file-type';
 import { decodeText, sniffText } from './format-text.js';
 
-/** Every format id the classifier can return; a scenario's `exit.openFormats` names some of them. */
-export const formatIds = [
-  'empty', 'text', 'csv', 'tsv', 'json', 'ndjson', 'xml', 'html', 'svg', 'sql', 'pg-dump',
-  'parquet', 'avro', 'orc', 'sqlite', 'pdf', 'png', 'jpeg', 'gif', 'webp', 'tiff',
-  'docx', 'xlsx', 'pptx', 'odt', 'ods', 'odp', 'zip', 'gzip', 'bzip2', 'xz', 'zstd', 'tar', '7z', 'binary',
-] as const;
-export type FormatId = (typeof formatIds)[number];
+import { sniffBytes, type FormatId } from './format-ids.js';
 
-/** Bytes of the start of a body the classifier looks at. */
-export const sniffBytes = 8192;
+export { formatIds, sniffBytes, type FormatId } from './format-ids.js';
 
 /**
  * file-type's extensions that are ours, renamed. Macro-enabled and template OOXML count as their

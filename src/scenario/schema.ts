@@ -5,7 +5,7 @@
  */
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { formatIds } from '../exit/formats.js';
+import { formatIds } from '../exit/format-ids.js';
 import { parseDuration } from './duration.js';
 import { note, notes } from './issues.js';
 import { parseSize, sizePattern } from './size.js';
