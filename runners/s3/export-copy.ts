@@ -13,7 +13,8 @@ import { describeS3Error, isAbort, isNotFound } from '../shared/s3/errors.js';
 import { errorCode } from '../shared/s3/retry.js';
 import { StepError } from '../shared/step-error.js';
 import { s3TargetDefaults } from '../../src/scenario/targets/s3.js';
-import { unquoteEtag, type SourceObject } from './export-list.js';
+import { unquoteEtag } from '../shared/s3/list-objects.js';
+import type { SourceObject } from './export-list.js';
 import { labelOf, type ExportEntry } from './export-manifest.js';
 import { ExportTap } from './export-tap.js';
 

@@ -2,10 +2,11 @@
  * The source listing of an export: every object (or every version) under a prefix, all pages. Keys are
  * asked for URL-encoded, so keys with characters XML cannot carry (control characters) survive the trip.
  */
-import { ListObjectVersionsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import type { S3Session } from '../shared/s3/client.js';
 import { StepError } from '../shared/step-error.js';
 import { relativeKey } from '../shared/s3/target.js';
+import { decodeListedKey, listObjects, unquoteEtag } from '../shared/s3/list-objects.js';
 
 /** One object (or version) as a listing shows it. */
 export interface SourceObject {
@@ -29,11 +30,6 @@ export interface SourceListing {
   pages: number;
 }
 
-/** S3's `EncodingType=url` (form encoding: some stores write a space as `+`, a plus as `%2B`). */
-export function decodeListedKey(encoded: string): string {
-  return decodeURIComponent(encoded.replace(/\+/g, ' '));
-}
-
 /**
  * The key to continue a version listing after. AWS URL-encodes `NextKeyMarker` with the keys; radosgw
  * sends it as is. It names the page's last key, so of the two readings, take the greatest key the page
@@ -53,9 +49,6 @@ export function nextKeyMarker(marker: string | undefined, pageKeys: readonly str
   return candidates.at(-1) ?? marker;
 }
 
-export function unquoteEtag(etag: string | undefined): string {
-  return (etag ?? '').replace(/^"|"$/g, '');
-}
 
 /** Every object under `prefix` (a bucket key prefix), or every version of every object with `versions`; `pageSize` for tests. */
 export async function listSource(session: S3Session, prefix: string, versions: boolean, signal: AbortSignal, pageSize?: number): Promise<SourceListing> {
@@ -64,30 +57,9 @@ export async function listSource(session: S3Session, prefix: string, versions: b
 }
 
 async function listLatest(session: S3Session, prefix: string, signal: AbortSignal, size: { MaxKeys?: number }): Promise<SourceListing> {
-  const { client, target } = session;
-  const objects: SourceObject[] = [];
   let pages = 0;
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, EncodingType: 'url', ...size, ...(token === undefined ? {} : { ContinuationToken: token }) }),
-      { abortSignal: signal },
-    );
-    pages += 1;
-    for (const item of page.Contents ?? []) {
-      if (item.Key === undefined) continue;
-      const fullKey = decodeListedKey(item.Key);
-      objects.push({
-        key: relativeKey(target, fullKey),
-        fullKey,
-        size: item.Size ?? 0,
-        etag: unquoteEtag(item.ETag),
-        lastModified: (item.LastModified ?? new Date(0)).toISOString(),
-      });
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    if (page.IsTruncated && !token) throw new StepError('S3_BAD_LISTING', `the store said the listing goes on but gave no continuation token (page ${pages})`);
-  } while (token !== undefined);
+  const listed = await listObjects(session, prefix, signal, size.MaxKeys, () => (pages += 1));
+  const objects = listed.map(({ key, ...rest }) => ({ key: relativeKey(session.target, key), fullKey: key, ...rest }));
   return { objects, deleteMarkers: 0, pages };
 }
 

@@ -274,7 +274,7 @@ describe('s3.import', () => {
       expect(await check('meta')).toEqual({ kind: 'mismatched', reason: 'user metadata {"owner":"marketing"}, the manifest says {"owner":"finance"}' });
       expect(await check('same')).toEqual({ kind: 'verified' });
       expect(await check('absent')).toEqual({ kind: 'missing', reason: 'not listed on the destination' });
-      expect(await checkCopy(session, { entry, key: 'same', listed: { key: 'same', size: 3, etag: '' }, versionId: undefined, signal: attempt.ctx.signal })).toEqual({
+      expect(await checkCopy(session, { entry, key: 'same', listed: { key: 'same', size: 3, etag: '', lastModified: new Date(0).toISOString() }, versionId: undefined, signal: attempt.ctx.signal })).toEqual({
         kind: 'mismatched',
         reason: `listed with 3 bytes, the manifest says ${body.length}`,
       });
