@@ -42,6 +42,8 @@ async function runWrite(ctx: AttemptContext): Promise<Observation> {
   let seq = 0;
   let written = 0;
   let failures = 0;
+  // A write cut short by the stop may still have landed: neither written nor failed.
+  let unconfirmed = 0;
   let maxWriteMs = 0;
   let maxGapMs = 0;
   let lastIssuedMono: number | undefined;
@@ -79,7 +81,10 @@ async function runWrite(ctx: AttemptContext): Promise<Observation> {
         firstWrittenAt ??= marker.writtenAt;
         lastWrittenAt = marker.writtenAt;
       } catch (error) {
-        if (ctx.signal.aborted) break;
+        if (ctx.signal.aborted) {
+          unconfirmed += 1;
+          break;
+        }
         failed(error);
       }
       // A write slower than the interval skips the ticks it overran instead of bunching markers up.
@@ -96,13 +101,14 @@ async function runWrite(ctx: AttemptContext): Promise<Observation> {
     stoppedAt: new Date(wall.nowMs()).toISOString(),
     markersWritten: written,
     failures,
+    markersUnconfirmed: unconfirmed,
     firstWrittenAt: firstWrittenAt ?? null,
     lastWrittenAt: lastWrittenAt ?? null,
     maxGapMs,
     maxWriteMs,
     clockDriftMs: wall.driftMs(),
   };
-  const details = { store: store.describe, intervalMs, markersWritten: written, failures, maxGapMs, maxWriteMs, ...(lastError ? { lastError } : {}) };
+  const details = { store: store.describe, intervalMs, markersWritten: written, failures, markersUnconfirmed: unconfirmed, maxGapMs, maxWriteMs, ...(lastError ? { lastError } : {}) };
   if (written > 0) return jsonObservation(ctx, result, details);
   return jsonObservation(ctx, result, details, {
     code: 'CANARY_NO_MARKER',

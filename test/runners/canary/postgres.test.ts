@@ -37,8 +37,10 @@ describe('canary in PostgreSQL', () => {
     expect(summary['store']).toBe(`postgres ${database} table drillbook_canary`);
     expect(summary['markersWritten']).toBeGreaterThanOrEqual(8);
     const rows = Number(await psql(lab(), database, 'SELECT count(*) FROM drillbook_canary'));
-    expect(rows).toBe(summary['markersWritten']);
+    // A failed write (its connection killed) or one cut short by the stop may have committed anyway.
     expect(summary['failures']).toBeLessThanOrEqual(1);
+    expect(rows).toBeGreaterThanOrEqual(summary['markersWritten'] as number);
+    expect(rows).toBeLessThanOrEqual((summary['markersWritten'] as number) + (summary['failures'] as number) + (summary['markersUnconfirmed'] as number));
     expect(Number(await psql(lab(), database, `SELECT count(*) FROM drillbook_canary WHERE written_at > '${cutOff}'`))).toBeGreaterThanOrEqual(2);
 
     const { observation, result } = await read({ postgres: { ...connection(), table: 'replica' }, t0: new Date(t0).toISOString() }, { secrets: secrets() });
