@@ -1,24 +1,9 @@
 /** The page shell of the dashboard: self-contained HTML (no scripts, no external assets, a CSP that forbids fetching). */
+import { htmlDocument } from '../evidence/html-document.js';
 import { escapeMarkup as x } from '../evidence/markup.js';
 
 export function page(title: string, body: string, footer: string): string {
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${x(title)}</title>`,
-    `<style>${css}</style>`,
-    '</head>',
-    '<body>',
-    body,
-    `<footer>${footer}</footer>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return htmlDocument(title, css, [body, `<footer>${footer}</footer>`]);
 }
 
 export function badge(status: string): string {
