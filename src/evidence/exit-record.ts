@@ -2,6 +2,7 @@
  * The exit-readiness section of the run record (`kind: exit` runs): a checklist a contract manager reads,
  * and the figures behind it. Computed from the steps' reported facts (src/engine/exit-readiness.ts).
  */
+import type { DumpFacts } from '../exit/facts.js';
 import type { ExitCheck, ExitPlan } from '../scenario/types.js';
 import type { StepStatus } from './run-record.js';
 
@@ -57,15 +58,10 @@ export interface ExitExportRecord {
   manifest?: { file: string; sha256: string; entries: number };
 }
 
-export interface ExitDumpRecord {
+/** A dump as `ssh.dump` reported it, with its step. */
+export interface ExitDumpRecord extends Omit<DumpFacts, 'kind'> {
   stepId: string;
   status: StepStatus;
-  file: string;
-  host: string;
-  bytes: number;
-  sha256: string;
-  format: string;
-  durationMs: number;
 }
 
 export interface ExitReimportRecord {
