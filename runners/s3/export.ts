@@ -13,6 +13,7 @@ import type { AttemptContext, Observation, StepRunner } from '../../src/runner-c
 import { openS3Session, type S3Session } from '../shared/s3/client.js';
 import { describeS3Error } from '../shared/s3/errors.js';
 import { jsonObservation } from '../shared/json-report.js';
+import { eachLimited } from '../shared/each-limited.js';
 import { StepError } from '../shared/step-error.js';
 import { fullKey } from '../shared/s3/target.js';
 import { s3ExportOptions, type S3ExportOptions } from './definition.js';
@@ -31,30 +32,6 @@ const runner = 's3.export';
 /** The `s3.export` runner. */
 export function createS3ExportRunner(): StepRunner {
   return { run: runExport };
-}
-
-/** Run `work` on every item, `lanes` at once. A failing item stops the rest and is rethrown; a stop of `outer` just ends early. */
-export async function eachLimited<T>(items: readonly T[], lanes: number, outer: AbortSignal, work: (item: T, signal: AbortSignal) => Promise<void>): Promise<void> {
-  const stop = new AbortController();
-  const signal = AbortSignal.any([outer, stop.signal]);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const lane = async (): Promise<void> => {
-    while (!signal.aborted && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await work(item, signal);
-      } catch (error) {
-        if (!outer.aborted && !failure) {
-          failure = { error };
-          stop.abort(error);
-        }
-        return;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
-  if (failure) throw failure.error;
 }
 
 /** Work items: versions of one key go oldest first to an s3 destination, where the newest must land last. */

@@ -16,6 +16,7 @@ import { describeS3Error, isAbort, isNotFound } from '../shared/s3/errors.js';
 import { listObjects, type ListedObject } from '../shared/s3/list-objects.js';
 import { fullKey } from '../shared/s3/target.js';
 import { jsonObservation } from '../shared/json-report.js';
+import { eachLimited } from '../shared/each-limited.js';
 import { StepError, stepErrorOf } from '../shared/step-error.js';
 import { s3ImportOptions, type S3ImportOptions } from './definition.js';
 import { buildReimportFacts, gapError, gapsOf, keyList, type ImportResult } from './import-facts.js';
@@ -42,19 +43,6 @@ interface Attempt {
   concurrency: number;
 }
 
-/** Run `work` on every item, at most `limit` at once; stops taking new items once `signal` aborts. */
-async function forEachLimited<T>(items: readonly T[], limit: number, signal: AbortSignal, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !signal.aborted) {
-      const item = items[next] as T;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 /** The step stopped: rethrow as CANCELLED; anything else is the object's own failure, returned as text. */
 function objectFailure(error: unknown, a: Attempt, doing: string): string {
   if (isAbort(error, a.ctx.signal)) throw new StepError('CANCELLED', `the step was stopped while ${doing}`);
@@ -65,7 +53,7 @@ function objectFailure(error: unknown, a: Attempt, doing: string): string {
 async function uploadAll(a: Attempt, plan: ImportPlan): Promise<{ failures: Map<string, ImportResult>; uploaded: Map<string, string | undefined> }> {
   const failures = new Map<string, ImportResult>();
   const uploaded = new Map<string, string | undefined>();
-  await forEachLimited(plan.objects, a.concurrency, a.ctx.signal, async ({ entry, destinationKey }: PlannedObject) => {
+  await eachLimited(plan.objects, a.concurrency, a.ctx.signal, async ({ entry, destinationKey }: PlannedObject) => {
     try {
       const outcome = await uploadObject(a.session, a.root, { entry, destinationKey }, a.ctx.signal);
       if (outcome.kind === 'uploaded') uploaded.set(entry.key, outcome.versionId);
@@ -83,7 +71,7 @@ async function uploadAll(a: Attempt, plan: ImportPlan): Promise<{ failures: Map<
 /** Read back every object not rejected locally; one result per planned object. */
 async function verifyAll(a: Attempt, plan: ImportPlan, upload: Awaited<ReturnType<typeof uploadAll>>, listed: ReadonlyMap<string, ListedObject>): Promise<ImportResult[]> {
   const results: ImportResult[] = [];
-  await forEachLimited(plan.objects, a.concurrency, a.ctx.signal, async ({ entry, destinationKey }: PlannedObject) => {
+  await eachLimited(plan.objects, a.concurrency, a.ctx.signal, async ({ entry, destinationKey }: PlannedObject) => {
     const failed = upload.failures.get(entry.key);
     if (failed?.status === 'mismatched') {
       results.push(failed);
