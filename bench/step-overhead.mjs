@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { builtinRunners } from '../dist/runners/index.js';
-import { startRun } from '../dist/src/engine/run-drill.js';
+import { executeRun } from '../dist/src/engine/run.js';
+import { prepareInputs } from '../dist/src/engine/run-inputs.js';
 import { loadScenario } from '../dist/src/scenario/validate.js';
 
 const steps = Number(process.argv[2] ?? 1000);
@@ -33,7 +34,8 @@ writeFileSync(file, yaml);
 async function drillbook(round) {
   const loaded = await loadScenario(file, { catalog: builtinRunners });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.issues));
-  const running = startRun(loaded.scenario, {
+  const running = executeRun(loaded.scenario, prepareInputs(loaded.scenario, { sshConfigFile: false }), {
+    mode: 'fresh',
     storeDir: join(work, `store-${round}`),
     runners: builtinRunners,
     operator: 'bench',

@@ -9,6 +9,11 @@ export const redactionMark = '***';
 export interface Redactor {
   /** `text` with every secret replaced by `***`. */
   redact(text: string): string;
+  /**
+   * A JSON-compatible value with every secret redacted from its strings and keys, before it is serialised
+   * (so an escaped form never escapes redaction); a number whose digits hold a secret becomes `***`.
+   */
+  redactValue(value: unknown): unknown;
   /** Whether any secret occurs in `text`. */
   containsSecret(text: string): boolean;
   /**
@@ -39,6 +44,7 @@ export function createRedactor(secrets: readonly string[]): Redactor {
   if (unique.length === 0) {
     return {
       redact: (text) => text,
+      redactValue: (value) => value,
       containsSecret: () => false,
       stream: () => new Transform({ transform: (chunk: Buffer, _encoding, callback) => callback(null, chunk) }),
     };
@@ -51,8 +57,19 @@ export function createRedactor(secrets: readonly string[]): Redactor {
   const byteSource = alternation(byteSecrets, (s) => s.length);
   const maxBytes = Math.max(...byteSecrets.map((s) => s.length));
 
+  const redact = (text: string): string => text.replace(textPattern, redactionMark);
+  const redactValue = (value: unknown): unknown => {
+    if (typeof value === 'string') return redact(value);
+    if (typeof value === 'number') return probe.test(String(value)) ? redactionMark : value;
+    if (Array.isArray(value)) return value.map(redactValue);
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), redactValue(v)]));
+    }
+    return value;
+  };
   return {
-    redact: (text) => text.replace(textPattern, redactionMark),
+    redact,
+    redactValue,
     containsSecret: (text) => probe.test(text),
     stream: () => createRedactingStream(new RegExp(byteSource, 'g'), maxBytes),
   };

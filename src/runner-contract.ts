@@ -126,6 +126,34 @@ export interface RunnerSettings {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
+/** A step as the readiness check sees it: enough to know what it will touch, nothing run. */
+export interface PreflightStep {
+  id: string;
+  uses: string;
+  on?: string;
+  /** Argument array as written (templates unresolved). */
+  run?: readonly string[];
+  with: Readonly<Record<string, unknown>>;
+}
+
+export interface PreflightRequest {
+  /** The steps of this runner (and of the runners sharing its preflight) in the scenario. */
+  steps: readonly PreflightStep[];
+  targets: Readonly<Record<string, Target>>;
+  /** Folder of the scenario file. */
+  baseDir: string;
+  settings: RunnerSettings;
+  secret(name: string): string | undefined;
+  signal?: AbortSignal;
+}
+
+/** One target checked: ready or not, and what a person needs to read about it. */
+export interface PreflightCheck {
+  target: string;
+  ok: boolean;
+  lines: string[];
+}
+
 /** What the validator and compiler need to know about a runner, without loading it. */
 export interface RunnerDefinition {
   name: string;
@@ -140,6 +168,12 @@ export interface RunnerDefinition {
   expects: readonly ('exitCode' | 'stdout' | 'stderr' | 'status' | 'body')[];
   /** Options (paths inside `with`) whose value names a declared target, and the kinds it may have. */
   targetOptions?: readonly { path: readonly string[]; kinds: readonly string[] }[];
+  /**
+   * Read-only readiness of what this runner's steps touch (reach, credentials, host keys, commands), run before
+   * the first step of every run and by `drillbook check`. Definitions that share one function are called once
+   * with all their steps.
+   */
+  preflight?: (request: PreflightRequest) => Promise<PreflightCheck[]>;
   load(settings?: RunnerSettings): Promise<StepRunner>;
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RunnerDefinition } from '../../src/runner-contract.js';
 import { durationOption } from '../option-types.js';
+import { preflightSshSteps } from './readiness.js';
 
 /** `with` of `uses: ssh`. The command itself is the step's `run` (an argument array). */
 export const sshOptions = z.strictObject({
@@ -51,6 +52,7 @@ export const sshRunner: RunnerDefinition = {
   options: sshOptions,
   run: 'required',
   targetKinds: ['ssh'],
+  preflight: preflightSshSteps,
   expects: ['exitCode', 'stdout', 'stderr'],
   load: async (settings) => (await import('./run.js')).createSshRunner(settings),
 };
@@ -61,6 +63,7 @@ export const sshPutRunner: RunnerDefinition = {
   options: sshPutOptions,
   run: 'forbidden',
   targetKinds: ['ssh'],
+  preflight: preflightSshSteps,
   expects: ['stdout'],
   load: async (settings) => (await import('./transfer.js')).createSshPutRunner(settings),
 };
@@ -71,6 +74,7 @@ export const sshGetRunner: RunnerDefinition = {
   options: sshGetOptions,
   run: 'forbidden',
   targetKinds: ['ssh'],
+  preflight: preflightSshSteps,
   expects: ['stdout'],
   load: async (settings) => (await import('./transfer.js')).createSshGetRunner(settings),
 };
@@ -81,6 +85,7 @@ export const sshDumpRunner: RunnerDefinition = {
   options: sshDumpOptions,
   run: 'required',
   targetKinds: ['ssh'],
+  preflight: preflightSshSteps,
   expects: ['exitCode', 'stderr'],
   load: async (settings) => (await import('./dump.js')).createSshDumpRunner(settings),
 };

@@ -102,15 +102,16 @@ async function main(argv: string[]): Promise<number> {
 
   program
     .command('recover')
-    .description('finish a crashed run: stop what it left running, run its remaining cleanup, close its record as ABORTED')
+    .description('finish a crashed run with its own inputs: stop what it left running, run its remaining cleanup, close its record as ABORTED')
     .argument('<bundle>', 'bundle folder of the unfinished run')
     .option('--operator <name>', 'who recovers (default $DRILLBOOK_OPERATOR or the login name)')
     .option('--sign-key <file>', 'Ed25519 private key to sign the record (default $DRILLBOOK_SIGNING_KEY)')
     .option('--json', 'print NDJSON events')
-    .option('--ssh-config <file>', 'read host aliases from this OpenSSH client config')
+    .option('--ssh-config <file>', "a copy of the OpenSSH client config the run read (same text; default: the file the run read)")
+    .option('--var <name=value>', 'give again a --var value the journal kept redacted because it held a secret (checked against its digest)', collect)
     .action(async (bundle: string, flags: RecoverFlags) => {
       const { recoverCommand } = await import('./commands/recover.js');
-      exitCode = await recoverCommand(bundle, flags, io);
+      exitCode = await recoverCommand(bundle, flags, io, process);
     });
 
   const keys = program.command('keys').description('Ed25519 signing keys for evidence bundles');

@@ -5,7 +5,8 @@
  */
 import { hostname } from 'node:os';
 import { builtinRunners } from '../../runners/index.js';
-import { startRun, type RunningDrill } from '../engine/run-drill.js';
+import { executeRun, type RunningDrill } from '../engine/run.js';
+import { prepareInputs } from '../engine/run-inputs.js';
 import { DrillbookError } from '../errors.js';
 import type { LockHolder } from '../register/s3/lock.js';
 import type { PushOptions } from '../register/s3/push.js';
@@ -53,8 +54,10 @@ export function createLauncher(flags: LaunchFlags, store: EvidenceStore, io: Cli
   if (!signingKeyFile) io.stderr('drillbook: no signing key (--sign-key or DRILLBOOK_SIGNING_KEY): runs will be sealed unsigned and never count as verified passes\n');
   const operator = operatorName(flags.operator, env);
   const retention = retentionFlags(flags);
+  // The same pipeline as `drillbook run`: the readiness check included.
   const start = (scenario: Scenario, storeDir: string) =>
-    startRun(scenario, {
+    executeRun(scenario, prepareInputs(scenario, { env }), {
+      mode: 'fresh',
       storeDir,
       runners: builtinRunners,
       operator,

@@ -1,6 +1,6 @@
 /** Live progress on a terminal (one updating status line), plain lines otherwise, NDJSON with --json. */
 import logUpdate from 'log-update';
-import type { JournalEvent } from '../engine/project-record.js';
+import type { JournalEvent } from '../evidence/journal-events.js';
 import { formatDuration } from '../scenario/duration.js';
 import type { CliIo } from './io.js';
 
@@ -24,21 +24,19 @@ export function createProgress(mode: ProgressMode, io: CliIo, rtoMs: number | un
   const running = new Map<string, number>();
   let t0At: number | undefined;
   const line = (event: JournalEvent): string | undefined => {
-    const d = event.data;
-    const id = typeof d['stepId'] === 'string' ? d['stepId'] : '';
     switch (event.type) {
       case 'step.started':
-        return `▶ ${id}`;
+        return `▶ ${event.data.stepId}`;
       case 'attempt.finished':
-        return d['status'] === 'failed' ? `  ${id} attempt ${String(d['attempt'])} failed: ${String(d['message'] ?? d['reason'])}` : undefined;
+        return event.data.status === 'failed' ? `  ${event.data.stepId} attempt ${event.data.attempt} failed: ${event.data.message ?? event.data.reason ?? 'failed'}` : undefined;
       case 'step.finished':
-        return `${d['status'] === 'passed' ? '✔' : '✘'} ${id} ${String(d['status'])}`;
+        return `${event.data.status === 'passed' ? '✔' : '✘'} ${event.data.stepId} ${event.data.status}`;
       case 'mark':
-        return `◆ ${String(d['mark'])} at ${event.at}`;
+        return `◆ ${event.data.mark} at ${event.at}`;
       case 'cleanup.started':
         return '— cleanup';
-      case 'run.finished':
-        return undefined;
+      case 'readiness.checked':
+        return event.data.ok ? `✔ ready: ${event.data.checks.map((c) => c.target).join(', ')}` : '✘ readiness check failed';
       default:
         return undefined;
     }
@@ -61,10 +59,9 @@ export function createProgress(mode: ProgressMode, io: CliIo, rtoMs: number | un
   };
   return {
     onEvent(event) {
-      const id = typeof event.data['stepId'] === 'string' ? event.data['stepId'] : '';
-      if (event.type === 'step.started') running.set(id, Date.now());
-      if (event.type === 'step.finished') running.delete(id);
-      if (event.type === 'mark' && event.data['mark'] === 't0') t0At = Date.now();
+      if (event.type === 'step.started') running.set(event.data.stepId, Date.now());
+      if (event.type === 'step.finished') running.delete(event.data.stepId);
+      if (event.type === 'mark' && event.data.mark === 't0') t0At = Date.now();
       const text = line(event);
       if (text) print(text);
     },

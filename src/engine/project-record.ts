@@ -10,62 +10,18 @@ import type {
   StepRecord,
   StepStatus,
   TargetRecord,
-  Verdict,
 } from '../evidence/run-record.js';
+import { eventsOfType, type JournalEvent } from '../evidence/journal-events.js';
 import type { Mark, Phase, Scenario, Step } from '../scenario/types.js';
 import { s3TargetAddress } from '../scenario/targets/s3.js';
 import { computeExitReadiness, exitPeriodFacts } from './exit-readiness.js';
 import { computeObjectives } from './objectives.js';
 import { decideVerdict } from './verdict.js';
 
-export interface JournalEvent {
-  at: string;
-  type: string;
-  data: Record<string, unknown>;
-}
-
-/** Event types the engine writes; evidence verification checks records against them. */
-export const journalEvents = {
-  runStarted: 'run.started',
-  stepStarted: 'step.started',
-  attemptStarted: 'attempt.started',
-  processStarted: 'process.started',
-  processStopped: 'process.stopped',
-  attemptFinished: 'attempt.finished',
-  stepFinished: 'step.finished',
-  mark: 'mark',
-  cleanupStarted: 'cleanup.started',
-  recoverStarted: 'recover.started',
-  runFinished: 'run.finished',
-} as const;
-
-export interface RunStartedData {
-  runId: string;
-  scenarioId: string;
-  scenarioFile: string;
-  scenarioSha256: string;
-  operator: string;
-  host: string;
-  pid: number;
-  tool: RunRecord['tool'];
-  vars: Record<string, string>;
-}
-
-export interface RunFinishedData {
-  verdict: Verdict;
-  verdictReasons: string[];
-  endReason: EndReason;
-  signal?: string;
-  t: number;
-  deviations: string[];
-}
-
-const num = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 interface StepEvents {
-  started?: JournalEvent;
-  finished?: JournalEvent;
+  started?: Extract<JournalEvent, { type: 'step.started' }>;
+  finished?: Extract<JournalEvent, { type: 'step.finished' }>;
   attempts: AttemptRecord[];
   argvResolved?: string[];
 }
@@ -78,17 +34,12 @@ function indexSteps(events: readonly JournalEvent[]): Map<string, StepEvents> {
     return entry;
   };
   for (const event of events) {
-    const stepId = str(event.data['stepId']);
-    if (!stepId) continue;
-    if (event.type === journalEvents.stepStarted) get(stepId).started = event;
-    if (event.type === journalEvents.stepFinished) get(stepId).finished = event;
-    if (event.type === journalEvents.attemptStarted) {
-      const argv = event.data['argvResolved'];
-      if (Array.isArray(argv)) get(stepId).argvResolved = argv as string[];
-    }
-    if (event.type === journalEvents.attemptFinished) {
-      const { stepId: _id, t: _t, ...attempt } = event.data;
-      get(stepId).attempts.push(attempt as unknown as AttemptRecord);
+    if (event.type === 'step.started') get(event.data.stepId).started = event;
+    else if (event.type === 'step.finished') get(event.data.stepId).finished = event;
+    else if (event.type === 'attempt.started' && event.data.argvResolved) get(event.data.stepId).argvResolved = event.data.argvResolved;
+    else if (event.type === 'attempt.finished') {
+      const { stepId, t: _t, ...attempt } = event.data;
+      get(stepId).attempts.push(attempt);
     }
   }
   return byStep;
@@ -98,7 +49,7 @@ function stepRecord(step: Step, group: string | undefined, events: StepEvents | 
   const started = events?.started;
   const finished = events?.finished;
   const attempts = events?.attempts ?? [];
-  const status: StepStatus = (str(finished?.data['status']) as StepStatus | undefined) ?? (started ? 'cancelled' : 'not-run');
+  const status: StepStatus = finished?.data.status ?? (started ? 'cancelled' : 'not-run');
   const record: StepRecord = {
     id: step.id,
     phase: step.phase,
@@ -108,23 +59,21 @@ function stepRecord(step: Step, group: string | undefined, events: StepEvents | 
     background: step.background,
     marks: step.marks,
     attempts,
-    outputs: (finished?.data['outputs'] as Record<string, string> | undefined) ?? {},
+    outputs: finished?.data.outputs ?? {},
   };
   if (step.name !== undefined) record.name = step.name;
   if (group !== undefined) record.group = group;
   if (step.on !== undefined) record.on = step.on;
   if (step.run !== undefined) record.argv = step.run;
   if (events?.argvResolved) record.argvResolved = events.argvResolved;
-  const reason = str(finished?.data['reason']) ?? (status === 'cancelled' ? 'cancelled' : undefined);
-  if (reason) record.reason = reason as NonNullable<StepRecord['reason']>;
-  const message = str(finished?.data['message']);
+  const reason = finished?.data.reason ?? (status === 'cancelled' ? 'cancelled' : undefined);
+  if (reason) record.reason = reason;
+  const message = finished?.data.message;
   if (message) record.message = message;
   if (started) record.startedAt = started.at;
   if (finished) {
     record.finishedAt = finished.at;
-    const t0 = num(started?.data['t']);
-    const t1 = num(finished.data['t']);
-    if (t0 !== undefined && t1 !== undefined) record.durationMs = Math.round(t1 - t0);
+    if (started) record.durationMs = Math.round(finished.data.t - started.data.t);
   }
   const last = attempts.at(-1);
   if (last?.exitCode !== undefined) record.exitCode = last.exitCode;
@@ -178,23 +127,20 @@ function touchedTargets(scenario: Scenario, steps: readonly StepRecord[]): Targe
 
 /** Build the run record from the journal. Without `run.finished` the verdict is decided here. */
 export function projectRecord(scenario: Scenario, events: readonly JournalEvent[], options: ProjectionOptions): RunRecord {
-  const first = events.find((e) => e.type === journalEvents.runStarted);
+  const first = eventsOfType(events, 'run.started')[0];
   if (!first) throw new Error('journal has no run.started entry');
-  const started = first.data as unknown as RunStartedData;
-  const finishedEvent = events.findLast((e) => e.type === journalEvents.runFinished);
-  const finished = finishedEvent?.data as RunFinishedData | undefined;
+  const started = first.data;
+  const finishedEvent = eventsOfType(events, 'run.finished').at(-1);
+  const finished = finishedEvent?.data;
   const byStep = indexSteps(events);
 
   const marks: Partial<Record<Mark, MarkRecord>> = {};
   const markT: Partial<Record<Mark, number>> = {};
-  for (const event of events) {
-    if (event.type !== journalEvents.mark) continue;
-    const mark = str(event.data['mark']) as Mark | undefined;
-    const stepId = str(event.data['stepId']);
-    if (mark && stepId && !marks[mark]) {
+  for (const event of eventsOfType(events, 'mark')) {
+    const { mark, stepId, t } = event.data;
+    if (!marks[mark]) {
       marks[mark] = { stepId, at: event.at };
-      const t = num(event.data['t']);
-      if (t !== undefined) markT[mark] = t;
+      markT[mark] = t;
     }
   }
 
@@ -204,21 +150,22 @@ export function projectRecord(scenario: Scenario, events: readonly JournalEvent[
   const exitProjection = exitPeriodFacts(exitReadiness);
 
   const rpoFrom = scenario.objectives.rpoFrom;
-  const rpoValue = rpoFrom ? byStep.get(rpoFrom.stepId)?.finished?.data['outputs'] : undefined;
+  const rpoValue = rpoFrom ? byStep.get(rpoFrom.stepId)?.finished?.data.outputs : undefined;
   const objectives = computeObjectives(scenario.objectives, {
     ...(markT.t0 !== undefined ? { t0Ms: markT.t0 } : {}),
     ...(markT.recovered !== undefined ? { recoveredMs: markT.recovered } : {}),
-    ...(rpoFrom && rpoValue && typeof (rpoValue as Record<string, unknown>)[rpoFrom.output] === 'string'
-      ? { rpoValue: (rpoValue as Record<string, string>)[rpoFrom.output] as string }
-      : {}),
+    ...(rpoFrom && rpoValue?.[rpoFrom.output] !== undefined ? { rpoValue: rpoValue[rpoFrom.output] as string } : {}),
     ...(exitProjection && { exitProjection }),
   });
   const endReason = finished?.endReason ?? options.endReason ?? 'crashed';
+  const readinessEvent = eventsOfType(events, 'readiness.checked').at(-1);
+  const readiness = readinessEvent ? { ok: readinessEvent.data.ok, checks: readinessEvent.data.checks } : undefined;
   const decided = finished
     ? { verdict: finished.verdict, reasons: finished.verdictReasons }
-    : decideVerdict({ endReason, steps, cleanup, objectives, ...(exitReadiness && { exitChecklist: exitReadiness.checklist }) });
+    : decideVerdict({ endReason, steps, cleanup, objectives, ...(exitReadiness && { exitChecklist: exitReadiness.checklist }), ...(readiness && { readiness }) });
   const lastEvent = events.at(-1);
-  const endT = finished?.t ?? num(lastEvent?.data['t']) ?? 0;
+  const lastT = lastEvent && 't' in lastEvent.data && typeof lastEvent.data.t === 'number' ? lastEvent.data.t : undefined;
+  const endT = finished?.t ?? lastT ?? 0;
 
   const record: RunRecord = {
     schemaVersion: 1,
@@ -253,6 +200,7 @@ export function projectRecord(scenario: Scenario, events: readonly JournalEvent[
   if (scenario.environment !== undefined) record.scenario.environment = scenario.environment;
   const targets = touchedTargets(scenario, [...steps, ...cleanup]);
   if (targets.length > 0) record.targets = targets;
+  if (readiness) record.readiness = readiness;
   if (exitReadiness) record.exitReadiness = exitReadiness;
   const signal = finished?.signal ?? options.signal;
   if (signal !== undefined) record.signal = signal;

@@ -3,7 +3,7 @@
  * A mandatory check that did not run never yields PASS.
  */
 import { exitCheckLabels, type ExitCheckRecord } from '../evidence/exit-record.js';
-import type { EndReason, ObjectiveRecord, StepRecord, Verdict } from '../evidence/run-record.js';
+import type { EndReason, ObjectiveRecord, ReadinessRecord, StepRecord, Verdict } from '../evidence/run-record.js';
 import type { ExitCheck } from '../scenario/types.js';
 
 export interface VerdictInput {
@@ -13,6 +13,8 @@ export interface VerdictInput {
   objectives: Record<string, ObjectiveRecord | undefined>;
   /** The exit-readiness checklist of a `kind: exit` run; it judges the exit period too. */
   exitChecklist?: readonly ExitCheckRecord[];
+  /** The readiness phase before the first step. */
+  readiness?: ReadinessRecord;
 }
 
 const objectiveNames: Record<string, string> = { rto: 'RTO', rpo: 'RPO', exitPeriod: 'exit period' };
@@ -40,7 +42,10 @@ export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons:
       aborted.push('the production run was not confirmed');
       break;
     case 'precondition-failed':
-      inconclusive.push('a precondition failed: the drill did not run');
+      if (input.readiness && !input.readiness.ok) {
+        const failed = input.readiness.checks.filter((c) => !c.ok).map((c) => `${c.runner} ${c.target}`);
+        inconclusive.push(`the readiness check failed (${failed.join(', ')}): the drill did not run`);
+      } else inconclusive.push('a precondition failed: the drill did not run');
       break;
     default:
       break;

@@ -2,8 +2,18 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** Files of a bundle that the Statement cannot cover (they hold or sign the Statement itself). */
+/** Where each part of a bundle lives: the one table of the layout. */
 export const bundleLayout = {
+  /** The scenario exactly as run. */
+  scenario: 'scenario.yaml',
+  journal: 'journal.jsonl',
+  /** Diagnostics (pino JSON lines). */
+  log: 'drillbook.log',
+  /** `logs/<step>/<attempt>.stdout.log`, `.stderr.log`. */
+  logs: 'logs',
+  /** `attachments/<step>/<attempt>/<name>`. */
+  attachments: 'attachments',
+  // The Statement cannot cover these three: they hold or sign the Statement itself.
   record: 'record.json',
   envelope: 'record.dsse.json',
   signatures: 'signatures',

@@ -32,6 +32,8 @@ const attemptRecord = z.object({
   httpStatus: z.int().exactOptional(),
   stdout: streamRecord.exactOptional(),
   stderr: streamRecord.exactOptional(),
+  /** Why the attempt could not be performed (`INTERNAL`: a fault of drillbook's). */
+  code: z.string().exactOptional(),
   details: z.record(z.string(), z.unknown()).exactOptional(),
   attachments: z.array(z.object({ name: z.string(), file: z.string(), sha256, bytes: z.int().nonnegative() })).exactOptional(),
 });
@@ -106,6 +108,9 @@ export const runRecordSchema = z.object({
   deviations: z.array(z.string()),
   journal: z.object({ file: z.string(), entries: z.int().nonnegative(), headSha256: sha256 }),
   targets: z.array(targetRecord).exactOptional(),
+  readiness: z
+    .object({ ok: z.boolean(), checks: z.array(z.object({ runner: z.string(), target: z.string(), ok: z.boolean(), lines: z.array(z.string()) })) })
+    .exactOptional(),
   exitReadiness: exitReadinessSchema.exactOptional(),
   previousRecordSha256: sha256.exactOptional(),
 });

@@ -49,6 +49,8 @@ export interface AttemptRecord {
   exitCode?: number;
   signal?: string;
   httpStatus?: number;
+  /** Why the attempt could not be performed (`INTERNAL`: a fault of drillbook's). */
+  code?: string;
   stdout?: StreamRecord;
   stderr?: StreamRecord;
   details?: Record<string, unknown>;
@@ -105,6 +107,12 @@ export interface TargetRecord {
   hostKeyFingerprint?: string;
 }
 
+/** The readiness phase before the first step: each target a runner could check, read-only. */
+export interface ReadinessRecord {
+  ok: boolean;
+  checks: { runner: string; target: string; ok: boolean; lines: string[] }[];
+}
+
 export interface RunRecord {
   schemaVersion: 1;
   runId: string;
@@ -138,6 +146,8 @@ export interface RunRecord {
   journal: { file: string; entries: number; headSha256: string };
   /** Targets and their host-key fingerprints. */
   targets?: TargetRecord[];
+  /** The readiness check of every target that has one; absent when none had. */
+  readiness?: ReadinessRecord;
   /** `kind: exit` runs: the exit-readiness checklist and the figures behind it. */
   exitReadiness?: ExitReadinessRecord;
   /**

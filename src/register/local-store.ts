@@ -1,7 +1,6 @@
 /** The evidence store in a local folder (default `reports/`): `<store>/<scenario-id>/<run-id>/`. */
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { lockFileFor } from '../engine/run-drill.js';
 import { readLock } from '../engine/run-lock.js';
 import { writeNewFileAtomic } from '../evidence/atomic-write.js';
 import { bundleLayout } from '../evidence/bundle-files.js';
@@ -76,7 +75,7 @@ export function createLocalStore(dir: string, display = dir): EvidenceStore {
     localBundleDir: (ref) => Promise.resolve(bundleDir(ref)),
     bundleLocation: (ref) => join(display, ref.scenarioId, ref.runId),
     isLocked(scenarioId) {
-      const lock = readLock(lockFileFor(root, scenarioId));
+      const lock = readLock(join(root, scenarioId, 'run.lock'));
       return Promise.resolve(lock.state === 'held' || lock.state === 'foreign');
     },
     async listMissed(scenarioId) {

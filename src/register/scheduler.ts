@@ -10,7 +10,7 @@
  * up on their cleanup, leaving them for `drillbook recover`.
  */
 import type { Clock, TimerId } from '../engine/clock.js';
-import type { RunningDrill } from '../engine/run-drill.js';
+import type { RunningDrill } from '../engine/run.js';
 import { overdueEvent, runFinishedEvent } from '../notify/from-run.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { Delivery } from '../notify/send.js';
@@ -29,7 +29,7 @@ export interface SchedulerOptions {
   catalog: RunnerCatalog;
   history: HistoryOptions;
   clock: Clock;
-  /** Start one run (drillbook: `startRun`, under a remote lock for an S3 store); may throw (lock held, unfinished run). */
+  /** Start one run (drillbook: `executeRun`, under a remote lock for an S3 store); may throw (lock held, unfinished run). */
   launch(scenario: Scenario): RunningDrill | Promise<RunningDrill>;
   /** Runs of different scenarios at once (default 1). */
   concurrency?: number;

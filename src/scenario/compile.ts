@@ -1,19 +1,57 @@
 /**
- * Scenario → XState v5 machine config. Pure: the result is plain data that names the engine's
- * actors, actions and guards (registered once in engine/machine.ts). `drillbook plan` prints exactly this.
+ * Scenario → XState v5 machine config. Pure: the result is plain data that names the engine's actions,
+ * guards and actors (src/scenario/machine-vocabulary.ts, implemented once in engine/drill-machine.ts) and
+ * carries in `meta` what `drillbook plan` prints, so the plan is rendered from exactly what runs.
  */
-import type { Mark, Scenario, Step, StepOrGroup } from './types.js';
+import type { ActionRef, EndRunReason, GuardRef, InvokeRef } from './machine-vocabulary.js';
+import type { ExitPlan, Mark, Objectives, Phase, Scenario, ScenarioKind, Step, StepOrGroup } from './types.js';
 
-/** A JSON-compatible object: the compiled config never holds functions, dates or class instances. */
-export type StateConfig = { [key: string]: unknown };
-export interface ActionRef {
-  type: string;
-  params?: Record<string, unknown>;
-}
 export interface TransitionConfig {
-  target: string;
+  target?: string;
   actions?: ActionRef[];
-  guard?: ActionRef;
+  guard?: GuardRef;
+}
+type Transitions = TransitionConfig | TransitionConfig[];
+
+/** What the plan shows of a step. */
+export type StepMeta = { kind: 'step' } & Pick<Step, 'id' | 'name' | 'phase' | 'uses' | 'on' | 'run' | 'timeoutMs' | 'retry' | 'marks' | 'background' | 'until' | 'continueOnError'>;
+export interface GroupMeta {
+  kind: 'group';
+  id: string;
+  phase: Phase;
+  failFast: boolean;
+}
+export interface PhaseMeta {
+  kind: 'phase';
+  phase: Phase | 'confirm';
+}
+export interface ScenarioMeta {
+  kind: 'scenario';
+  id: string;
+  scenarioKind: ScenarioKind;
+  title: string;
+  owner: string;
+  environment?: string;
+  deadlineMs?: number;
+  objectives: Objectives;
+  exit?: ExitPlan;
+}
+export type StateMeta = StepMeta | GroupMeta | PhaseMeta | ScenarioMeta;
+
+/** One state of the compiled machine: JSON-compatible, never functions, dates or class instances. */
+export interface StateConfig {
+  id?: string;
+  type?: 'parallel' | 'final';
+  initial?: string;
+  entry?: ActionRef[];
+  exit?: ActionRef[];
+  invoke?: InvokeRef & { onDone: Transitions; onError: Transitions };
+  after?: Record<string, Transitions>;
+  always?: Transitions;
+  on?: Record<string, Transitions>;
+  onDone?: Transitions;
+  states?: Record<string, StateConfig>;
+  meta?: StateMeta;
 }
 
 export interface CompiledScenario {
@@ -36,8 +74,26 @@ export const stateIds = {
 const ref = (id: string): string => `#${id}`;
 const stepStateId = (stepId: string): string => `step-${stepId}`;
 
-function endRun(reason: string): ActionRef {
+function endRun(reason: EndRunReason): ActionRef {
   return { type: 'endRun', params: { reason } };
+}
+
+function stepMeta(step: Step): StepMeta {
+  return {
+    kind: 'step',
+    id: step.id,
+    ...(step.name !== undefined ? { name: step.name } : {}),
+    phase: step.phase,
+    uses: step.uses,
+    ...(step.on !== undefined ? { on: step.on } : {}),
+    ...(step.run !== undefined ? { run: step.run } : {}),
+    timeoutMs: step.timeoutMs,
+    retry: step.retry,
+    marks: step.marks,
+    background: step.background,
+    ...(step.until !== undefined ? { until: step.until } : {}),
+    continueOnError: step.continueOnError,
+  };
 }
 
 interface Flow {
@@ -47,16 +103,17 @@ interface Flow {
 
 function stepState(step: Step, flow: Flow): StateConfig {
   const stepId = step.id;
-  const marks = (mark: Mark): ActionRef[] =>
-    step.marks.includes(mark) ? [{ type: 'markReached', params: { mark, stepId } }] : [];
+  const marks = (mark: Mark): ActionRef[] => (step.marks.includes(mark) ? [{ type: 'markReached', params: { mark, stepId } }] : []);
   const onFail = step.continueOnError ? flow.onPass : flow.onFail;
-  const until = step.until ?? null;
+  const until = step.until;
   return {
     id: stepStateId(stepId),
+    meta: stepMeta(step),
     initial: 'attempt',
     entry: [{ type: 'stepStarted', params: { stepId } }, ...marks('t0')],
     states: {
       attempt: {
+        entry: [{ type: 'attemptBegun', params: { stepId } }],
         invoke: {
           src: 'runAttempt',
           input: { stepId },
@@ -73,7 +130,7 @@ function stepState(step: Step, flow: Flow): StateConfig {
       judged: {
         always: [
           { guard: { type: 'lastAttemptPassed', params: { stepId } }, target: 'passed' },
-          ...(until ? [{ guard: { type: 'untilWasReached', params: { stepId } }, target: 'failed' }] : []),
+          ...(until ? [{ guard: { type: 'untilWasReached', params: { stepId } } as GuardRef, target: 'failed' }] : []),
           { guard: { type: 'attemptsLeft', params: { stepId, attempts: step.retry.attempts } }, target: 'backoff' },
           { target: 'failed' },
         ],
@@ -95,7 +152,7 @@ function stepState(step: Step, flow: Flow): StateConfig {
 }
 
 function groupState(group: Extract<StepOrGroup, { type: 'group' }>, flow: Flow, failFast: boolean): StateConfig {
-  const regions: StateConfig = {};
+  const regions: Record<string, StateConfig> = {};
   for (const child of group.parallel) {
     const okId = `group-${group.id}-${child.id}-ok`;
     const koId = `group-${group.id}-${child.id}-ko`;
@@ -113,22 +170,20 @@ function groupState(group: Extract<StepOrGroup, { type: 'group' }>, flow: Flow, 
   }
   return {
     id: `group-${group.id}`,
+    meta: { kind: 'group', id: group.id, phase: group.phase, failFast },
     type: 'parallel',
-    entry: [{ type: 'groupStarted', params: { groupId: group.id } }],
     states: regions,
     onDone: [
-      {
-        guard: { type: 'stepsPassed', params: { stepIds: group.parallel.map((s) => s.id) } },
-        ...flow.onPass,
-      },
+      // A member that continues on error does not decide the group.
+      { guard: { type: 'stepsPassed', params: { stepIds: group.parallel.filter((s) => !s.continueOnError).map((s) => s.id) } }, ...flow.onPass },
       flow.onFail,
     ],
   };
 }
 
 /** A chain of steps: each passes on to the next, the last to `end`; failures go to `onFail`. */
-function sequence(list: readonly StepOrGroup[], end: TransitionConfig, fail: TransitionConfig | 'continue', skipBackground: boolean): StateConfig {
-  const states: StateConfig = {};
+function sequence(list: readonly StepOrGroup[], end: TransitionConfig, fail: TransitionConfig | 'continue', skipBackground: boolean): Record<string, StateConfig> {
+  const states: Record<string, StateConfig> = {};
   list.forEach((item, index) => {
     const next = list[index + 1];
     const onPass: TransitionConfig = next ? { target: ref(entryId(next)) } : end;
@@ -155,7 +210,7 @@ function entryId(item: StepOrGroup): string {
 }
 
 /** State keys are step ids; reserved keys start with `_`, which no step id can. */
-function chain(list: readonly StepOrGroup[], end: TransitionConfig, fail: TransitionConfig | 'continue', skipBackground = false): StateConfig {
+function chain(list: readonly StepOrGroup[], end: TransitionConfig, fail: TransitionConfig | 'continue', skipBackground = false): Pick<StateConfig, 'initial' | 'states'> {
   const first = list[0];
   if (!first) return { initial: '_empty', states: { _empty: { always: end } } };
   return { initial: first.id, states: sequence(list, end, fail, skipBackground) };
@@ -164,20 +219,18 @@ function chain(list: readonly StepOrGroup[], end: TransitionConfig, fail: Transi
 function mainState(scenario: Scenario): StateConfig {
   const cleanup = ref(stateIds.cleanup);
   const background = scenario.steps.filter((s): s is Step => s.type === 'step' && s.background);
-  const seq = chain(
-    scenario.steps,
-    { target: ref('main-done') },
-    { target: cleanup, actions: [endRun('step-failed')] },
-    true,
-  );
-  (seq['states'] as StateConfig)['_done'] = {
-    id: 'main-done',
-    entry: [{ type: 'stopBackground', params: { stepIds: background.map((s) => s.id) } }],
-    always: { target: cleanup, actions: [endRun('completed')] },
+  const seq = chain(scenario.steps, { target: ref('main-done') }, { target: cleanup, actions: [endRun('step-failed')] }, true);
+  const sequenceStates: Record<string, StateConfig> = {
+    ...seq.states,
+    _done: {
+      id: 'main-done',
+      entry: [{ type: 'stopBackground', params: { stepIds: background.map((s) => s.id) } }],
+      always: { target: cleanup, actions: [endRun('completed')] },
+    },
   };
-  const base = { id: stateIds.main, entry: [{ type: 'mainStarted' }] };
-  if (background.length === 0) return { ...base, ...seq };
-  const regions: StateConfig = { sequence: seq };
+  const base: StateConfig = { id: stateIds.main, meta: { kind: 'phase', phase: 'steps' }, entry: [{ type: 'mainStarted' }] };
+  if (background.length === 0) return { ...base, initial: seq.initial ?? '_done', states: sequenceStates };
+  const regions: Record<string, StateConfig> = { sequence: { initial: seq.initial ?? '_done', states: sequenceStates } };
   for (const step of background) {
     const endedId = `background-${step.id}-ended`;
     regions[`background-${step.id}`] = {
@@ -190,6 +243,20 @@ function mainState(scenario: Scenario): StateConfig {
     };
   }
   return { ...base, type: 'parallel', states: regions };
+}
+
+function scenarioMeta(scenario: Scenario): ScenarioMeta {
+  return {
+    kind: 'scenario',
+    id: scenario.id,
+    scenarioKind: scenario.kind,
+    title: scenario.title,
+    owner: scenario.owner,
+    ...(scenario.environment !== undefined ? { environment: scenario.environment } : {}),
+    ...(scenario.deadlineMs !== undefined ? { deadlineMs: scenario.deadlineMs } : {}),
+    objectives: scenario.objectives,
+    ...(scenario.exit ? { exit: scenario.exit } : {}),
+  };
 }
 
 /** Compile a validated scenario into a machine config (plain data). */
@@ -209,12 +276,14 @@ export function compileScenario(scenario: Scenario): CompiledScenario {
     states: {
       preconditions: {
         id: stateIds.preconditions,
+        meta: { kind: 'phase', phase: 'preconditions' },
         ...chain(scenario.preconditions, { target: ref(afterPreconditions) }, { target: closing, actions: [endRun('precondition-failed')] }),
       },
       ...(production
         ? {
             confirm: {
               id: stateIds.confirm,
+              meta: { kind: 'phase', phase: 'confirm' },
               invoke: {
                 src: 'confirmProduction',
                 onDone: [
@@ -230,7 +299,7 @@ export function compileScenario(scenario: Scenario): CompiledScenario {
     },
   };
   if (scenario.deadlineMs !== undefined) {
-    active['after'] = {
+    active.after = {
       [scenario.deadlineMs]: [
         { guard: { type: 'mainStarted' }, target: ref(stateIds.cleanup), actions: [endRun('deadline')] },
         { target: closing, actions: [endRun('deadline')] },
@@ -240,25 +309,23 @@ export function compileScenario(scenario: Scenario): CompiledScenario {
 
   // A failed cleanup step never stops the rest of the cleanup.
   const cleanupChain = chain(scenario.cleanup, { target: closing }, 'continue');
-  const cleanupStates = cleanupChain['states'] as StateConfig;
+  const firstCleanup = cleanupChain.initial ?? '_empty';
   const cleanup: StateConfig = {
     id: stateIds.cleanup,
+    meta: { kind: 'phase', phase: 'cleanup' },
     initial: '_drain',
     entry: [{ type: 'cleanupStarted' }],
     states: {
       _drain: {
-        invoke: {
-          src: 'drainInFlight',
-          onDone: { target: String(cleanupChain['initial']) },
-          onError: { target: String(cleanupChain['initial']) },
-        },
+        invoke: { src: 'drainInFlight', onDone: { target: firstCleanup }, onError: { target: firstCleanup } },
       },
-      ...cleanupStates,
+      ...cleanupChain.states,
     },
   };
 
   const machine: StateConfig = {
     id: 'drill',
+    meta: scenarioMeta(scenario),
     initial: 'active',
     states: {
       active,

@@ -23,6 +23,11 @@ export interface ValidateOptions {
   catalog: RunnerCatalog;
   /** `--var` overrides: each must name a declared var. */
   vars?: Record<string, string>;
+  /**
+   * The folder relative paths resolve against, instead of the file's own: a bundle's copy of a scenario is
+   * read with the folder the run used.
+   */
+  sourceDir?: string;
 }
 
 function failure(file: string, code: ScenarioIssue['code'], message: string, hint?: string): ValidationResult {
@@ -40,7 +45,7 @@ function validate(text: string, bytes: Uint8Array, file: string, options: Valida
   if (document.value === undefined) return { ok: false, issues: sortIssues(sink.issues) };
 
   const absolute = resolve(file);
-  const source = { file: absolute, dir: dirname(absolute), sha256: createHash('sha256').update(bytes).digest('hex') };
+  const source = { file: absolute, dir: options.sourceDir ?? dirname(absolute), sha256: createHash('sha256').update(bytes).digest('hex') };
   const draft = normalizeScenario(document.value, source, sink);
   const vars = options.vars ?? {};
   applyRules({ draft, catalog: options.catalog, sink, vars });

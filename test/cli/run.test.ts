@@ -1,19 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../src/evidence/run-record.js';
-import { drillbook, isAlive, workspace, writeScenario } from './support.js';
-
-const readRecord = (bundle: string): RunRecord =>
-  (JSON.parse(readFileSync(join(bundle, 'record.json'), 'utf8')) as { predicate: RunRecord }).predicate;
-
-const waitFor = async (check: () => boolean, ms = 15_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+import { drillbook, isAlive, readRecord, waitFor, workspace, writeScenario } from './support.js';
 
 describe('drillbook run (built CLI)', () => {
   it('passes a local drill, measures RTO and writes the bundle', async () => {

@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { RunRecord } from '../../src/evidence/run-record.js';
 
 export const cliPath = resolve('dist/src/cli/index.js');
 
@@ -37,3 +38,16 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** The run record (the predicate of record.json) of a sealed bundle. */
+export const readRecord = (bundle: string): RunRecord =>
+  (JSON.parse(readFileSync(join(bundle, 'record.json'), 'utf8')) as { predicate: RunRecord }).predicate;
+
+/** Poll until `check` holds (a child process reached a point), or fail after `ms`. */
+export const waitFor = async (check: () => boolean, ms = 15_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};

@@ -1,6 +1,7 @@
 /** The section is part of the projection of the journal: the record, its objective and its verdict agree. */
 import { describe, expect, it } from 'vitest';
-import { journalEvents, projectRecord, type JournalEvent } from '../../src/engine/project-record.js';
+import { projectRecord } from '../../src/engine/project-record.js';
+import { journalEvents, type JournalEvent } from '../../src/evidence/journal-events.js';
 import { runRecordSchema } from '../../src/evidence/run-record-schema.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { dumpFacts, exportFacts, manifestAttachment, t0 } from './exit-support.js';
@@ -25,10 +26,10 @@ function journal(): JournalEvent[] {
     {
       at: at(0),
       type: journalEvents.runStarted,
-      data: { runId: 'r1', scenarioId: 'engine-test', scenarioFile: 'scenario.yaml', scenarioSha256: '0'.repeat(64), operator: 'tester', host: 'h', pid: 1, tool: { name: 'drillbook', version: '0', node: 'v20', platform: 'linux' }, vars: {} },
+      data: { runId: 'r1', scenarioId: 'engine-test', scenarioFile: 'scenario.yaml', scenarioSha256: '0'.repeat(64), operator: 'tester', host: 'h', pid: 1, tool: { name: 'drillbook', version: '0', node: 'v20', platform: 'linux' }, vars: {}, t: 0 },
     },
   ];
-  const stepEvents = (stepId: string, startMs: number, durationMs: number, details?: Record<string, unknown>, attachments?: unknown[]): void => {
+  const stepEvents = (stepId: string, startMs: number, durationMs: number, details?: Record<string, unknown>, attachments?: { name: string; file: string; sha256: string; bytes: number }[]): void => {
     events.push({ at: at(startMs), type: journalEvents.stepStarted, data: { stepId, phase: 'steps', t: startMs } });
     events.push({
       at: at(startMs + durationMs),

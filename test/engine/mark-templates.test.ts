@@ -5,15 +5,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { startDrill } from '../../src/engine/run.js';
 import { SimulatedClock } from '../../src/engine/simulated-clock.js';
-import { createJournal } from '../../src/evidence/journal.js';
-import { createRedactor } from '../../src/redact.js';
 import type { AttemptContext, Observation, RunnerCatalog } from '../../src/runner-contract.js';
-import { scenario, step } from './support.js';
+import { scenario, startTestDrill, step } from './support.js';
 
 const seen: { stepId: string; options: Record<string, unknown>; secret: string | undefined }[] = [];
 
@@ -50,19 +46,7 @@ describe('mark templates', () => {
       ],
       cleanup: [step('tidy', [{ ms: 1000 }], { with: { t0: '${{ marks.t0 }}' } })],
     });
-    const handle = startDrill(s, {
-      runId: 'run-1',
-      bundleDir: dir,
-      journal: createJournal(join(dir, 'journal.jsonl')),
-      scenarioFile: 'scenario.yaml',
-      runners: catalog,
-      clock,
-      operator: 'tester',
-      toolVersion: '0.0.0-test',
-      secrets: { token: 's3cr3t-value' },
-      redactor: createRedactor(['s3cr3t-value']),
-      log: pino({ level: 'silent' }),
-    });
+    const handle = startTestDrill(s, { bundleDir: dir, runners: catalog, clock, secrets: { token: 's3cr3t-value' } });
     const record = await clock.run(handle.done);
     expect(record.verdict).toBe('PASS');
     const measure = seen.find((entry) => entry.stepId === 'measure');

@@ -10,8 +10,11 @@ import { createRedactor } from '../../src/redact.js';
 import type { AttemptContext, Observation, RunnerCatalog, StepRunner } from '../../src/runner-contract.js';
 import type { GroupStep, Scenario, Step } from '../../src/scenario/types.js';
 import { SimulatedClock } from '../../src/engine/simulated-clock.js';
-import { startDrill, type DrillHandle } from '../../src/engine/run.js';
-import type { JournalEvent } from '../../src/engine/project-record.js';
+import { startDrill, type DrillHandle, type StartDrillOptions } from '../../src/engine/drill-actor.js';
+import { createJournalWriter } from '../../src/engine/journal-writer.js';
+import { startTimeline } from '../../src/engine/run-timeline.js';
+import type { JournalEvent } from '../../src/evidence/journal-events.js';
+import type { Clock } from '../../src/engine/clock.js';
 
 /** Per attempt: how long it takes (simulated) and what it reports. */
 export interface ScriptedAttempt {
@@ -117,24 +120,56 @@ export interface SimulatedRun {
   record: () => Promise<RunRecord>;
 }
 
+export interface TestDrillOptions extends Partial<Omit<StartDrillOptions, 'journal' | 'timeline' | 'clock' | 'bundleDir'>> {
+  bundleDir: string;
+  clock: Clock;
+  runners: StartDrillOptions['runners'];
+  onEvent?: (event: JournalEvent) => void;
+}
+
+/** A drill as the pipeline starts it: a journal opened with its run.started, then the machine. */
+export function startTestDrill(s: Scenario, options: TestDrillOptions): DrillHandle {
+  const secrets = options.secrets ?? {};
+  const redactor = options.redactor ?? createRedactor(Object.values(secrets));
+  const timeline = startTimeline(options.clock);
+  const journal = createJournalWriter(createJournal(join(options.bundleDir, 'journal.jsonl')), {
+    redactor,
+    nowIso: () => timeline.iso(timeline.t()),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+  journal.write('run.started', {
+    runId: 'run-1',
+    scenarioId: s.id,
+    scenarioFile: 'scenario.yaml',
+    scenarioSha256: s.source.sha256,
+    operator: 'tester',
+    host: 'test-host',
+    pid: process.pid,
+    tool: { name: 'drillbook', version: '0.0.0-test', node: process.version, platform: 'test' },
+    vars: s.vars,
+    t: 0,
+  });
+  return startDrill(s, {
+    host: 'test-host',
+    log: pino({ level: 'silent' }),
+    ...options,
+    secrets,
+    redactor,
+    journal,
+    timeline,
+  });
+}
+
 export function simulate(s: Scenario, options: { secrets?: Record<string, string>; confirm?: () => Promise<boolean> } = {}): SimulatedRun {
   const dir = mkdtempSync(join(tmpdir(), 'drillbook-engine-'));
   const clock = new SimulatedClock();
   const calls: string[] = [];
   const events: JournalEvent[] = [];
-  const secrets = options.secrets ?? {};
-  const handle = startDrill(s, {
-    runId: 'run-1',
+  const handle = startTestDrill(s, {
     bundleDir: dir,
-    journal: createJournal(join(dir, 'journal.jsonl')),
-    scenarioFile: 'scenario.yaml',
     runners: scriptedCatalog(calls),
     clock,
-    operator: 'tester',
-    toolVersion: '0.0.0-test',
-    secrets,
-    redactor: createRedactor(Object.values(secrets)),
-    log: pino({ level: 'silent' }),
+    secrets: options.secrets ?? {},
     onEvent: (e) => events.push(e),
     ...(options.confirm ? { confirm: options.confirm } : {}),
   });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { builtinRunners } from '../../runners/index.js';
-import type { RunningDrill } from '../../src/engine/run-drill.js';
+import type { RunningDrill } from '../../src/engine/run.js';
 import type { Verdict } from '../../src/evidence/run-record.js';
 import type { NotifyEvent } from '../../src/notify/events.js';
 import type { Notifier } from '../../src/notify/notifier.js';

@@ -1,52 +1,65 @@
-/** `drillbook recover BUNDLE`: finish a run that crashed or whose cleanup was abandoned. */
-import { join } from 'node:path';
+/** `drillbook recover BUNDLE`: finish a run that crashed or whose cleanup was abandoned, with its own inputs. */
+import { dirname } from 'node:path';
 import { builtinRunners } from '../../../runners/index.js';
-import { bundleFiles } from '../../engine/run-drill.js';
-import { recoverRun } from '../../engine/recover.js';
-import { formatIssue, loadScenario } from '../../scenario/validate.js';
+import { prepareRecovery } from '../../engine/recovery.js';
+import { executeRun } from '../../engine/run.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { operatorName } from '../operator.js';
+import { parseVarFlags } from '../parse-vars.js';
 import { createProgress } from '../progress.js';
-import { renderSummary } from '../summary.js';
+import { reportRunOutcome } from '../run-outcome.js';
+import { installSignalLadder, type SignalSource } from '../signal-ladder.js';
 import { toolVersion } from '../version.js';
 
 export interface RecoverFlags {
   operator?: string;
   signKey?: string;
   json?: boolean;
+  /** Values of var overrides the run's journal could only keep redacted (they held a secret). */
+  var?: string[];
+  /** A copy of the ssh client config the run read (it must hold the same text). */
   sshConfig?: string;
 }
 
-export async function recoverCommand(bundle: string, flags: RecoverFlags, io: CliIo): Promise<number> {
-  // The scenario as it was run: the copy sealed into the bundle, not whatever the file says today.
-  const result = await loadScenario(join(bundle, bundleFiles.scenario), { catalog: builtinRunners });
-  if (!result.ok) {
-    for (const issue of result.issues) io.stderr(`${formatIssue(issue)}\n`);
-    return exitCodes.invalidInput;
-  }
+export async function recoverCommand(bundle: string, flags: RecoverFlags, io: CliIo, signals: SignalSource): Promise<number> {
+  const recovery = await prepareRecovery(bundle, {
+    catalog: builtinRunners,
+    varOverrides: parseVarFlags(flags.var ?? []),
+    ...(flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {}),
+  });
+  for (const warning of recovery.warnings) io.stderr(`drillbook: warning: ${warning}\n`);
   const progress = createProgress(flags.json ? 'json' : 'plain', io, undefined);
   const signingKeyFile = flags.signKey ?? process.env['DRILLBOOK_SIGNING_KEY'];
+  const running = executeRun(recovery.scenario, recovery.inputs, {
+    mode: 'recover',
+    // The store the bundle is in: the lock and the previous record of the chain live there.
+    storeDir: dirname(dirname(recovery.bundleDir)),
+    bundleDir: recovery.bundleDir,
+    runners: builtinRunners,
+    operator: operatorName(flags.operator),
+    toolVersion: toolVersion(),
+    ...(signingKeyFile ? { signingKeyFile } : {}),
+    onEvent: (event) => progress.onEvent(event),
+  });
+  const ladder = installSignalLadder(signals, [
+    () => progress.note('recovery is running the cleanup. Signal once more to abandon it: the run then stays unfinished.'),
+    () => {
+      progress.note('abandoning the recovery; the run stays unfinished');
+      running.abandon();
+    },
+  ]);
   try {
-    const outcome = await recoverRun(bundle, result.scenario, {
-      runners: builtinRunners,
-      runnerSettings: flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {},
-      operator: operatorName(flags.operator),
-      toolVersion: toolVersion(),
-      ...(signingKeyFile ? { signingKeyFile } : {}),
-      onEvent: (event) => progress.onEvent(event),
-    });
-    if (!outcome.seal.sealed) {
-      io.stderr(`drillbook: evidence not sealed: ${outcome.seal.message}\n`);
-      return exitCodes.evidenceNotSealed;
-    }
-    io.stdout(renderSummary(outcome.record, outcome.bundleDir, outcome.seal.keyid));
+    const outcome = await running.done;
+    const code = reportRunOutcome(outcome, io, { json: flags.json === true, scenarioId: recovery.scenario.id });
+    if (code === exitCodes.evidenceNotSealed) return code;
     // Recovered means: nothing left running and every cleanup step passed. The run itself stays ABORTED.
     const clean =
-      outcome.record.cleanup.every((s) => s.status === 'passed') &&
+      outcome.record.cleanup.every((s) => s.status === 'passed' || s.status === 'not-run') &&
       !outcome.record.deviations.some((d) => d.includes('could not be confirmed stopped'));
     return clean ? exitCodes.ok : exitCodes.notPassed;
   } finally {
+    ladder.dispose();
     progress.stop();
   }
 }

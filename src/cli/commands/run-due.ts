@@ -6,19 +6,19 @@
  */
 import { hostname } from 'node:os';
 import { builtinRunners } from '../../../runners/index.js';
-import type { RunningDrill, RunResult } from '../../engine/run-drill.js';
+import type { RunningDrill, RunResult } from '../../engine/run.js';
 import { isDrillbookError } from '../../errors.js';
 import { runFinishedEvent } from '../../notify/from-run.js';
 import { buildRegister } from '../../register/build-register.js';
 import { planRuns } from '../../register/plan-runs.js';
 import { recordMissedRuns } from '../../register/record-missed.js';
 import { formatDuration } from '../../scenario/duration.js';
-import { exitCodes } from '../exit-codes.js';
+import { exitCodeForSignal, exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { createLauncher, type LaunchFlags } from '../launch-flags.js';
 import { notifyFlags, reportDeliveries, type NotifyFlags } from '../notify-flags.js';
 import { historyOptions, openStore, parseDurationFlag, trustLine, type StoreFlags } from '../register-flags.js';
-import type { SignalSource } from './run.js';
+import { installSignalLadder, type SignalSource } from '../signal-ladder.js';
 
 export interface RunDueFlags extends StoreFlags, NotifyFlags, LaunchFlags {
   dryRun?: boolean;
@@ -52,37 +52,40 @@ export async function runDueCommand(dirs: string[], flags: RunDueFlags, io: CliI
   if (flags.dryRun || toRun.length === 0) return register.entries.some((e) => !e.scenario) ? exitCodes.invalidInput : exitCodes.ok;
 
   const launch = createLauncher(flags, store, io);
-  let signalsSeen = 0;
-  let lastSignal: 'SIGINT' | 'SIGTERM' | undefined;
   let current: RunningDrill | undefined;
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => {
-    signalsSeen += 1;
-    lastSignal = signal;
-    if (signalsSeen === 1) io.stderr(`drillbook: ${signal}: letting the running drill finish; nothing new starts. Signal again to interrupt it.\n`);
-    else if (signalsSeen === 2) {
+  const ladder = installSignalLadder(signals, [
+    (signal) => io.stderr(`drillbook: ${signal}: letting the running drill finish; nothing new starts. Signal again to interrupt it.\n`),
+    (signal) => {
       io.stderr(`drillbook: ${signal}: interrupting the running drill (its cleanup runs; the record will say ABORTED)\n`);
       current?.interrupt(signal);
-    } else {
+    },
+    () => {
       io.stderr('drillbook: abandoning the cleanup; `drillbook recover` must finish the run\n');
       current?.abandon();
-    }
-  };
-  const onInt = onSignal('SIGINT');
-  const onTerm = onSignal('SIGTERM');
-  signals.on('SIGINT', onInt);
-  signals.on('SIGTERM', onTerm);
+    },
+  ]);
 
   let code: number = exitCodes.ok;
   const worse = (next: number) => {
     // Which outcome wins when several runs end differently: sealing failures and locks matter most.
-    const rank = [exitCodes.ok, exitCodes.notPassed, exitCodes.preconditionFailed, exitCodes.interruptedSigint, exitCodes.interruptedSigterm, exitCodes.evidenceNotSealed];
+    const rank = [
+      exitCodes.ok,
+      exitCodes.notPassed,
+      exitCodes.preconditionFailed,
+      exitCodes.interruptedSighup,
+      exitCodes.interruptedSigquit,
+      exitCodes.interruptedSigint,
+      exitCodes.interruptedSigterm,
+      exitCodes.evidenceNotSealed,
+      exitCodes.evidenceNotWritten,
+    ];
     if (rank.indexOf(next as (typeof rank)[number]) > rank.indexOf(code as (typeof rank)[number])) code = next;
   };
   try {
     for (const decision of toRun) {
       const scenario = decision.entry.scenario;
       if (!scenario) continue;
-      if (signalsSeen > 0) {
+      if (ladder.count > 0) {
         say(`not started ${scenario.id}: stopping`, { type: 'not-started', scenario: scenario.id, reason: 'stopping' });
         continue;
       }
@@ -119,14 +122,14 @@ export async function runDueCommand(dirs: string[], flags: RunDueFlags, io: CliI
         bundle,
       });
       if (!result.seal.sealed) worse(exitCodes.evidenceNotSealed);
-      else if (r.endReason === 'signal') worse(r.signal === 'SIGINT' ? exitCodes.interruptedSigint : exitCodes.interruptedSigterm);
+      else if (r.endReason === 'signal') worse(exitCodeForSignal(r.signal));
+      else if (r.endReason === 'precondition-failed') worse(exitCodes.preconditionFailed);
       else if (r.verdict !== 'PASS') worse(exitCodes.notPassed);
       if (notifier) reportDeliveries(await notifier.notify(runFinishedEvent(r, bundle, result.seal.sealed && result.seal.keyid !== undefined)), `${scenario.id} ${r.verdict}`, io);
     }
   } finally {
-    signals.off('SIGINT', onInt);
-    signals.off('SIGTERM', onTerm);
+    ladder.dispose();
   }
-  if (signalsSeen > 0 && code === exitCodes.ok) return lastSignal === 'SIGINT' ? exitCodes.interruptedSigint : exitCodes.interruptedSigterm;
+  if (ladder.count > 0 && code === exitCodes.ok) return exitCodeForSignal(ladder.first);
   return code;
 }

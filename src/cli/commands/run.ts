@@ -1,16 +1,16 @@
 /** `drillbook run FILE`: validate, then run with live progress; the bundle is sealed before the exit code. */
 import { builtinRunners } from '../../../runners/index.js';
-import { startRun, type RunResult } from '../../engine/run-drill.js';
+import { executeRun } from '../../engine/run.js';
+import { prepareInputs } from '../../engine/run-inputs.js';
 import { DrillbookError } from '../../errors.js';
-import type { RunRecord } from '../../evidence/run-record.js';
 import { formatIssue, loadScenario } from '../../scenario/validate.js';
-import { exitCodeForVerdict, exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { operatorName } from '../operator.js';
 import { parseVarFlags } from '../parse-vars.js';
 import { createProgress } from '../progress.js';
-import { preflightSsh } from '../ssh-preflight.js';
-import { renderSummary } from '../summary.js';
+import { reportRunOutcome } from '../run-outcome.js';
+import { installSignalLadder, type SignalSource } from '../signal-ladder.js';
+import { exitCodes } from '../exit-codes.js';
 import { toolVersion } from '../version.js';
 
 export interface RunFlags {
@@ -25,20 +25,12 @@ export interface RunFlags {
   sshConfig?: string;
 }
 
-/** Signals the command listens to; index.ts provides the process. */
-export interface SignalSource {
-  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): void;
-  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): void;
-}
-
-export function exitCodeForRun(record: RunRecord): number {
-  if (record.endReason === 'signal') return record.signal === 'SIGTERM' ? exitCodes.interruptedSigterm : exitCodes.interruptedSigint;
-  if (record.endReason === 'precondition-failed') return exitCodes.preconditionFailed;
-  return exitCodeForVerdict(record.verdict);
-}
+export { exitCodeForRun } from '../run-outcome.js';
+export type { SignalSource } from '../signal-ladder.js';
 
 export async function runCommand(file: string, flags: RunFlags, io: CliIo, signals: SignalSource): Promise<number> {
-  const result = await loadScenario(file, { catalog: builtinRunners, vars: parseVarFlags(flags.var ?? []) });
+  const varOverrides = parseVarFlags(flags.var ?? []);
+  const result = await loadScenario(file, { catalog: builtinRunners, vars: varOverrides });
   if (!result.ok) {
     for (const issue of result.issues) io.stderr(`${formatIssue(issue)}\n`);
     return exitCodes.invalidInput;
@@ -50,22 +42,15 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo, signa
       hint: 'pass --yes to confirm non-interactively',
     });
   }
-  // Readiness before anything with a side effect: a host that cannot be reached stops the run here (exit 4).
   // Default: ~/.ssh/config when it exists, as ops users expect; --ssh-config names another file.
-  const runnerSettings = flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {};
-  const preflight = await preflightSsh(scenario, runnerSettings);
-  if (!preflight.ok) {
-    for (const line of preflight.lines) io.stderr(`${line}\n`);
-    io.stderr(`drillbook: ${scenario.id}: readiness check failed; nothing ran (see \`drillbook check\`)\n`);
-    return exitCodes.preconditionFailed;
-  }
+  const inputs = prepareInputs(scenario, { varOverrides, ...(flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {}) });
   const progress = createProgress(flags.json ? 'json' : io.isTTY ? 'tty' : 'plain', io, scenario.objectives.rtoMs);
   const signingKeyFile = flags.signKey ?? process.env['DRILLBOOK_SIGNING_KEY'];
-  const running = startRun(scenario, {
+  const running = executeRun(scenario, inputs, {
+    mode: 'fresh',
     storeDir: flags.store ?? 'reports',
-    ...(flags.out ? { outDir: flags.out } : {}),
+    ...(flags.out ? { bundleDir: flags.out } : {}),
     runners: builtinRunners,
-    runnerSettings,
     operator: operatorName(flags.operator),
     toolVersion: toolVersion(),
     ...(signingKeyFile ? { signingKeyFile } : {}),
@@ -78,37 +63,22 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo, signa
   });
   progress.note(`run ${running.runId} → ${running.bundleDir}`);
 
-  let interrupts = 0;
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => {
-    interrupts += 1;
-    if (interrupts === 1) {
+  const ladder = installSignalLadder(signals, [
+    (signal) => {
       progress.note(`${signal}: stopping the steps and running cleanup (the record will say ABORTED)`);
       running.interrupt(signal);
-    } else if (interrupts === 2) {
-      progress.note('cleanup is still running. Interrupt once more to abandon it: the run then stays unfinished until `drillbook recover` completes it.');
-    } else {
+    },
+    () => progress.note('cleanup is still running. Signal once more to abandon it: the run then stays unfinished until `drillbook recover` completes it.'),
+    () => {
       progress.note('abandoning cleanup; writing the record');
       running.abandon();
-    }
-  };
-  const onInt = onSignal('SIGINT');
-  const onTerm = onSignal('SIGTERM');
-  signals.on('SIGINT', onInt);
-  signals.on('SIGTERM', onTerm);
-  let outcome: RunResult;
+    },
+  ]);
   try {
-    outcome = await running.done;
+    const outcome = await running.done;
+    return reportRunOutcome(outcome, io, { json: flags.json === true, scenarioId: scenario.id });
   } finally {
-    signals.off('SIGINT', onInt);
-    signals.off('SIGTERM', onTerm);
+    ladder.dispose();
     progress.stop();
   }
-  if (!outcome.seal.sealed) {
-    io.stderr(`drillbook: evidence not sealed: ${outcome.seal.message}\n`);
-    return exitCodes.evidenceNotSealed;
-  }
-  const summary = renderSummary(outcome.record, outcome.bundleDir, outcome.seal.keyid);
-  if (flags.json) io.stderr(summary);
-  else io.stdout(summary);
-  return exitCodeForRun(outcome.record);
 }

@@ -9,12 +9,12 @@ import { builtinRunners } from '../../../runners/index.js';
 import { systemClock } from '../../engine/clock.js';
 import { createScheduler, type SchedulerEvent } from '../../register/scheduler.js';
 import { DrillbookError } from '../../errors.js';
-import { exitCodes } from '../exit-codes.js';
+import { exitCodeForSignal, exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { createLauncher, type LaunchFlags } from '../launch-flags.js';
 import { notifyFlags, reportDeliveries, type NotifyFlags } from '../notify-flags.js';
 import { historyOptions, openStore, parseDurationFlag, trustLine, type StoreFlags } from '../register-flags.js';
-import type { SignalSource } from './run.js';
+import { installSignalLadder, type SignalSource } from '../signal-ladder.js';
 
 export interface ScheduleFlags extends StoreFlags, NotifyFlags, LaunchFlags {
   concurrency?: string;
@@ -91,33 +91,25 @@ export async function scheduleCommand(dirs: string[], flags: ScheduleFlags, io: 
     },
   });
 
-  let signalsSeen = 0;
   let interrupted = false;
-  let lastSignal = 'SIGTERM' as 'SIGINT' | 'SIGTERM';
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => () => {
-    signalsSeen += 1;
-    lastSignal = signal;
-    if (signalsSeen === 1) scheduler.stop();
-    else if (signalsSeen === 2) {
+  const ladder = installSignalLadder(signals, [
+    () => scheduler.stop(),
+    (signal) => {
       interrupted = true;
       io.stderr(`drillbook: ${signal}: interrupting running drills (their cleanup runs; records will say ABORTED)\n`);
       scheduler.interrupt(signal);
-    } else {
+    },
+    () => {
       io.stderr('drillbook: abandoning cleanup; `drillbook recover` must finish those runs\n');
       scheduler.abandon();
-    }
-  };
-  const onInt = onSignal('SIGINT');
-  const onTerm = onSignal('SIGTERM');
-  signals.on('SIGINT', onInt);
-  signals.on('SIGTERM', onTerm);
+    },
+  ]);
   try {
     await scheduler.run();
   } finally {
-    signals.off('SIGINT', onInt);
-    signals.off('SIGTERM', onTerm);
+    ladder.dispose();
   }
   // A clean stop (running drills finished normally) is success; interrupted drills are not.
   if (!interrupted) return exitCodes.ok;
-  return lastSignal === 'SIGINT' ? exitCodes.interruptedSigint : exitCodes.interruptedSigterm;
+  return exitCodeForSignal(ladder.first);
 }

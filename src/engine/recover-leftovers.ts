@@ -1,0 +1,74 @@
+/**
+ * What a crashed run left behind, found in its journal: processes whose attempt never ended (stopped by
+ * their runner, confirmed gone or not), steps that started and never finished, cleanup steps still to run.
+ */
+import type { Logger } from 'pino';
+import { eventsOfType, type EventOf, type JournalEvent } from '../evidence/journal-events.js';
+import type { RunnerCatalog, RunnerSettings } from '../runner-contract.js';
+import type { Scenario } from '../scenario/types.js';
+import { allSteps, leafSteps } from '../scenario/types.js';
+import type { JournalWriter } from './journal-writer.js';
+
+/** Processes whose attempt never reported an end. */
+export function leftoverProcesses(events: readonly JournalEvent[]): EventOf<'process.started'>[] {
+  const finished = new Set(eventsOfType(events, 'attempt.finished').map((e) => `${e.data.stepId}#${e.data.attempt}`));
+  return eventsOfType(events, 'process.started').filter((e) => !finished.has(`${e.data.stepId}#${e.data.attempt}`));
+}
+
+export interface StopLeftoversOptions {
+  runners: RunnerCatalog;
+  runnerSettings: RunnerSettings;
+  secrets: Readonly<Record<string, string>>;
+  log: Logger;
+  t(): number;
+}
+
+/** Stop each leftover through its runner; journal what was confirmed. Returns deviations for what was not. */
+export async function stopLeftovers(scenario: Scenario, journal: JournalWriter, options: StopLeftoversOptions): Promise<string[]> {
+  const deviations: string[] = [];
+  const steps = new Map(allSteps(scenario).map((s) => [s.id, s]));
+  for (const event of leftoverProcesses(journal.events)) {
+    const { stepId, attempt: _attempt, ...info } = event.data;
+    const definition = options.runners[info.runner];
+    let stopped = false;
+    try {
+      const runner = definition ? await definition.load(options.runnerSettings) : undefined;
+      const step = steps.get(stepId);
+      const target = step?.on ? scenario.targets[step.on] : undefined;
+      stopped = runner?.stopLeftover
+        ? await runner.stopLeftover(info, options.log, {
+            ...(target ? { target } : {}),
+            options: step?.with ?? {},
+            baseDir: scenario.source.dir,
+            secret: (name) => options.secrets[name],
+          })
+        : false;
+      await runner?.close?.();
+    } catch (error) {
+      options.log.error({ err: error, stepId, pid: info.pid }, 'a leftover process could not be stopped');
+    }
+    journal.write('process.stopped', { stepId, pid: info.pid, pgid: info.pgid, host: info.host, confirmed: stopped, t: options.t() }, { barrier: true });
+    if (!stopped) deviations.push(`process group ${info.pgid} of step ${stepId} on ${info.host} could not be confirmed stopped`);
+  }
+  return deviations;
+}
+
+/**
+ * The cleanup steps that still have to run (every one that did not pass), and every other step that started
+ * and never finished closed as cancelled. A cleanup step cut short runs again from its start.
+ */
+export function closeInterruptedSteps(scenario: Scenario, journal: JournalWriter, t: () => number): string[] {
+  const finished = new Map(eventsOfType(journal.events, 'step.finished').map((e) => [e.data.stepId, e.data.status]));
+  // Cleanup undoes side effects: a run that crashed before its first step had none.
+  const sideEffectsStarted = eventsOfType(journal.events, 'step.started').some((e) => e.data.phase !== 'preconditions');
+  const toRun = leafSteps(scenario.cleanup)
+    .filter(() => sideEffectsStarted)
+    .filter((s) => finished.get(s.id) !== 'passed')
+    .map((s) => s.id);
+  for (const e of eventsOfType(journal.events, 'step.started')) {
+    if (finished.has(e.data.stepId) || toRun.includes(e.data.stepId)) continue;
+    journal.write('step.finished', { stepId: e.data.stepId, status: 'cancelled', reason: 'cancelled', message: 'the run stopped during this step', outputs: {}, t: t() });
+    finished.set(e.data.stepId, 'cancelled');
+  }
+  return toRun;
+}
