@@ -46,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
   const program = new Command('drillbook')
     .description('Disaster-recovery and reversibility drills from YAML scenarios, with signed evidence.')
     .version(toolVersion())
+    .option('--debug', 'print stack traces of internal errors (also DRILLBOOK_DEBUG=1)')
     .showHelpAfterError()
     .exitOverride();
 
@@ -308,7 +309,7 @@ async function main(argv: string[]): Promise<number> {
     const code = (error as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return exitCodes.ok;
     if (typeof code === 'string' && code.startsWith('commander.')) return exitCodes.invalidInput;
-    return reportError(error, io);
+    return reportError(error, io, argv.includes('--debug') || process.env['DRILLBOOK_DEBUG'] === '1');
   }
   return exitCode;
 }

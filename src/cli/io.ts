@@ -8,10 +8,24 @@ export interface CliIo {
   confirm?(question: string): Promise<boolean>;
 }
 
+/**
+ * The process's own streams. A terminal that went away (SIGHUP, a dropped ssh session) or a closed pipe
+ * makes writes fail: output is then dropped, so the run still reaches its cleanup and its record.
+ */
 export function processIo(): CliIo {
-  return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    isTTY: Boolean(process.stdout.isTTY),
+  const writer = (stream: NodeJS.WriteStream): ((text: string) => void) => {
+    let gone = false;
+    stream.on('error', () => {
+      gone = true;
+    });
+    return (text) => {
+      if (gone) return;
+      try {
+        stream.write(text);
+      } catch {
+        gone = true;
+      }
+    };
   };
+  return { stdout: writer(process.stdout), stderr: writer(process.stderr), isTTY: Boolean(process.stdout.isTTY) };
 }

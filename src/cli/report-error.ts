@@ -2,6 +2,7 @@
 import { isDrillbookError, type ErrorCode } from '../errors.js';
 import { exitCodes, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { isStorageError } from '../engine/write-failure.js';
 
 const codeFor: Record<ErrorCode, ExitCode> = {
   INVALID_SCENARIO: exitCodes.invalidInput,
@@ -14,12 +15,23 @@ const codeFor: Record<ErrorCode, ExitCode> = {
   INTERNAL: exitCodes.internal,
 };
 
-export function reportError(error: unknown, io: CliIo): ExitCode {
+/** One line (and a hint) per failure; the stack trace only with `--debug` (or DRILLBOOK_DEBUG=1). */
+export function reportError(error: unknown, io: CliIo, debug = false): ExitCode {
   if (isDrillbookError(error)) {
     io.stderr(`drillbook: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+    if (debug && error.cause instanceof Error && error.cause.stack) io.stderr(`${error.cause.stack}\n`);
     return codeFor[error.code];
   }
-  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  io.stderr(`drillbook: internal error: ${text}\n`);
+  if (isStorageError(error)) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    const path = (error as NodeJS.ErrnoException).path;
+    io.stderr(`drillbook: cannot write${path ? ` ${path}` : ''}: ${code} (${(error as Error).message.split(',')[0] ?? code})\n`);
+    if (debug && error instanceof Error && error.stack) io.stderr(`${error.stack}\n`);
+    return exitCodes.evidenceNotWritten;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr(`drillbook: internal error: ${message.split('\n')[0] ?? message}\n`);
+  if (debug) io.stderr(`${error instanceof Error ? (error.stack ?? message) : message}\n`);
+  else io.stderr('  hint: this is a bug; run again with --debug for the stack trace and report it with the bundle\'s drillbook.log\n');
   return exitCodes.internal;
 }

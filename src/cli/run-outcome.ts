@@ -6,6 +6,7 @@ import type { CliIo } from './io.js';
 import { renderSummary } from './summary.js';
 
 export function exitCodeForRun(record: RunRecord): ExitCode {
+  if (record.endReason === 'write-failed') return exitCodes.evidenceNotWritten;
   if (record.endReason === 'signal') return exitCodeForSignal(record.signal);
   if (record.endReason === 'precondition-failed') return exitCodes.preconditionFailed;
   return exitCodeForVerdict(record.verdict);
@@ -18,6 +19,11 @@ export interface OutcomeOptions {
 
 /** Print what the run ended with and choose its exit code (evidence first: an unsealed bundle says so). */
 export function reportRunOutcome(outcome: RunResult, io: CliIo, options: OutcomeOptions): ExitCode {
+  if (!outcome.seal.sealed && outcome.seal.reason === 'not-written') {
+    io.stderr(`drillbook: evidence could not be written: ${outcome.seal.message}\n`);
+    io.stderr(`  hint: the run is kept unfinished (its lock too); free space, then run \`drillbook recover ${outcome.bundleDir}\`\n`);
+    return exitCodes.evidenceNotWritten;
+  }
   if (!outcome.seal.sealed) {
     io.stderr(`drillbook: evidence not sealed: ${outcome.seal.message}\n`);
     return exitCodes.evidenceNotSealed;

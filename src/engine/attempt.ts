@@ -16,7 +16,8 @@ import { judgeObservation } from './expect.js';
 import type { JournalWriter } from './journal-writer.js';
 import { extractOutputs } from './outputs.js';
 import { resolveStepTemplates } from './resolve-templates.js';
-import { openStepLog } from './step-logs.js';
+import { openStepLog, type StepLogResult } from './step-logs.js';
+import type { WriteFailureGuard } from './write-failure.js';
 
 /** What the machine learns from one attempt. */
 export interface AttemptResult {
@@ -59,6 +60,8 @@ export interface AttemptServiceOptions {
   host: string;
   /** Called when an attempt settles after the machine stopped waiting for it (it was cancelled). */
   onLateResult(stepId: string, result: AttemptResult): void;
+  /** Where a log or attachment the storage refuses is reported. */
+  guard?: WriteFailureGuard;
 }
 
 interface InFlight {
@@ -144,9 +147,9 @@ export function createAttemptService(options: AttemptServiceOptions): AttemptSer
     const startedT = options.t();
     const base = `logs/${step.id}/${input.attempt}`;
     const files: AttemptFiles = {
-      stdout: openStepLog(options.bundleDir, `${base}.stdout.log`, redactor.stream()),
-      stderr: openStepLog(options.bundleDir, `${base}.stderr.log`, redactor.stream()),
-      attachments: openAttachments(options.bundleDir, `attachments/${step.id}/${input.attempt}`, redactor),
+      stdout: openStepLog(options.bundleDir, `${base}.stdout.log`, redactor.stream(), options.guard),
+      stderr: openStepLog(options.bundleDir, `${base}.stderr.log`, redactor.stream(), options.guard),
+      attachments: openAttachments(options.bundleDir, `attachments/${step.id}/${input.attempt}`, redactor, options.guard),
     };
     let observation: Observation;
     let internal: unknown;
@@ -157,9 +160,9 @@ export function createAttemptService(options: AttemptServiceOptions): AttemptSer
       internal = error;
       observation = { error: { code: 'INTERNAL', message: `internal error: ${messageOf(error)}` } };
     }
-    const [stdoutPath, stderrPath, attached] = await Promise.all([
-      files.stdout.close().catch(() => undefined),
-      files.stderr.close().catch(() => undefined),
+    const [stdoutLog, stderrLog, attached] = await Promise.all([
+      files.stdout.close().catch((): StepLogResult => ({})),
+      files.stderr.close().catch((): StepLogResult => ({})),
       files.attachments.close().catch(() => []),
     ]);
     const endT = options.t();
@@ -187,8 +190,8 @@ export function createAttemptService(options: AttemptServiceOptions): AttemptSer
       ...(observation.exitCode !== undefined ? { exitCode: observation.exitCode } : {}),
       ...(observation.signal !== undefined ? { signal: observation.signal } : {}),
       ...(observation.status !== undefined ? { httpStatus: observation.status } : {}),
-      ...streamField('stdout', observation.stdout, stdoutPath),
-      ...streamField('stderr', observation.stderr, stderrPath),
+      ...streamField('stdout', observation.stdout, stdoutLog),
+      ...streamField('stderr', observation.stderr, stderrLog),
       ...(observation.details ? { details: observation.details } : {}),
       ...(attached.length ? { attachments: attached } : {}),
     });
@@ -267,9 +270,17 @@ function judgeAbort(reason: AbortReason | undefined, observation: Observation, s
   return undefined;
 }
 
-function streamField(name: 'stdout' | 'stderr', captured: Observation['stdout'], log: string | undefined): Record<string, unknown> {
+function streamField(name: 'stdout' | 'stderr', captured: Observation['stdout'], log: StepLogResult): Record<string, unknown> {
   if (!captured) return {};
-  return { [name]: { sha256: captured.sha256, bytes: captured.bytes, truncated: captured.truncated, ...(log ? { log } : {}) } };
+  return {
+    [name]: {
+      sha256: captured.sha256,
+      bytes: captured.bytes,
+      truncated: captured.truncated,
+      ...(log.path ? { log: log.path } : {}),
+      ...(log.error ? { logError: log.error } : {}),
+    },
+  };
 }
 
 function internalResult(endT: number, message: string): AttemptResult {

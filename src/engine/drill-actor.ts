@@ -17,6 +17,7 @@ import { createDrillMachine, unfinishedSteps, type DrillContext, type DrillServi
 import type { JournalWriter } from './journal-writer.js';
 import { finishRun } from './finish-run.js';
 import type { RunTimeline } from './run-timeline.js';
+import type { WriteFailureGuard } from './write-failure.js';
 
 export interface StartDrillOptions {
   bundleDir: string;
@@ -37,11 +38,15 @@ export interface StartDrillOptions {
   cleanupOnly?: readonly string[];
   /** How the run ends whatever the machine says (`crashed`, for a run being closed by recover). */
   endReason?: EndReason;
+  /** Where a log or attachment the storage refuses is reported. */
+  guard?: WriteFailureGuard;
 }
 
 export interface DrillHandle {
   /** First interrupt: stop the steps and run cleanup. */
   interrupt(signal: string): void;
+  /** The evidence cannot be written: stop the steps, run cleanup (its results are kept in memory). */
+  stopForWriteFailure(): void;
   /** Give up on a cleanup in progress (the journal stays unfinished, so `recover` can finish it). */
   abandon(): void;
   done: Promise<RunRecord>;
@@ -87,6 +92,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
     captureLimitBytes: options.captureLimitBytes ?? defaultCaptureLimit,
     host: options.host,
     onLateResult: (stepId, result) => late(stepId, result),
+    ...(options.guard ? { guard: options.guard } : {}),
   });
 
   const services: DrillServices = {
@@ -141,6 +147,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
       services.stepFinished(stepId, status, step?.last, step?.outputs ?? {});
     }
     const deviations = [...context.deviations];
+    if (options.guard?.failure) deviations.push(`evidence write failed: ${options.guard.failure.message}; the steps were stopped and the cleanup ran`);
     if (abandoned) deviations.push('cleanup was abandoned by the operator: run `drillbook recover` on this bundle to finish it');
     const endReason: EndReason = context.endReason ?? (abandoned ? 'signal' : 'crashed');
     return finishRun(scenario, journal, { endReason, ...(signalName ? { signal: signalName } : {}), deviations, close: !abandoned, t: t() });
@@ -150,6 +157,9 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
     interrupt(signal) {
       signalName ??= signal;
       actor.send({ type: 'INTERRUPT', signal });
+    },
+    stopForWriteFailure() {
+      actor.send({ type: 'WRITE.FAILED' });
     },
     abandon() {
       if (abandoned) return;

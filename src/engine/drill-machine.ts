@@ -33,6 +33,7 @@ export interface DrillContext {
 
 export type DrillEvent =
   | { type: 'INTERRUPT'; signal: string }
+  | { type: 'WRITE.FAILED' }
   | { type: 'MARK'; mark: Mark }
   | { type: 'BACKGROUND.START'; stepId: string }
   /** An attempt that settled after its state was left (it was cancelled); its result still counts. */

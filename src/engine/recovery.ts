@@ -40,7 +40,8 @@ export async function prepareRecovery(bundle: string, options: RecoveryOptions):
   const { events } = parseJournalEvents(read.entries);
   const started = eventsOfType(events, 'run.started')[0];
   if (!started) throw new DrillbookError('USAGE', `${file} has no run.started entry: the run stopped before anything ran, there is nothing to recover`);
-  if (eventsOfType(events, 'run.finished').length > 0) {
+  // A finished run without its record.json was stopped while sealing (or its disk was full): recover seals it.
+  if (eventsOfType(events, 'run.finished').length > 0 && existsSync(join(bundleDir, bundleLayout.record))) {
     throw new DrillbookError('USAGE', `run ${started.data.runId} finished normally: there is nothing to recover`);
   }
   const record = started.data.inputs;

@@ -64,9 +64,17 @@ export function acquireLock(file: string, info: LockInfo): void {
   try {
     writeSync(fd, `${JSON.stringify(info)}\n`);
     fsyncSync(fd);
-  } finally {
+  } catch (error) {
+    // A lock that could not be written must not be left behind half-written.
     closeSync(fd);
+    rmSync(file, { force: true });
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new DrillbookError('PRECONDITION', `the run lock ${file} cannot be written (${code})`, {
+      hint: 'free space where the lock lives (the evidence store, or the machine lock folder), then run again',
+      cause: error,
+    });
   }
+  closeSync(fd);
 }
 
 export function releaseLock(file: string, runId: string): void {
@@ -76,14 +84,16 @@ export function releaseLock(file: string, runId: string): void {
 }
 
 /**
- * A journal that started and never reached `run.finished`: a crashed or abandoned run. One without
- * `run.started` stopped before anything ran (run.started is durable before the first side effect).
+ * A run that started and was never sealed: it crashed, its cleanup was abandoned, or its evidence could not
+ * be written. One without `run.started` stopped before anything ran (run.started is durable before the
+ * first side effect).
  */
 export function isUnfinishedBundle(bundleDir: string): boolean {
   const file = join(bundleDir, 'journal.jsonl');
   if (!existsSync(file)) return false;
   const { events } = parseJournalEvents(readJournal(file).entries);
-  return eventsOfType(events, 'run.started').length > 0 && eventsOfType(events, 'run.finished').length === 0;
+  if (eventsOfType(events, 'run.started').length === 0) return false;
+  return eventsOfType(events, 'run.finished').length === 0 || !existsSync(join(bundleDir, 'record.json'));
 }
 
 /**

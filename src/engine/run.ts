@@ -4,7 +4,7 @@
  * journalled once at start and rebuilt from the journal when a crashed run is recovered.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -26,7 +26,9 @@ import { createJournalWriter, type JournalWriter } from './journal-writer.js';
 import { checkReadiness } from './readiness.js';
 import { closeInterruptedSteps, stopLeftovers } from './recover-leftovers.js';
 import { recordInputs, type RunInputs } from './run-inputs.js';
-import { acquireRunLocks, isUnfinishedBundle, lockFiles, takeOverRunLocks, type HeldLocks } from './run-lock.js';
+import { acquireRunLocks, lockFiles, machineLockDir, takeOverRunLocks, type HeldLocks } from './run-lock.js';
+import { projectRecord } from './project-record.js';
+import { createWriteFailureGuard, describeWriteFailure, isStorageError, type WriteFailure, type WriteFailureGuard } from './write-failure.js';
 import { continueTimeline, startTimeline, type RunTimeline } from './run-timeline.js';
 
 export type RunMode = 'fresh' | 'recover';
@@ -54,7 +56,7 @@ export interface ExecuteOptions {
 export interface RunResult {
   record: RunRecord;
   bundleDir: string;
-  seal: SealResult;
+  seal: RunSeal;
 }
 
 export interface RunningDrill {
@@ -92,12 +94,34 @@ interface Opened {
   locks: HeldLocks;
   journal: JournalWriter;
   timeline: RunTimeline;
-  redactor: Redactor;
   log: Logger;
+  closeLog(): void;
   deviations: string[];
+  /** recover: the run had finished (its run.finished is in the journal) and only its sealing is missing. */
+  sealOnly: boolean;
 }
 
-function openFresh(scenario: Scenario, inputs: RunInputs, options: ExecuteOptions, clock: Clock, redactor: Redactor): Opened {
+/** The evidence could not be written: nothing was sealed; the run waits for `recover` once space is back. */
+export interface NotWritten {
+  sealed: false;
+  reason: 'not-written';
+  code: string;
+  message: string;
+}
+
+export type RunSeal = SealResult | NotWritten;
+
+/** Where journal events the bundle's storage refused are kept until `recover` appends them. */
+export function spillFile(runId: string, env?: NodeJS.ProcessEnv): string {
+  return join(machineLockDir(env), `${runId}.journal-pending.jsonl`);
+}
+
+const notWritable = (bundleDir: string, failure: WriteFailure): DrillbookError =>
+  new DrillbookError('PRECONDITION', `evidence folder ${bundleDir} is not writable (${failure.message})`, {
+    hint: 'free space, or choose another folder with --out or --store',
+  });
+
+function openFresh(scenario: Scenario, inputs: RunInputs, options: ExecuteOptions, clock: Clock, redactor: Redactor, guard: WriteFailureGuard): Opened {
   const storeDir = resolve(options.storeDir);
   const runId = createRunId();
   const bundleDir = resolve(options.bundleDir ?? join(storeDir, scenario.id, runId));
@@ -105,8 +129,6 @@ function openFresh(scenario: Scenario, inputs: RunInputs, options: ExecuteOption
   // The store's per-scenario folder holds the store lock; it may already exist.
   mkdirSync(join(storeDir, scenario.id), { recursive: true });
   const locks = acquireRunLocks(files, { runId, pid: process.pid, host: hostname(), bundle: bundleDir, startedAt: new Date().toISOString() }, options.breakLock ?? false);
-  let log: Logger;
-  let journal: JournalWriter;
   const timeline = startTimeline(clock);
   try {
     createBundleFolder(bundleDir);
@@ -115,9 +137,11 @@ function openFresh(scenario: Scenario, inputs: RunInputs, options: ExecuteOption
       throw new DrillbookError('USAGE', `${scenario.source.file} changed after it was validated`, { hint: 'run again' });
     }
     writeNewBundleFile(join(bundleDir, bundleLayout.scenario), bytes);
-    log = createLogger(bundleDir, redactor, { runId, scenario: scenario.id });
-    journal = createJournalWriter(createJournal(join(bundleDir, bundleLayout.journal), 'barrier'), {
+    const logger = createLogger(bundleDir, redactor, { runId, scenario: scenario.id }, false, (error) => guard.report(error, `writing ${bundleLayout.log}`));
+    const journal = createJournalWriter(createJournal(join(bundleDir, bundleLayout.journal), 'barrier'), {
       redactor,
+      guard,
+      log: logger.log,
       nowIso: () => timeline.iso(timeline.t()),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
@@ -138,19 +162,34 @@ function openFresh(scenario: Scenario, inputs: RunInputs, options: ExecuteOption
       },
       { barrier: true },
     );
+    // Nothing has run: a journal that cannot take its first line refuses the run outright.
+    if (guard.failure) throw notWritable(bundleDir, guard.failure);
+    return { runId, bundleDir, locks, journal, timeline, log: logger.log, closeLog: () => logger.close(), deviations: [...locks.deviations], sealOnly: false };
   } catch (error) {
     locks.release();
+    if (isStorageError(error)) throw notWritable(bundleDir, describeWriteFailure(error, 'preparing the bundle'));
     throw error;
   }
-  return { runId, bundleDir, locks, journal, timeline, redactor, log, deviations: [...locks.deviations] };
 }
 
-function openRecovery(scenario: Scenario, options: ExecuteOptions, clock: Clock, redactor: Redactor): Opened {
+/** Append the events a full disk kept out of the journal (saved by the crashed run), then forget them. */
+function appendSpilled(file: string, spill: string): void {
+  if (!existsSync(spill)) return;
+  const lines = readFileSync(spill, 'utf8').split('\n').filter((line) => line !== '');
+  const journal = reopenJournal(file, 'barrier');
+  for (const line of lines) {
+    const event = JSON.parse(line) as JournalEvent;
+    journal.append(event.type, event.data, event.at);
+  }
+  journal.close();
+  rmSync(spill);
+}
+
+function openRecovery(scenario: Scenario, options: ExecuteOptions, clock: Clock, redactor: Redactor, guard: WriteFailureGuard): Opened {
   const bundleDir = resolve(options.bundleDir ?? '');
   const file = join(bundleDir, bundleLayout.journal);
-  const read = readJournal(file);
-  const { events } = parseJournalEvents(read.entries);
-  const started = eventsOfType(events, 'run.started')[0];
+  const first = parseJournalEvents(readJournal(file).entries).events;
+  const started = eventsOfType(first, 'run.started')[0];
   if (!started) throw new DrillbookError('USAGE', `${file} has no run.started entry`);
   const runId = started.data.runId;
   const locks = takeOverRunLocks(lockFiles(resolve(options.storeDir), scenario.id, options.env), runId, {
@@ -161,19 +200,27 @@ function openRecovery(scenario: Scenario, options: ExecuteOptions, clock: Clock,
     startedAt: new Date().toISOString(),
   });
   try {
+    appendSpilled(file, spillFile(runId, options.env));
+    const { events } = parseJournalEvents(readJournal(file).entries);
+    const sealOnly = eventsOfType(events, 'run.finished').length > 0;
     const timeline = continueTimeline(clock, Date.parse(started.at));
-    const log = createLogger(bundleDir, redactor, { runId, scenario: scenario.id, recover: true }, true);
+    const logger = createLogger(bundleDir, redactor, { runId, scenario: scenario.id, recover: true }, true, (error) => guard.report(error, `writing ${bundleLayout.log}`));
     const journal = createJournalWriter(reopenJournal(file, 'barrier'), {
       redactor,
+      guard,
+      log: logger.log,
       nowIso: () => timeline.iso(timeline.t()),
       prior: events,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
-    journal.write('recover.started', { operator: options.operator, host: hostname(), pid: process.pid, t: timeline.t() }, { barrier: true });
+    // A finished run only needs its seal: the journal gains nothing after its run.finished.
+    if (!sealOnly) journal.write('recover.started', { operator: options.operator, host: hostname(), pid: process.pid, t: timeline.t() }, { barrier: true });
+    if (guard.failure) throw notWritable(bundleDir, guard.failure);
     const deviations = [`the run did not finish (crash or abandoned cleanup); closed by \`drillbook recover\` run by ${options.operator}`];
-    return { runId, bundleDir, locks, journal, timeline, redactor, log, deviations };
+    return { runId, bundleDir, locks, journal, timeline, log: logger.log, closeLog: () => logger.close(), deviations, sealOnly };
   } catch (error) {
     locks.release();
+    if (isStorageError(error)) throw notWritable(bundleDir, describeWriteFailure(error, 'continuing the journal'));
     throw error;
   }
 }
@@ -183,15 +230,24 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
   const clock = options.clock ?? systemClock;
   const secretValues = Object.values(inputs.secrets);
   const redactor = createRedactor(secretValues);
-  const opened = options.mode === 'fresh' ? openFresh(scenario, inputs, options, clock, redactor) : openRecovery(scenario, options, clock, redactor);
-  const { journal, timeline, log, bundleDir, runId } = opened;
-
-  let interruptedBy: string | undefined;
   let drill: DrillHandle | undefined;
+  let interruptedBy: string | undefined;
   const readinessStop = new AbortController();
+  const guard = createWriteFailureGuard(() => {
+    readinessStop.abort(new Error('write-failed'));
+    drill?.stopForWriteFailure();
+  });
+  const opened = options.mode === 'fresh' ? openFresh(scenario, inputs, options, clock, redactor, guard) : openRecovery(scenario, options, clock, redactor, guard);
+  const { journal, timeline, log, bundleDir, runId } = opened;
 
   const drive = async (): Promise<RunRecord> => {
     const deviations = [...opened.deviations];
+    if (opened.sealOnly) {
+      // Not in the journal (it ends with run.finished): the record itself says it was sealed later.
+      const record = projectRecord(scenario, journal.events, { journal: journal.info() });
+      record.deviations.push(`the record was sealed later by \`drillbook recover\` run by ${options.operator} at ${new Date(clock.wallNow()).toISOString()}: the first sealing did not complete`);
+      return record;
+    }
     let cleanupOnly: string[] | undefined;
     if (options.mode === 'recover') {
       deviations.push(...(await stopLeftovers(scenario, journal, { runners: options.runners, runnerSettings: inputs.runnerSettings, secrets: inputs.secrets, log, t: () => timeline.t() })));
@@ -199,8 +255,9 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
     } else {
       const readiness = await checkReadiness(scenario, options.runners, { settings: inputs.runnerSettings, secrets: inputs.secrets, signal: readinessStop.signal });
       if (readiness.checks.length > 0) journal.write('readiness.checked', { t: timeline.t(), ok: readiness.ok, checks: readiness.checks }, { barrier: true });
-      if (interruptedBy !== undefined || !readiness.ok) {
-        const endReason = interruptedBy !== undefined ? 'signal' : 'precondition-failed';
+      if (interruptedBy !== undefined || guard.failure || !readiness.ok) {
+        const endReason = guard.failure ? 'write-failed' : interruptedBy !== undefined ? 'signal' : 'precondition-failed';
+        if (guard.failure) deviations.push(`evidence write failed: ${guard.failure.message}`);
         return finishRun(scenario, journal, { endReason, ...(interruptedBy ? { signal: interruptedBy } : {}), deviations, close: true, t: timeline.t() });
       }
     }
@@ -216,28 +273,54 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
       redactor,
       log,
       deviations,
+      guard,
       ...(cleanupOnly ? { cleanupOnly, endReason: 'crashed' as const } : {}),
       ...(options.confirm ? { confirm: options.confirm } : {}),
     });
     if (interruptedBy !== undefined) drill.interrupt(interruptedBy);
+    if (guard.failure) drill.stopForWriteFailure();
     return drill.done;
   };
 
-  const done = (async (): Promise<RunResult> => {
+  const seal = async (record: RunRecord): Promise<RunSeal> => {
+    const flushed = journal.flush();
+    journal.close();
+    opened.closeLog();
+    if (!flushed || journal.pending > 0) {
+      const spill = spillFile(runId, options.env);
+      const kept = journal.spill(spill);
+      const failure = guard.failure ?? { code: 'EIO', message: 'the journal could not be written' };
+      return {
+        sealed: false,
+        reason: 'not-written',
+        code: failure.code,
+        message: `${failure.message}; ${journal.pending} journal event(s) not written${kept ? `, kept in ${spill} for recover` : ' and lost'}`,
+      };
+    }
+    const previous = previousRecordDigest(resolve(options.storeDir), scenario.id, runId);
     try {
-      const record = await drive();
-      journal.close();
-      log.flush();
-      const previous = previousRecordDigest(resolve(options.storeDir), scenario.id, runId);
-      const seal = await sealBundle(bundleDir, record, {
+      return await sealBundle(bundleDir, record, {
         ...(options.signingKeyFile ? { signingKey: options.signingKeyFile } : {}),
         secrets: secretValues,
         ...(previous ? { previousRecordSha256: previous } : {}),
       });
-      return { record, bundleDir, seal };
+    } catch (error) {
+      if (!isStorageError(error)) throw error;
+      const failure = describeWriteFailure(error, 'sealing the bundle');
+      return { sealed: false, reason: 'not-written', code: failure.code, message: failure.message };
+    }
+  };
+
+  const done = (async (): Promise<RunResult> => {
+    let result: RunSeal | undefined;
+    try {
+      const record = await drive();
+      result = await seal(record);
+      return { record, bundleDir, seal: result };
     } finally {
-      // An abandoned run keeps its locks: the next run must be told to recover it first.
-      if (!isUnfinishedBundle(bundleDir)) opened.locks.release();
+      // An unfinished or unwritten run keeps its locks: the next run must be told to recover it first.
+      const finished = eventsOfType(journal.events, 'run.finished').length > 0;
+      if (finished && result !== undefined && !(result.sealed === false && result.reason === 'not-written')) opened.locks.release();
     }
   })();
 

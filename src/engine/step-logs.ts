@@ -1,23 +1,56 @@
-/** Per-attempt log files in the bundle: the full streams, secrets redacted, opened only when data arrives. */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+/**
+ * Per-attempt log files in the bundle: the full streams, secrets redacted, opened only when data arrives,
+ * never through a link or over an existing file. A write the storage refuses stops the log (what was
+ * written stays), is reported once, and the log's record says it is incomplete.
+ */
+import { constants, createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable, type Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import type { WriteFailureGuard } from './write-failure.js';
+
+export interface StepLogResult {
+  /** Bundle-relative path, when anything was written. */
+  path?: string;
+  /** Why the log is incomplete (the storage refused a write). */
+  error?: string;
+}
 
 export interface StepLog {
   /** Where the runner writes. */
   sink: Writable;
-  /** Bundle-relative path, when anything was written. */
-  close(): Promise<string | undefined>;
+  close(): Promise<StepLogResult>;
 }
 
-export function openStepLog(bundleDir: string, relativePath: string, redact: Transform): StepLog {
+const createFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+export function openStepLog(bundleDir: string, relativePath: string, redact: Transform, guard?: WriteFailureGuard): StepLog {
   let file: WriteStream | undefined;
+  let error: string | undefined;
+  const fail = (cause: unknown): void => {
+    if (error !== undefined) return;
+    error = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    guard?.report(cause, `writing ${relativePath}`);
+  };
   redact.on('data', (chunk: Buffer) => {
+    if (error !== undefined) return;
     if (!file) {
       const path = join(bundleDir, relativePath);
-      mkdirSync(dirname(path), { recursive: true });
-      file = createWriteStream(path, { flags: 'wx' });
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (cause) {
+        fail(cause);
+        return;
+      }
+      let fd: number;
+      try {
+        fd = openSync(path, createFlags, 0o644);
+      } catch (cause) {
+        fail(cause);
+        return;
+      }
+      file = createWriteStream('', { fd });
+      file.on('error', fail);
     }
     file.write(chunk);
   });
@@ -33,10 +66,10 @@ export function openStepLog(bundleDir: string, relativePath: string, redact: Tra
       await finished(sink).catch(() => undefined);
       redact.end();
       await finished(redact).catch(() => undefined);
-      if (!file) return undefined;
+      if (!file) return error === undefined ? {} : { error };
       file.end();
-      await finished(file);
-      return relativePath;
+      await finished(file).catch(fail);
+      return { path: relativePath, ...(error !== undefined ? { error } : {}) };
     },
   };
 }

@@ -38,6 +38,9 @@ export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons:
     case 'crashed':
       aborted.push('the run crashed and was closed by recover');
       break;
+    case 'write-failed':
+      aborted.push('the evidence could not be written: the steps were stopped and the cleanup ran');
+      break;
     case 'not-confirmed':
       aborted.push('the production run was not confirmed');
       break;

@@ -5,11 +5,12 @@
  */
 import { z } from 'zod';
 import type { Journal, JournalEntry } from './journal.js';
+import { endReasons } from './run-record.js';
 
 const failureReason = z.enum(['error', 'timeout', 'cancelled', 'expectation']);
 const stepStatus = z.enum(['passed', 'failed', 'cancelled', 'not-run']);
 const verdict = z.enum(['PASS', 'FAIL', 'PARTIAL', 'ABORTED', 'INCONCLUSIVE']);
-const endReason = z.enum(['completed', 'step-failed', 'precondition-failed', 'not-confirmed', 'deadline', 'signal', 'crashed']);
+const endReason = z.enum(endReasons);
 const phase = z.enum(['preconditions', 'steps', 'cleanup']);
 const mark = z.enum(['t0', 'recovered']);
 /** Monotonic milliseconds since the run started. */
@@ -21,6 +22,7 @@ const streamRecord = z.object({
   truncated: z.boolean(),
   log: z.string().exactOptional(),
   logSha256: z.string().exactOptional(),
+  logError: z.string().exactOptional(),
 });
 
 /** A slow, salted digest of a secret value: recover compares it, the value never reaches the disk. */
@@ -115,7 +117,7 @@ export const journalEventSchemas = {
     stdout: streamRecord.exactOptional(),
     stderr: streamRecord.exactOptional(),
     details: z.record(z.string(), z.unknown()).exactOptional(),
-    attachments: z.array(z.object({ name: z.string(), file: z.string(), sha256: z.string(), bytes: z.number() })).exactOptional(),
+    attachments: z.array(z.object({ name: z.string(), file: z.string(), sha256: z.string(), bytes: z.number(), error: z.string().exactOptional() })).exactOptional(),
   }),
   'step.finished': z.object({
     stepId: z.string(),

@@ -18,6 +18,7 @@ const streamRecord = z.object({
   truncated: z.boolean(),
   log: z.string().exactOptional(),
   logSha256: sha256.exactOptional(),
+  logError: z.string().exactOptional(),
 });
 
 const attemptRecord = z.object({
@@ -35,7 +36,7 @@ const attemptRecord = z.object({
   /** Why the attempt could not be performed (`INTERNAL`: a fault of drillbook's). */
   code: z.string().exactOptional(),
   details: z.record(z.string(), z.unknown()).exactOptional(),
-  attachments: z.array(z.object({ name: z.string(), file: z.string(), sha256, bytes: z.int().nonnegative() })).exactOptional(),
+  attachments: z.array(z.object({ name: z.string(), file: z.string(), sha256, bytes: z.int().nonnegative(), error: z.string().exactOptional() })).exactOptional(),
 });
 
 const stepRecord = z.object({

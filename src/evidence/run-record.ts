@@ -14,6 +14,8 @@ export const endReasons = [
   'deadline',
   'signal',
   'crashed',
+  /** The evidence could not be written (full disk, I/O error): the run stopped its side effects. */
+  'write-failed',
 ] as const;
 export type EndReason = (typeof endReasons)[number];
 
@@ -27,6 +29,8 @@ export interface StreamRecord {
   log?: string;
   /** Hex SHA-256 of the stored (redacted) log; `sha256` is the digest of the raw stream. */
   logSha256?: string;
+  /** The stored log is incomplete: the storage refused a write (the code, e.g. ENOSPC). */
+  logError?: string;
 }
 
 /** An evidence file a runner added to the bundle (a manifest, a reconciliation). */
@@ -37,6 +41,8 @@ export interface AttachmentRecord {
   /** Hex SHA-256 of the stored (redacted) file. */
   sha256: string;
   bytes: number;
+  /** The stored file is incomplete: the storage refused a write (the code, e.g. ENOSPC). */
+  error?: string;
 }
 
 export interface AttemptRecord {

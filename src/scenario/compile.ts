@@ -272,6 +272,11 @@ export function compileScenario(scenario: Scenario): CompiledScenario {
         { guard: { type: 'mainStarted' }, target: ref(stateIds.cleanup), actions: [endRun('signal')] },
         { target: closing, actions: [endRun('signal')] },
       ],
+      // The evidence cannot be written: no further side effect, but the cleanup still runs.
+      'WRITE.FAILED': [
+        { guard: { type: 'mainStarted' }, target: ref(stateIds.cleanup), actions: [endRun('write-failed')] },
+        { target: closing, actions: [endRun('write-failed')] },
+      ],
     },
     states: {
       preconditions: {

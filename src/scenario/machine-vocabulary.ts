@@ -4,7 +4,7 @@
  */
 import type { Mark } from './types.js';
 
-export type EndRunReason = 'completed' | 'step-failed' | 'precondition-failed' | 'not-confirmed' | 'deadline' | 'signal';
+export type EndRunReason = 'completed' | 'step-failed' | 'precondition-failed' | 'not-confirmed' | 'deadline' | 'signal' | 'write-failed';
 export type AbortReason = 'timeout' | 'cancelled' | 'until' | 'end-of-steps';
 export type FinishedStatus = 'passed' | 'failed';
 
