@@ -17,8 +17,23 @@ function exitLines(record: RunRecord): string[] {
   return ['exit readiness:', ...checklist.map((item) => `  ${exitCheckLabels[item.check]}: ${item.status}${item.required ? '' : ' (not required)'} — ${item.summary}`)];
 }
 
+/** Loud: a cleanup that did not complete may leave production failed over. */
+function cleanupLines(record: RunRecord): string[] {
+  const incomplete = record.cleanupIncomplete ?? [];
+  if (incomplete.length === 0) return [];
+  return [
+    '!! CLEANUP INCOMPLETE: the environment may be inconsistent (a failover not undone, a service still stopped).',
+    '!! Finish these cleanup steps by hand:',
+    ...incomplete.flatMap((c) => [
+      `!!   ${c.stepId} (${c.uses}${c.on ? ` on ${c.on}` : ''}): ${c.status}${c.message ? `: ${c.message}` : ''}`,
+      ...(c.command ? [`!!     ${c.command.map((a) => (/^[\w./:=@%+-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ')}`] : []),
+    ]),
+  ];
+}
+
 export function renderSummary(record: RunRecord, bundleDir: string, signedBy: string | undefined): string {
   const lines = [
+    ...cleanupLines(record),
     `verdict: ${record.verdict}${record.verdictReasons.length ? ` (${record.verdictReasons.join('; ')})` : ''}`,
     objective('RTO', record.objectives.rto),
     objective('RPO', record.objectives.rpo),

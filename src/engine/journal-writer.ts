@@ -40,6 +40,8 @@ export interface JournalWriterOptions {
   onEvent?: (event: JournalEvent) => void;
   /** Where storage failures are reported; without one they are thrown. */
   guard?: WriteFailureGuard;
+  /** Called after each event: a new clock skew to journal as `clock.jumped`, or undefined. */
+  clockWatch?: { check(): number | undefined; t(): number; wallIso(): string };
   log?: Logger;
 }
 
@@ -87,30 +89,37 @@ export function createJournalWriter(initial: Journal, options: JournalWriterOpti
     return true;
   };
 
+  function writeEvent<T extends JournalEventType>(type: T, data: JournalEventData<T>, barrier: boolean): void {
+    const redacted = options.redactor.redactValue(data) as JournalEventData<T>;
+    const at = options.nowIso();
+    if (pending.length === 0 && !broken) {
+      let event: JournalEvent | undefined;
+      try {
+        event = appendEvent(journal, type, redacted, at);
+      } catch (error) {
+        failed(error, `writing ${journal.file}`);
+      }
+      if (event) {
+        events.push(event);
+        options.onEvent?.(event);
+        if (barrier) flush(true);
+        return;
+      }
+    }
+    // What readers will see once it is written: the same JSON round trip the journal makes.
+    const event = { at, type, data: JSON.parse(JSON.stringify(redacted)) as unknown } as JournalEvent;
+    pending.push(event);
+    events.push(event);
+    options.onEvent?.(event);
+    if (barrier) flush(true);
+  }
+
   return {
     write(type, data, { barrier = false } = {}) {
-      const redacted = options.redactor.redactValue(data) as JournalEventData<typeof type>;
-      const at = options.nowIso();
-      if (pending.length === 0 && !broken) {
-        let event: JournalEvent | undefined;
-        try {
-          event = appendEvent(journal, type, redacted, at);
-        } catch (error) {
-          failed(error, `writing ${journal.file}`);
-        }
-        if (event) {
-          events.push(event);
-          options.onEvent?.(event);
-          if (barrier) flush(true);
-          return;
-        }
-      }
-      // What readers will see once it is written: the same JSON round trip the journal makes.
-      const event = { at, type, data: JSON.parse(JSON.stringify(redacted)) as unknown } as JournalEvent;
-      pending.push(event);
-      events.push(event);
-      options.onEvent?.(event);
-      if (barrier) flush(true);
+      writeEvent(type, data, barrier);
+      const watch = options.clockWatch;
+      const skewMs = type === 'clock.jumped' ? undefined : watch?.check();
+      if (skewMs !== undefined && watch) writeEvent('clock.jumped', { t: watch.t(), skewMs, wallAt: watch.wallIso() }, false);
     },
     events,
     get pending() {

@@ -16,7 +16,7 @@ import type { Mark, Phase, Scenario, Step } from '../scenario/types.js';
 import { s3TargetAddress } from '../scenario/targets/s3.js';
 import { computeExitReadiness, exitPeriodFacts } from './exit-readiness.js';
 import { computeObjectives } from './objectives.js';
-import { decideVerdict } from './verdict.js';
+import { decideVerdict, incompleteCleanup } from './verdict.js';
 
 
 interface StepEvents {
@@ -200,6 +200,15 @@ export function projectRecord(scenario: Scenario, events: readonly JournalEvent[
   if (scenario.environment !== undefined) record.scenario.environment = scenario.environment;
   const targets = touchedTargets(scenario, [...steps, ...cleanup]);
   if (targets.length > 0) record.targets = targets;
+  const incomplete = incompleteCleanup(steps, cleanup).map((step) => ({
+    stepId: step.id,
+    status: step.status,
+    uses: step.uses,
+    ...(step.on !== undefined ? { on: step.on } : {}),
+    ...((step.argvResolved ?? step.argv) ? { command: step.argvResolved ?? step.argv } : {}),
+    ...(step.message !== undefined ? { message: step.message } : {}),
+  }));
+  if (incomplete.length > 0) record.cleanupIncomplete = incomplete;
   if (readiness) record.readiness = readiness;
   if (exitReadiness) record.exitReadiness = exitReadiness;
   const signal = finished?.signal ?? options.signal;

@@ -11,6 +11,27 @@ export interface RunTimeline {
   t(): number;
   /** ISO 8601 UTC of a run time. */
   iso(t: number): string;
+  /**
+   * How far the wall clock has moved against run time since the start (ms; positive: the wall clock ran
+   * ahead). Zero but for a wall-clock step: NTP, a VM resumed, an operator setting the time.
+   */
+  skewMs(): number;
+  /** Wall-clock ISO time now, as the system says it. */
+  wallIso(): string;
+}
+
+/** A skew that changed by at least this much since the last one reported is a clock jump. */
+export const clockJumpToleranceMs = 1_000;
+
+/** Reports each clock jump once: the new skew when it moved by the tolerance or more since the last report. */
+export function createClockWatch(timeline: RunTimeline, toleranceMs = clockJumpToleranceMs): () => number | undefined {
+  let reported = 0;
+  return () => {
+    const skew = timeline.skewMs();
+    if (Math.abs(skew - reported) < toleranceMs) return undefined;
+    reported = skew;
+    return skew;
+  };
 }
 
 /** A new run starts now. */
@@ -27,9 +48,12 @@ export function continueTimeline(clock: Clock, startWallMs: number): RunTimeline
 }
 
 function timelineFrom(clock: Clock, startMono: number, startWallMs: number): RunTimeline {
+  const t = (): number => clock.now() - startMono;
   return {
     startWallMs,
-    t: () => clock.now() - startMono,
-    iso: (t) => new Date(startWallMs + t).toISOString(),
+    t,
+    iso: (at) => new Date(startWallMs + at).toISOString(),
+    skewMs: () => Math.round(clock.wallNow() - startWallMs - t()),
+    wallIso: () => new Date(clock.wallNow()).toISOString(),
   };
 }

@@ -29,7 +29,7 @@ import { recordInputs, type RunInputs } from './run-inputs.js';
 import { acquireRunLocks, lockFiles, machineLockDir, takeOverRunLocks, type HeldLocks } from './run-lock.js';
 import { projectRecord } from './project-record.js';
 import { createWriteFailureGuard, describeWriteFailure, isStorageError, type WriteFailure, type WriteFailureGuard } from './write-failure.js';
-import { continueTimeline, startTimeline, type RunTimeline } from './run-timeline.js';
+import { continueTimeline, createClockWatch, startTimeline, type RunTimeline } from './run-timeline.js';
 
 export type RunMode = 'fresh' | 'recover';
 
@@ -143,6 +143,7 @@ function openFresh(scenario: Scenario, inputs: RunInputs, options: ExecuteOption
       guard,
       log: logger.log,
       nowIso: () => timeline.iso(timeline.t()),
+      clockWatch: watchClock(timeline),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
     journal.write(
@@ -170,6 +171,10 @@ function openFresh(scenario: Scenario, inputs: RunInputs, options: ExecuteOption
     if (isStorageError(error)) throw notWritable(bundleDir, describeWriteFailure(error, 'preparing the bundle'));
     throw error;
   }
+}
+
+function watchClock(timeline: RunTimeline): { check(): number | undefined; t(): number; wallIso(): string } {
+  return { check: createClockWatch(timeline), t: () => timeline.t(), wallIso: () => timeline.wallIso() };
 }
 
 /** Append the events a full disk kept out of the journal (saved by the crashed run), then forget them. */
@@ -210,6 +215,7 @@ function openRecovery(scenario: Scenario, options: ExecuteOptions, clock: Clock,
       guard,
       log: logger.log,
       nowIso: () => timeline.iso(timeline.t()),
+      clockWatch: watchClock(timeline),
       prior: events,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });

@@ -11,7 +11,7 @@ export class SimulatedClock implements Clock {
   #now = 0;
   #nextId = 1;
   #timers = new Map<number, Timer>();
-  readonly #wallStart: number;
+  #wallStart: number;
 
   constructor(wallStart = Date.UTC(2026, 0, 1)) {
     this.#wallStart = wallStart;
@@ -33,6 +33,11 @@ export class SimulatedClock implements Clock {
 
   clearTimeout(id: TimerId): void {
     this.#timers.delete(id as number);
+  }
+
+  /** Step the wall clock (NTP, a VM resumed); monotonic time does not move. */
+  stepWall(ms: number): void {
+    this.#wallStart += ms;
   }
 
   get pendingTimers(): number {

@@ -22,9 +22,16 @@ const objectiveNames: Record<string, string> = { rto: 'RTO', rpo: 'RPO', exitPer
 /** A missed item that means the data cannot leave whole or in time fails the run; the others make it partial. */
 const failingChecks: readonly ExitCheck[] = ['complete', 'integral', 'reimport', 'within-period'];
 
+/** Cleanup steps that did not pass although side effects had started. */
+export function incompleteCleanup(steps: readonly StepRecord[], cleanup: readonly StepRecord[]): StepRecord[] {
+  const sideEffectsStarted = steps.some((s) => s.phase === 'steps' && s.status !== 'not-run');
+  if (!sideEffectsStarted) return [];
+  return cleanup.filter((s) => s.status !== 'passed');
+}
+
 export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons: string[] } {
   const aborted: string[] = [];
-  const fail: string[] = [];
+  const failures: string[] = [];
   const partial: string[] = [];
   const inconclusive: string[] = [];
 
@@ -58,7 +65,7 @@ export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons:
     const label = `${step.phase === 'preconditions' ? 'precondition' : 'step'} ${step.id}`;
     if (step.status === 'failed') {
       if (step.phase === 'preconditions') continue;
-      (step.continueOnError ? partial : fail).push(`${label} failed${step.message ? `: ${step.message}` : ''}`);
+      (step.continueOnError ? partial : failures).push(`${label} failed${step.message ? `: ${step.message}` : ''}`);
     } else if (step.status === 'cancelled') {
       inconclusive.push(`${label} was cancelled`);
     } else if (step.status === 'not-run' && step.phase === 'steps' && input.endReason === 'completed') {
@@ -66,28 +73,26 @@ export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons:
       inconclusive.push(`${label} did not run`);
     }
   }
-  const sideEffectsStarted = input.steps.some((s) => s.phase === 'steps' && s.status !== 'not-run');
-  for (const step of input.cleanup) {
-    if (step.status === 'failed' || step.status === 'cancelled' || (step.status === 'not-run' && sideEffectsStarted)) {
-      partial.push(`cleanup ${step.id} ${step.status === 'not-run' ? 'did not run' : step.status}`);
-    }
+  // A cleanup that did not complete may leave production failed over: never a mild verdict.
+  for (const step of incompleteCleanup(input.steps, input.cleanup)) {
+    failures.push(`cleanup ${step.id} ${step.status === 'not-run' ? 'did not run' : step.status}: the environment may be inconsistent`);
   }
   for (const [name, objective] of Object.entries(input.objectives)) {
     // The checklist's within-period item says the same with the figures; one reason is enough.
     if (name === 'exitPeriod' && input.exitChecklist) continue;
     const label = objectiveNames[name] ?? name;
-    if (objective?.status === 'missed') fail.push(`${label} missed`);
+    if (objective?.status === 'missed') failures.push(`${label} missed`);
     if (objective?.status === 'not-measured') inconclusive.push(`${label} not measured`);
   }
   for (const item of input.exitChecklist ?? []) {
     const label = exitCheckLabels[item.check];
-    if (item.status === 'missed') (failingChecks.includes(item.check) ? fail : partial).push(`${label} missed: ${item.summary}`);
+    if (item.status === 'missed') (failingChecks.includes(item.check) ? failures : partial).push(`${label} missed: ${item.summary}`);
     // Not covered and not required: the report shows it; the verdict does not depend on it.
     else if (item.status === 'not-covered' && item.required) inconclusive.push(`${label} not covered (required): ${item.summary}`);
   }
 
-  if (aborted.length) return { verdict: 'ABORTED', reasons: [...aborted, ...fail, ...partial, ...inconclusive] };
-  if (fail.length) return { verdict: 'FAIL', reasons: [...fail, ...partial, ...inconclusive] };
+  if (aborted.length) return { verdict: 'ABORTED', reasons: [...aborted, ...failures, ...partial, ...inconclusive] };
+  if (failures.length) return { verdict: 'FAIL', reasons: [...failures, ...partial, ...inconclusive] };
   if (partial.length) return { verdict: 'PARTIAL', reasons: [...partial, ...inconclusive] };
   if (inconclusive.length) return { verdict: 'INCONCLUSIVE', reasons: inconclusive };
   return { verdict: 'PASS', reasons: [] };

@@ -129,6 +129,8 @@ export const journalEventSchemas = {
   }),
   mark: z.object({ mark, stepId: z.string(), t }),
   'cleanup.started': z.object({ t, endReason: endReason.exactOptional() }),
+  /** The wall clock stepped against run time (NTP, a VM resumed): times stay on the run's timeline. */
+  'clock.jumped': z.object({ t, skewMs: z.number(), wallAt: z.string() }),
   'recover.started': z.object({ operator: z.string(), host: z.string(), pid: z.number(), t }),
   'run.finished': z.object({
     verdict,
@@ -158,6 +160,7 @@ export const journalEvents = {
   stepFinished: 'step.finished',
   mark: 'mark',
   cleanupStarted: 'cleanup.started',
+  clockJumped: 'clock.jumped',
   recoverStarted: 'recover.started',
   runFinished: 'run.finished',
 } as const satisfies Record<string, JournalEventType>;

@@ -41,6 +41,7 @@ export function renderHtml(record: RunRecord, context: ReportContext = {}): stri
     `<h1>${x(title)}</h1>`,
     `<p class="verdict" style="background:${verdictColours[record.verdict]}" id="verdict">${x(record.verdict)}</p>`,
     `<p class="lead">${x(verdictSentence(record))}</p>`,
+    cleanupBanner(record),
     '</header>',
     '<main>',
     section('Summary', summaryTable(record)),
@@ -67,6 +68,17 @@ function verdictSentence(r: RunRecord): string {
   const exit = r.exitReadiness ? r.objectives.exitPeriod : undefined;
   const exitText = exit?.targetMs === undefined ? '' : ` Full exit ${exit.achievedMs === undefined ? 'not projected' : `projected at ${formatDuration(exit.achievedMs)}`} against a period of ${formatDuration(exit.targetMs)} (${exit.status}).`;
   return `${r.verdict} (${r.endReason}) — run by ${r.operator} on ${r.host}, ${r.startedAt} to ${r.finishedAt} (${formatDuration(r.durationMs)}).${rtoText}${exitText}`;
+}
+
+/** First thing on the page: a cleanup that did not complete may leave production failed over. */
+function cleanupBanner(r: RunRecord): string {
+  const incomplete = r.cleanupIncomplete ?? [];
+  if (incomplete.length === 0) return '';
+  const items = incomplete.map(
+    (c) =>
+      `<li>${code(c.stepId)} (${x(c.uses)}${c.on ? ` on ${code(c.on)}` : ''}): ${x(c.status)}${c.message ? ` — ${x(c.message)}` : ''}${c.command ? `<br>by hand: ${argv(c.command)}` : ''}</li>`,
+  );
+  return `<div class="alert" role="alert" id="cleanup-incomplete"><strong>Cleanup incomplete: the environment may be inconsistent.</strong> These cleanup steps did not pass after the drill's side effects had started; finish them by hand:<ul>${items.join('')}</ul></div>`;
 }
 
 function summaryTable(r: RunRecord): string {
@@ -253,6 +265,7 @@ h1{font-size:24px;margin:4px 0 8px}h2{font-size:18px;border-bottom:2px solid var
 .kicker{color:var(--muted);margin:0;font-size:12px;text-transform:uppercase;letter-spacing:.05em}
 .verdict{display:inline-block;color:#fff;font-weight:700;font-size:20px;padding:4px 16px;border-radius:4px;margin:4px 0}
 .lead{font-size:15px}
+.alert{border:3px solid #c62828;background:#ffebee;color:#b71c1c;padding:8px 12px;margin:8px 0;border-radius:4px}.alert ul{margin:4px 0}
 table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 thead th{background:#f5f5f5}table.kv th{width:180px;background:#fafafa}
 td.num{text-align:right;white-space:nowrap}

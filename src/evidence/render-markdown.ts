@@ -14,6 +14,13 @@ export function renderMarkdown(record: RunRecord, context: ReportContext = {}): 
     '',
     `${s.kind} scenario \`${s.id}\`, run \`${record.runId}\` by ${cell(record.operator)} on ${cell(record.host)}, ${record.startedAt} to ${record.finishedAt} (${formatDuration(record.durationMs)}), end: ${record.endReason}${record.signal ? ` (${record.signal})` : ''}.`,
     '',
+    ...(record.cleanupIncomplete?.length
+      ? [
+          '> **Cleanup incomplete: the environment may be inconsistent.** Finish by hand:',
+          ...record.cleanupIncomplete.map((c) => `> - \`${c.stepId}\` (${c.uses}${c.on ? ` on ${c.on}` : ''}): ${c.status}${c.command ? ` — \`${cell(c.command.join(' '))}\`` : ''}`),
+          '',
+        ]
+      : []),
     '## Objectives',
     '',
     '| Objective | Target | Achieved | Status |',

@@ -109,6 +109,18 @@ export const runRecordSchema = z.object({
   deviations: z.array(z.string()),
   journal: z.object({ file: z.string(), entries: z.int().nonnegative(), headSha256: sha256 }),
   targets: z.array(targetRecord).exactOptional(),
+  cleanupIncomplete: z
+    .array(
+      z.object({
+        stepId: z.string(),
+        status: z.enum(['passed', 'failed', 'cancelled', 'not-run']),
+        uses: z.string(),
+        on: z.string().exactOptional(),
+        command: z.array(z.string()).exactOptional(),
+        message: z.string().exactOptional(),
+      }),
+    )
+    .exactOptional(),
   readiness: z
     .object({ ok: z.boolean(), checks: z.array(z.object({ runner: z.string(), target: z.string(), ok: z.boolean(), lines: z.array(z.string()) })) })
     .exactOptional(),

@@ -119,6 +119,17 @@ export interface ReadinessRecord {
   checks: { runner: string; target: string; ok: boolean; lines: string[] }[];
 }
 
+/** A cleanup step that did not pass after side effects had started: what a person must do by hand. */
+export interface CleanupIncomplete {
+  stepId: string;
+  status: StepStatus;
+  uses: string;
+  on?: string;
+  /** The command as run (secrets redacted), else as written. */
+  command?: string[];
+  message?: string;
+}
+
 export interface RunRecord {
   schemaVersion: 1;
   runId: string;
@@ -152,6 +163,11 @@ export interface RunRecord {
   journal: { file: string; entries: number; headSha256: string };
   /** Targets and their host-key fingerprints. */
   targets?: TargetRecord[];
+  /**
+   * Cleanup steps that failed, were cancelled or never ran after the steps had started: the environment may
+   * be inconsistent (a service still failed over). Absent when the cleanup completed.
+   */
+  cleanupIncomplete?: CleanupIncomplete[];
   /** The readiness check of every target that has one; absent when none had. */
   readiness?: ReadinessRecord;
   /** `kind: exit` runs: the exit-readiness checklist and the figures behind it. */

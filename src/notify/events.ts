@@ -33,6 +33,8 @@ export interface RunFinishedEvent {
     /** Where the bundle is, as the store names it. */
     bundle: string;
     signed: boolean;
+    /** Cleanup steps that did not complete: the environment may be inconsistent. */
+    cleanupIncomplete?: { stepId: string; status: string; command?: string[] }[];
   };
 }
 

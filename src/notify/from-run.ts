@@ -23,6 +23,9 @@ export function runFinishedEvent(record: RunRecord, bundle: string, signed: bool
       rpo: record.objectives.rpo,
       bundle,
       signed,
+      ...(record.cleanupIncomplete && {
+        cleanupIncomplete: record.cleanupIncomplete.map((c) => ({ stepId: c.stepId, status: c.status, ...(c.command && { command: c.command }) })),
+      }),
     },
   };
 }

@@ -24,7 +24,7 @@ function title(event: NotifyEvent): string {
     const n = event.scenarios.length;
     return `drillbook: ${n} scenario${n === 1 ? '' : 's'} overdue`;
   }
-  return `drillbook: ${event.scenario.id} ${event.run.verdict}`;
+  return `drillbook: ${event.scenario.id} ${event.run.verdict}${event.run.cleanupIncomplete?.length ? ' — CLEANUP INCOMPLETE' : ''}`;
 }
 
 function runFacts(event: RunFinishedEvent): [string, string][] {
@@ -38,6 +38,9 @@ function runFacts(event: RunFinishedEvent): [string, string][] {
   ];
   const objectives = [objective('RTO', r.rto), objective('RPO', r.rpo)].filter((x): x is string => x !== undefined);
   if (objectives.length) facts.push(['Objectives', objectives.join('; ')]);
+  if (r.cleanupIncomplete?.length) {
+    facts.push(['CLEANUP INCOMPLETE', `the environment may be inconsistent; finish by hand: ${r.cleanupIncomplete.map((c) => `${c.stepId} (${c.status})`).join(', ')}`]);
+  }
   if (r.verdictReasons.length) facts.push(['Why', r.verdictReasons.join('; ')]);
   facts.push(['Evidence', `${r.bundle}${r.signed ? '' : ' (unsigned)'}`]);
   return facts;

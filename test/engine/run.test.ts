@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { renderSummary } from '../../src/cli/summary.js';
+import { renderHtml } from '../../src/evidence/render-html.js';
+import { runFinishedEvent } from '../../src/notify/from-run.js';
+import { renderPayload } from '../../src/notify/payloads.js';
 import { group, scenario, simulate, step } from './support.js';
 
 const statuses = (steps: { id: string; status: string }[]) => Object.fromEntries(steps.map((s) => [s.id, s.status]));
@@ -87,18 +91,45 @@ describe('engine: order, timing and verdicts (simulated clock)', () => {
     expect(run.calls).toEqual(['hang#1', 'undo#1']);
   });
 
-  it('PARTIAL when a continueOnError step or a cleanup step fails', async () => {
+  it('PARTIAL when only a continueOnError step fails', async () => {
     const run = simulate(
       scenario({
         steps: [step('optional', [{ ms: 10, exitCode: 3 }], { continueOnError: true }), step('main', [{ ms: 10 }])],
-        cleanup: [step('undo', [{ ms: 10, exitCode: 1 }]), step('undo2', [{ ms: 10 }])],
+        cleanup: [step('undo', [{ ms: 10 }])],
       }),
     );
     const record = await run.record();
     expect(statuses(record.steps)).toEqual({ optional: 'failed', main: 'passed' });
-    expect(statuses(record.cleanup)).toEqual({ undo: 'failed', undo2: 'passed' });
     expect(record.verdict).toBe('PARTIAL');
-    expect(record.verdictReasons).toEqual(['step optional failed: exit code 3, expected 0', 'cleanup undo failed']);
+    expect(record.verdictReasons).toEqual(['step optional failed: exit code 3, expected 0']);
+    expect(record.cleanupIncomplete).toBeUndefined();
+  });
+
+  it('FAIL, never a mild verdict, when a cleanup step fails: the later ones still run and the record lists what to do by hand', async () => {
+    const run = simulate(
+      scenario({
+        steps: [step('main', [{ ms: 10 }])],
+        cleanup: [step('failback', [{ ms: 10, exitCode: 1 }], { run: ['systemctl', 'start', 'postgresql'] }), step('undo2', [{ ms: 10 }])],
+      }),
+    );
+    const record = await run.record();
+    expect(statuses(record.cleanup)).toEqual({ failback: 'failed', undo2: 'passed' });
+    expect(record.verdict).toBe('FAIL');
+    expect(record.verdictReasons).toEqual(['cleanup failback failed: the environment may be inconsistent']);
+    expect(record.cleanupIncomplete).toEqual([
+      { stepId: 'failback', status: 'failed', uses: 'script', command: ['systemctl', 'start', 'postgresql'], message: 'exit code 1, expected 0' },
+    ]);
+    const summary = renderSummary(record, '/bundle', undefined);
+    expect(summary.split('\n').slice(0, 4)).toEqual([
+      '!! CLEANUP INCOMPLETE: the environment may be inconsistent (a failover not undone, a service still stopped).',
+      '!! Finish these cleanup steps by hand:',
+      '!!   failback (script): failed: exit code 1, expected 0',
+      '!!     systemctl start postgresql',
+    ]);
+    const html = renderHtml(record);
+    expect(html).toContain('<div class="alert" role="alert" id="cleanup-incomplete"><strong>Cleanup incomplete: the environment may be inconsistent.</strong>');
+    const payload = renderPayload(runFinishedEvent(record, '/bundle', false), 'slack', '2026-01-01T00:00:00Z') as { text: string };
+    expect(payload.text).toBe('drillbook: engine-test FAIL — CLEANUP INCOMPLETE');
   });
 
   it('a failing precondition stops before any side effect and skips cleanup', async () => {

@@ -12,7 +12,7 @@ import type { GroupStep, Scenario, Step } from '../../src/scenario/types.js';
 import { SimulatedClock } from '../../src/engine/simulated-clock.js';
 import { startDrill, type DrillHandle, type StartDrillOptions } from '../../src/engine/drill-actor.js';
 import { createJournalWriter } from '../../src/engine/journal-writer.js';
-import { startTimeline } from '../../src/engine/run-timeline.js';
+import { createClockWatch, startTimeline } from '../../src/engine/run-timeline.js';
 import type { JournalEvent } from '../../src/evidence/journal-events.js';
 import type { Clock } from '../../src/engine/clock.js';
 
@@ -135,6 +135,7 @@ export function startTestDrill(s: Scenario, options: TestDrillOptions): DrillHan
   const journal = createJournalWriter(createJournal(join(options.bundleDir, 'journal.jsonl')), {
     redactor,
     nowIso: () => timeline.iso(timeline.t()),
+    clockWatch: { check: createClockWatch(timeline), t: () => timeline.t(), wallIso: () => timeline.wallIso() },
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   journal.write('run.started', {
