@@ -1,6 +1,7 @@
 /** One HTTP request, observed: status and bounded body, or the network error. Redirects are not followed. */
 import type { AttemptContext, Observation } from '../../src/runner-contract.js';
 import { createCapture } from '../shared/capture.js';
+import { displayUrl } from './url.js';
 
 export interface ProbeRequest {
   url: URL;
@@ -42,9 +43,9 @@ export async function probeOnce(request: ProbeRequest, ctx: ProbeContext): Promi
   } catch (error) {
     const partial: Observation = status === undefined ? {} : { status, body: body.result() };
     if (timeout.signal.aborted && !ctx.signal.aborted) {
-      return { ...partial, error: { code: 'TIMEOUT', message: `${method} ${url.href}: no complete answer within ${timeoutMs} ms` } };
+      return { ...partial, error: { code: 'TIMEOUT', message: `${method} ${displayUrl(url)}: no complete answer within ${timeoutMs} ms` } };
     }
-    if (ctx.signal.aborted) return { ...partial, error: { code: 'CANCELLED', message: `${method} ${url.href}: stopped during the request` } };
+    if (ctx.signal.aborted) return { ...partial, error: { code: 'CANCELLED', message: `${method} ${displayUrl(url)}: stopped during the request` } };
     return { ...partial, error: requestError(method, url, error) };
   } finally {
     finished.abort();
@@ -62,5 +63,5 @@ function requestError(method: string, url: URL, error: unknown): { code: string;
     detail = cause.errors.map((e) => String((e as { message?: unknown }).message)).join('; ');
   }
   if (detail === '') detail = typeof outer.message === 'string' ? outer.message : String(error);
-  return { code, message: `${method} ${url.href}: ${detail}` };
+  return { code, message: `${method} ${displayUrl(url)}: ${detail}` };
 }

@@ -6,7 +6,7 @@ import type { AttemptContext, Observation, StepRunner } from '../../src/runner-c
 import { parseDuration } from '../../src/scenario/duration.js';
 import { httpOptions } from './definition.js';
 import { probeOnce, type ProbeRequest } from './probe.js';
-import { resolveProbeUrl } from './url.js';
+import { displayUrl, requestProblem, resolveProbeUrl } from './url.js';
 
 export const defaultIntervalMs = 1_000;
 export const defaultRequestTimeoutMs = 10_000;
@@ -27,6 +27,9 @@ async function runHttp(ctx: AttemptContext): Promise<Observation> {
   const baseUrl = ctx.target && 'baseUrl' in ctx.target && typeof ctx.target.baseUrl === 'string' ? ctx.target.baseUrl : undefined;
   const resolved = resolveProbeUrl(options.url, baseUrl);
   if ('problem' in resolved) return { error: { code: 'INVALID_URL', message: `http: ${resolved.problem}` } };
+  // Known now, true for every probe: fail the attempt at once instead of probing until the timeout.
+  const problem = requestProblem(resolved.url, options.headers ?? {});
+  if (problem) return { error: { code: problem.code, message: `http: ${problem.message}` }, details: { url: displayUrl(resolved.url) } };
 
   const request: ProbeRequest = {
     url: resolved.url,
@@ -42,7 +45,7 @@ async function runHttp(ctx: AttemptContext): Promise<Observation> {
   let last: Observation | undefined;
   const finish = (observation: Observation): Observation => ({
     ...observation,
-    details: { ...observation.details, url: request.url.href, method: request.method, probes, passesInARow, consecutive },
+    details: { ...observation.details, url: displayUrl(request.url), method: request.method, probes, passesInARow, consecutive },
   });
 
   while (!ctx.signal.aborted) {
@@ -61,5 +64,5 @@ async function runHttp(ctx: AttemptContext): Promise<Observation> {
       if (!ctx.signal.aborted) throw error;
     }
   }
-  return finish(last ?? { error: { code: 'CANCELLED', message: `${request.method} ${request.url.href}: stopped before the first probe` } });
+  return finish(last ?? { error: { code: 'CANCELLED', message: `${request.method} ${displayUrl(request.url)}: stopped before the first probe` } });
 }

@@ -1,9 +1,67 @@
-/** What `drillbook plan` prints: the compiled order, as text or a Mermaid state diagram. Pure. */
+/**
+ * What `drillbook plan` prints, as text or a Mermaid state diagram: rendered by walking the compiled machine
+ * (its states and their `meta`), so the plan shows what runs, not a second reading of the scenario. Pure.
+ */
+import type { CompiledScenario, GroupMeta, ScenarioMeta, StateConfig, StepMeta } from './compile.js';
 import { formatDuration } from './duration.js';
 import { formatCount, formatSize } from './size.js';
-import type { ExitPlan, Scenario, Step, StepOrGroup } from './types.js';
+import type { ExitPlan } from './types.js';
 
-function stepLine(step: Step): string {
+/** A step or a group as the compiled machine orders them. */
+type PlanItem = (StepMeta & { type: 'step' }) | (GroupMeta & { type: 'group'; parallel: StepMeta[] });
+
+interface PlanView {
+  scenario: ScenarioMeta;
+  preconditions: PlanItem[];
+  confirm: boolean;
+  steps: PlanItem[];
+  cleanup: PlanItem[];
+}
+
+const child = (state: StateConfig | undefined, key: string): StateConfig | undefined => state?.states?.[key];
+
+/** The steps and groups of a chain of states, in order; a background step is found in its own region. */
+function chainItems(chain: StateConfig | undefined, background: (stepId: string) => StepMeta | undefined): PlanItem[] {
+  const items: PlanItem[] = [];
+  for (const [key, state] of Object.entries(chain?.states ?? {})) {
+    if (key.startsWith('_')) continue;
+    const meta = state.meta;
+    if (meta?.kind === 'step') items.push({ ...meta, type: 'step' });
+    else if (meta?.kind === 'group') {
+      const parallel = Object.values(state.states ?? {}).flatMap((region) => {
+        const run = region.states?.['run']?.meta;
+        return run?.kind === 'step' ? [run] : [];
+      });
+      items.push({ ...meta, type: 'group', parallel });
+    } else {
+      const started = state.entry?.find((a) => a.type === 'startBackground');
+      const step = started && 'params' in started ? background((started.params as { stepId: string }).stepId) : undefined;
+      if (step) items.push({ ...step, type: 'step' });
+    }
+  }
+  return items;
+}
+
+export function planView(compiled: CompiledScenario): PlanView {
+  const root = compiled.machine;
+  if (root.meta?.kind !== 'scenario') throw new Error('not a compiled scenario: its root state has no scenario meta');
+  const active = child(root, 'active');
+  const main = child(active, 'main');
+  const background = (stepId: string): StepMeta | undefined => {
+    const meta = child(child(main, `background-${stepId}`), 'run')?.meta;
+    return meta?.kind === 'step' ? meta : undefined;
+  };
+  const sequence = main?.type === 'parallel' ? child(main, 'sequence') : main;
+  return {
+    scenario: root.meta,
+    preconditions: chainItems(child(active, 'preconditions'), background),
+    confirm: child(active, 'confirm') !== undefined,
+    steps: chainItems(sequence, background),
+    cleanup: chainItems(child(root, 'cleanup'), background),
+  };
+}
+
+function stepLine(step: StepMeta): string {
   const where = step.on ? ` on ${step.on}` : '';
   const facts = [`timeout ${formatDuration(step.timeoutMs)}`];
   if (step.retry.attempts > 1) facts.push(`${step.retry.attempts} attempts, ${formatDuration(step.retry.backoffMs)} apart`);
@@ -14,7 +72,7 @@ function stepLine(step: Step): string {
   return `${step.id}${marks}: ${step.uses}${where} · ${facts.join(' · ')}${run}`;
 }
 
-function listLines(list: readonly StepOrGroup[], counter: { n: number }): string[] {
+function listLines(list: readonly PlanItem[], counter: { n: number }): string[] {
   const lines: string[] = [];
   for (const item of list) {
     counter.n += 1;
@@ -43,7 +101,9 @@ function exitLines(plan: ExitPlan): string[] {
   ];
 }
 
-export function renderPlanText(scenario: Scenario): string {
+export function renderPlanText(compiled: CompiledScenario): string {
+  const view = planView(compiled);
+  const scenario = view.scenario;
   const o = scenario.objectives;
   const objectives = [
     o.rtoMs !== undefined ? `RTO ${formatDuration(o.rtoMs)}` : undefined,
@@ -52,27 +112,27 @@ export function renderPlanText(scenario: Scenario): string {
   ].filter(Boolean);
   const counter = { n: 0 };
   const lines = [
-    `${scenario.id} (${scenario.kind}): ${scenario.title}`,
+    `${scenario.id} (${scenario.scenarioKind}): ${scenario.title}`,
     `owner ${scenario.owner}${scenario.environment ? ` · environment ${scenario.environment}` : ''}${scenario.deadlineMs !== undefined ? ` · deadline ${formatDuration(scenario.deadlineMs)}` : ''}`,
     `objectives: ${objectives.length ? objectives.join(' · ') : 'none declared'}`,
     ...(scenario.exit ? exitLines(scenario.exit) : []),
     '',
     'preconditions (read-only checks; a failure stops the run before any side effect, exit 4)',
-    ...(scenario.preconditions.length ? listLines(scenario.preconditions, counter) : ['  (none)']),
-    ...(scenario.environment === 'production' ? ['', 'confirmation: production: asks on the terminal, or --yes'] : []),
+    ...(view.preconditions.length ? listLines(view.preconditions, counter) : ['  (none)']),
+    ...(view.confirm ? ['', 'confirmation: production: asks on the terminal, or --yes'] : []),
     '',
     'steps (a failure goes straight to cleanup)',
-    ...listLines(scenario.steps, counter),
+    ...listLines(view.steps, counter),
     '',
     'cleanup (always runs once steps have started: after success, failure, timeout, deadline or interrupt)',
-    ...(scenario.cleanup.length ? listLines(scenario.cleanup, counter) : ['  (none)']),
+    ...(view.cleanup.length ? listLines(view.cleanup, counter) : ['  (none)']),
   ];
   return `${lines.join('\n')}\n`;
 }
 
 const node = (id: string): string => `s_${id.replace(/-/g, '_')}`;
 
-function mermaidList(list: readonly StepOrGroup[], from: string, lines: string[], failTo: string | undefined): string {
+function mermaidList(list: readonly PlanItem[], from: string, lines: string[], failTo: string | undefined): string {
   let previous = from;
   for (const item of list) {
     const id = node(item.id);
@@ -93,13 +153,14 @@ function mermaidList(list: readonly StepOrGroup[], from: string, lines: string[]
   return previous;
 }
 
-export function renderPlanMermaid(scenario: Scenario): string {
+export function renderPlanMermaid(compiled: CompiledScenario): string {
+  const view = planView(compiled);
   const lines = ['stateDiagram-v2'];
-  const afterPre = mermaidList(scenario.preconditions, '[*]', lines, '[*]');
-  const afterSteps = mermaidList(scenario.steps, afterPre, lines, 'cleanup');
+  const afterPre = mermaidList(view.preconditions, '[*]', lines, '[*]');
+  const afterSteps = mermaidList(view.steps, afterPre, lines, 'cleanup');
   lines.push('  state cleanup {');
   const inner: string[] = [];
-  const last = mermaidList(scenario.cleanup, '[*]', inner, undefined);
+  const last = mermaidList(view.cleanup, '[*]', inner, undefined);
   lines.push(...inner.map((l) => `  ${l}`), `    ${last} --> [*]`, '  }');
   lines.push(`  ${afterSteps} --> cleanup`, '  cleanup --> [*]');
   return `${lines.join('\n')}\n`;

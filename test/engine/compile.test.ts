@@ -34,7 +34,7 @@ describe('compileScenario', () => {
   });
 
   it('prints the plan as text and Mermaid (snapshots)', () => {
-    expect(renderPlanText(sample)).toMatchSnapshot();
-    expect(renderPlanMermaid(sample)).toMatchSnapshot();
+    expect(renderPlanText(compileScenario(sample))).toMatchSnapshot();
+    expect(renderPlanMermaid(compileScenario(sample))).toMatchSnapshot();
   });
 });

@@ -165,4 +165,31 @@ describe('http runner', () => {
     });
     expect(attempt.judged).toEqual([]);
   });
+
+  it('credentials in the url fail the attempt at once, with the cause, and are never repeated', async () => {
+    let requests = 0;
+    const { base } = await serve((_request, response) => {
+      requests += 1;
+      response.end();
+    });
+    const url = base.replace('http://', 'http://drill:hunter2-secret@');
+    const attempt = createTestAttempt({ options: { url: `${url}/health` } });
+    const observation = await runner.run(attempt.ctx);
+    expect(observation.error).toEqual({
+      code: 'URL_CREDENTIALS',
+      message: `http: ${base.replace('http://', 'http://***@')}/health has credentials in it, which are never sent: put a secret in a header instead (e.g. Authorization)`,
+    });
+    expect(JSON.stringify(observation)).not.toContain('hunter2');
+    expect(attempt.judged).toHaveLength(0);
+    expect(requests).toBe(0);
+  });
+
+  it('a header value with a line break (from a --var) fails the attempt at once, naming the header only', async () => {
+    const { base } = await serve((_request, response) => response.end());
+    const attempt = createTestAttempt({ options: { url: base, headers: { 'X-Token': 'abc\r\nX-Evil: 1' } } });
+    const observation = await runner.run(attempt.ctx);
+    expect(observation.error).toEqual({ code: 'INVALID_HEADER', message: 'http: header "X-Token": its value has a line break (CR or LF)' });
+    expect(JSON.stringify(observation)).not.toContain('X-Evil');
+    expect(attempt.judged).toHaveLength(0);
+  });
 });

@@ -1,5 +1,6 @@
 /** `exit:`: normalisation, defaults, and every problem with its position and hint. */
 import { describe, expect, it } from 'vitest';
+import { compileScenario } from '../../src/scenario/compile.js';
 import { renderPlanText } from '../../src/scenario/plan.js';
 import { problems, valid } from './helpers.js';
 
@@ -134,7 +135,7 @@ describe('drillbook plan', () => {
     const scenario = valid(`${exitHead}objectives: { exitPeriod: 30d }
 exit: { openFormats: [csv, pg-dump], dataVolume: 12TiB, egressPricePerGB: 0.09, currency: EUR, maxCost: 2000, reimport: [restore-dump] }
 ${exportSteps}`);
-    expect(renderPlanText(scenario).split('\n').slice(2, 8)).toEqual([
+    expect(renderPlanText(compileScenario(scenario)).split('\n').slice(2, 8)).toEqual([
       'objectives: exit period 30d',
       'exit readiness: required complete, integral, open-formats, metadata, reimport, within-period',
       '  open formats: csv, pg-dump',
@@ -142,7 +143,7 @@ ${exportSteps}`);
       '  egress: 0.09 EUR per GB, at most 2,000 EUR',
       '  re-import proven by: restore-dump',
     ]);
-    const bare = renderPlanText(valid(`${exitHead}objectives: {}\n${exportSteps}`));
+    const bare = renderPlanText(compileScenario(valid(`${exitHead}objectives: {}\n${exportSteps}`)));
     expect(bare).toContain('  open formats: none declared (open-formats not covered)\n  data volume: what the export steps list\n  egress: no price declared (cost not covered)\n  re-import proven by: s3.import steps only\n');
   });
 });

@@ -25,8 +25,10 @@ export async function planCommand(file: string, flags: PlanFlags, io: CliIo): Pr
     for (const issue of result.issues) io.stderr(`${formatIssue(issue)}\n`);
     return exitCodes.invalidInput;
   }
-  if (format === 'json') io.stdout(`${JSON.stringify(compileScenario(result.scenario).machine, null, 2)}\n`);
-  else if (format === 'mermaid') io.stdout(renderPlanMermaid(result.scenario));
-  else io.stdout(renderPlanText(result.scenario));
+  // Every format is the compiled machine that runs: its config, or a rendering of it.
+  const compiled = compileScenario(result.scenario);
+  if (format === 'json') io.stdout(`${JSON.stringify(compiled.machine, null, 2)}\n`);
+  else if (format === 'mermaid') io.stdout(renderPlanMermaid(compiled));
+  else io.stdout(renderPlanText(compiled));
   return exitCodes.ok;
 }
