@@ -35,7 +35,7 @@ function chainItems(chain: StateConfig | undefined, background: (stepId: string)
       items.push({ ...meta, type: 'group', parallel });
     } else {
       const started = state.entry?.find((a) => a.type === 'startBackground');
-      const step = started && 'params' in started ? background((started.params as { stepId: string }).stepId) : undefined;
+      const step = started && 'params' in started ? background((started.params).stepId) : undefined;
       if (step) items.push({ ...step, type: 'step' });
     }
   }
