@@ -44,10 +44,11 @@ export function secretForms(secret: string): string[] {
 
 // --- percent-encoding ----------------------------------------------------------------------------------
 
-/** Which bytes an encoder leaves as they are, and whether it writes a space as `+`. */
+/** Which bytes an encoder leaves as they are, whether it writes a space as `+`, and whether it drops tab, LF and CR. */
 interface PercentEncoder {
   keeps(byte: number): boolean;
   spaceAsPlus: boolean;
+  dropsTabAndNewline?: boolean;
 }
 
 const isAlphanumeric = (b: number): boolean => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
@@ -70,10 +71,11 @@ const percentEncoders: readonly PercentEncoder[] = [
   { keeps: keepsAlphanumericAnd('*-._'), spaceAsPlus: true },
   // Python urlencode/quote_plus, Go url.QueryEscape.
   { keeps: keepsAlphanumericAnd('-_.~'), spaceAsPlus: true },
-  // A raw value in a URL, as `new URL()` serialises it: the special-query, path and userinfo sets.
-  { keeps: keepsPrintableExcept('"#\'<>'), spaceAsPlus: false },
-  { keeps: keepsPrintableExcept('"#<>?`{}'), spaceAsPlus: false },
-  { keeps: keepsPrintableExcept('"#<>?`{}/:;=@[\\]^|'), spaceAsPlus: false },
+  // A raw value in a URL, as `new URL()` serialises it: the special-query, path and userinfo sets (the
+  // URL parser removes tab, LF and CR wherever they are).
+  { keeps: keepsPrintableExcept('"#\'<>'), spaceAsPlus: false, dropsTabAndNewline: true },
+  { keeps: keepsPrintableExcept('"#<>?`{}'), spaceAsPlus: false, dropsTabAndNewline: true },
+  { keeps: keepsPrintableExcept('"#<>?`{}/:;=@[\\]^|'), spaceAsPlus: false, dropsTabAndNewline: true },
 ];
 
 /** Each encoder's output with upper-case hex escapes, and again with lower-case ones. */
@@ -84,6 +86,7 @@ function percentForms(bytes: Buffer): string[] {
 function percentEncode(bytes: Buffer, encoder: PercentEncoder, lower: boolean): string {
   let text = '';
   for (const b of bytes) {
+    if (encoder.dropsTabAndNewline && (b === 0x09 || b === 0x0a || b === 0x0d)) continue;
     if (b === 0x20 && encoder.spaceAsPlus) text += '+';
     else if (encoder.keeps(b)) text += String.fromCharCode(b);
     else {

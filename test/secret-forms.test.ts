@@ -77,6 +77,12 @@ describe('secretForms', () => {
     expect(new URLSearchParams({ t: secret }).toString().slice(2)).toBe('a+b%2Bc%2Fd%3De%25f%27g%E2%82%AC%7E*');
   });
 
+  it('drops tab, LF and CR from the URL forms, as the URL parser does', () => {
+    const secret = 'first\tline\r\nsecond é';
+    expect(new URL(`https://h.example/?t=${secret}`).search).toBe('?t=firstlinesecond%20%C3%A9');
+    expect(secretForms(secret)).toContain('firstlinesecond%20%C3%A9');
+  });
+
   it("HTML-escapes the value as report.html does, and with numeric or named entities for quotes", () => {
     const forms = secretForms(`say "it's" <b>&`);
     expect(forms).toEqual(
