@@ -220,7 +220,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
       ...(observation.status !== undefined ? { httpStatus: observation.status } : {}),
       ...(stream(observation.stdout, stdoutPath) ? { stdout: stream(observation.stdout, stdoutPath) } : {}),
       ...(stream(observation.stderr, stderrPath) ? { stderr: stream(observation.stderr, stderrPath) } : {}),
-      ...(observation.details ? { details: JSON.parse(redactor.redact(JSON.stringify(observation.details))) as unknown } : {}),
+      ...(observation.details ? { details: redactor.redactJson(observation.details) } : {}),
       ...(attached.length ? { attachments: attached } : {}),
     });
     s.lastOk = judgement.ok;
