@@ -37,7 +37,16 @@ export function createLogger(
     }
   };
   const destination = { write: (line: string) => guarded(() => writeFileSync(fd, line)) };
-  const log = pino({ base, hooks: { streamWrite: (line: string) => redactor.redact(line) } }, destination);
+  // Objects are redacted as values before pino serialises them (an escaped or numeric form cannot slip
+  // through); the written line is redacted once more for what only the message text carries.
+  const log = pino(
+    {
+      base: redactor.redactJson(base) as Record<string, unknown>,
+      formatters: { log: (object) => redactor.redactJson(object) as Record<string, unknown> },
+      hooks: { streamWrite: (line: string) => redactor.redact(line) },
+    },
+    destination,
+  );
   return {
     log,
     close() {

@@ -29,3 +29,8 @@ export function processIo(): CliIo {
   };
   return { stdout: writer(process.stdout), stderr: writer(process.stderr), isTTY: Boolean(process.stdout.isTTY) };
 }
+
+/** `io` with every line passed through `redact` first: what a run prints can never show its secrets. */
+export function redactingIo(io: CliIo, redact: (text: string) => string): CliIo {
+  return { ...io, stdout: (text) => io.stdout(redact(text)), stderr: (text) => io.stderr(redact(text)) };
+}

@@ -90,7 +90,7 @@ export function createJournalWriter(initial: Journal, options: JournalWriterOpti
   };
 
   function writeEvent<T extends JournalEventType>(type: T, data: JournalEventData<T>, barrier: boolean): void {
-    const redacted = options.redactor.redactValue(data) as JournalEventData<T>;
+    const redacted = options.redactor.redactJson(data) as JournalEventData<T>;
     const at = options.nowIso();
     if (pending.length === 0 && !broken) {
       let event: JournalEvent | undefined;

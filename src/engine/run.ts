@@ -62,6 +62,8 @@ export interface RunResult {
 export interface RunningDrill {
   runId: string;
   bundleDir: string;
+  /** Every form of the run's secrets out of a text bound for a terminal or a message. */
+  redact: (text: string) => string;
   /** First interrupt: stop the steps and run cleanup. */
   interrupt(signal: string): void;
   /** Give up on a cleanup in progress: the run stays unfinished until `drillbook recover` completes it. */
@@ -333,6 +335,7 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
   return {
     runId,
     bundleDir,
+    redact: (text) => redactor.redact(text),
     interrupt(signal) {
       interruptedBy ??= signal;
       readinessStop.abort(new Error(signal));

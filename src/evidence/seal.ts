@@ -1,7 +1,8 @@
 /**
  * Sealing a bundle: render junit.xml and report.html from the record, hash every file, write record.json
- * (the in-toto Statement) and, with a key, record.dsse.json. Nothing is signed or written when a declared
- * secret value occurs in any file or in what would be written.
+ * (the in-toto Statement) and, with a key, record.dsse.json. Nothing is signed or written when any form of
+ * a declared secret value (as written, escaped, encoded: see secret-forms.ts) occurs in any file or in what
+ * would be written.
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import { DrillbookError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { bundleLayout, isSafeSubjectName, isSubjectFile, listBundleFiles } from './bundle-files.js';
 import { serializeEnvelope, signEnvelope } from './dsse.js';
-import { findSecret, hashFile } from './hash-file.js';
+import { hashFile } from './hash-file.js';
 import { checkJournalConsistency } from './journal-consistency.js';
 import { readJournalBytes } from './journal.js';
 import { loadSigningKey, type SigningKey } from './keys.js';
@@ -18,12 +19,13 @@ import { renderHtml } from './render-html.js';
 import { renderJunit } from './render-junit.js';
 import type { RunRecord } from './run-record.js';
 import { runRecordSchema } from './run-record-schema.js';
+import { createSecretScanner, findSecret } from './secret-scanner.js';
 import { buildStatement, inTotoPayloadType, serializeStatement, type InTotoStatement, type Subject } from './statement.js';
 
 export interface SealOptions {
   /** Ed25519 private key (KeyObject, or path of a PKCS#8 PEM file). Without one the bundle is sealed unsigned. */
   signingKey?: KeyObject | string;
-  /** Declared secret values: if one occurs in any file of the bundle, nothing is sealed. */
+  /** Declared secret values: if any form of one occurs in any file of the bundle, nothing is sealed. */
   secrets?: readonly string[];
   /** Hex SHA-256 of the previous record.json of the same scenario; stored in the predicate. */
   previousRecordSha256?: string;
@@ -45,7 +47,7 @@ export interface NotSealed {
   reason: 'secret-found';
   /** Bundle-relative path of the file that contains (or would contain) the secret. */
   file: string;
-  /** Byte offset of the first occurrence in that file. */
+  /** Byte offset of the first occurrence (of any form of any secret) in that file. */
   offset: number;
   /** Index of the secret in `options.secrets` (the value itself is never repeated). */
   secretIndex: number;
@@ -64,8 +66,8 @@ export async function sealBundle(dir: string, record: RunRecord, options: SealOp
   const predicate: RunRecord = options.previousRecordSha256 === undefined ? record : { ...record, previousRecordSha256: options.previousRecordSha256 };
   assertRecord(predicate);
   await assertJournal(dir, predicate);
-  // Empty values are kept (and skipped by the search) so that indexes match options.secrets.
-  const secrets = (options.secrets ?? []).map((s) => Buffer.from(s, 'utf8'));
+  // Empty values are kept (and find nothing) so that indexes match options.secrets.
+  const scanner = createSecretScanner(options.secrets ?? []);
 
   const listing = await listBundleFiles(dir);
   if (listing.problems.length > 0) {
@@ -78,19 +80,19 @@ export async function sealBundle(dir: string, record: RunRecord, options: SealOp
   ]);
   const subjects: Subject[] = [];
   for (const name of listing.files.filter((f) => isSubjectFile(f) && !rendered.has(f))) {
-    const digest = await hashFile(join(dir, name), secrets);
+    const digest = await hashFile(join(dir, name), scanner);
     if (digest.secret) return notSealed(name, digest.secret.offset, digest.secret.index);
     subjects.push({ name, digest: { sha256: digest.sha256 } });
   }
   for (const [name, bytes] of rendered) {
-    const hit = findSecret(bytes, secrets);
+    const hit = findSecret(bytes, scanner);
     if (hit) return notSealed(name, hit.offset, hit.index);
     subjects.push({ name, digest: { sha256: sha256Hex(bytes) } });
   }
 
   const statement = buildStatement(predicate, subjects);
   const payload = Buffer.from(serializeStatement(statement), 'utf8');
-  const hit = findSecret(payload, secrets);
+  const hit = findSecret(payload, scanner);
   if (hit) return notSealed(bundleLayout.record, hit.offset, hit.index);
 
   for (const [name, bytes] of rendered) writeFileAtomic(join(dir, name), bytes);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDrillbookError } from '../../src/errors.js';
 import { pae } from '../../src/evidence/dsse.js';
+import { reopenJournal } from '../../src/evidence/journal.js';
 import { generateKeyPair, parseSigningKey } from '../../src/evidence/keys.js';
 import { sealBundle } from '../../src/evidence/seal.js';
 import { predicateType, type InTotoStatement } from '../../src/evidence/statement.js';
@@ -112,6 +113,69 @@ describe('sealBundle', () => {
     const result = await sealBundle(dir, record, { secrets: ['tok-42-secret'] });
     expect(result).toMatchObject({ sealed: false, file: 'report.html' });
     expect(existsSync(join(dir, 'record.json'))).toBe(false);
+  });
+
+  describe('refuses every form of a secret, not only the text as written', () => {
+    // Quote and backslash: JSON writes them escaped, HTML writes the quote as &quot;, so the text as
+    // written occurs nowhere and a search for it alone let such bundles be signed.
+    const secret = 'tok"en\\42-secret';
+
+    it('JSON-escaped in journal.jsonl', async () => {
+      const record = writeBundleFiles(dir);
+      const journal = reopenJournal(join(dir, 'journal.jsonl'));
+      journal.append('attempt.note', { message: `login with ${secret} refused` }, record.finishedAt);
+      journal.close();
+      const result = await sealBundle(dir, { ...record, journal: { ...record.journal, entries: journal.count, headSha256: journal.head } }, { signingKey: key.privateKey, secrets: [secret] });
+      const lines = read('journal.jsonl').toString().split('\n');
+      const offset = read('journal.jsonl').length - Buffer.byteLength(lines.at(-2)!) - 1 + lines.at(-2)!.indexOf('tok\\"en');
+      expect(result).toEqual({
+        sealed: false,
+        reason: 'secret-found',
+        file: 'journal.jsonl',
+        offset,
+        secretIndex: 0,
+        message: `declared secret #1 occurs in journal.jsonl at byte ${offset}: nothing was signed`,
+      });
+      expect(existsSync(join(dir, 'record.json'))).toBe(false);
+      expect(existsSync(join(dir, 'record.dsse.json'))).toBe(false);
+    });
+
+    it('JSON-escaped in what record.json would hold (attempt details are not rendered into the reports)', async () => {
+      const base = sampleRecord();
+      const steps = base.steps.map((s) => (s.id === 'service-back' ? { ...s, attempts: s.attempts.map((a) => ({ ...a, details: { header: secret } })) } : s));
+      const record = writeBundleFiles(dir, { ...base, steps });
+      const result = await sealBundle(dir, record, { signingKey: key.privateKey, secrets: ['', secret] });
+      expect(result).toMatchObject({ sealed: false, file: 'record.json', secretIndex: 1 });
+      expect(readdirSync(dir).sort()).toEqual(['journal.jsonl', 'logs', 'scenario.yaml']);
+    });
+
+    it('HTML-escaped in report.html', async () => {
+      const record = writeBundleFiles(dir, { ...sampleRecord(), vars: { token: secret } });
+      const result = await sealBundle(dir, record, { secrets: [secret] });
+      expect(result).toMatchObject({ sealed: false, file: 'report.html' });
+    });
+
+    it('base64-encoded in a log, past the first 1 MiB read', async () => {
+      const big = Buffer.alloc((1 << 20) + 200, 0x2e);
+      const line = `Authorization: Basic ${Buffer.from(`svc:${secret}`).toString('base64')}\n`;
+      Buffer.from(line).copy(big, (1 << 20) - 30);
+      const record = writeBundleFiles(dir, sampleRecord(), { 'logs/http.log': big });
+      const result = await sealBundle(dir, record, { secrets: [secret] });
+      // 'svc:' is 4 bytes: 'c3Zj' encodes 3 of them, the next 2 characters the 4th as well, so the part
+      // that only the secret determines starts 6 characters after 'Basic '.
+      expect(result).toMatchObject({ sealed: false, file: 'logs/http.log', offset: (1 << 20) - 30 + 'Authorization: Basic '.length + 6 });
+    });
+
+    it('percent-encoded in a URL, and upper-cased', async () => {
+      for (const [text, file] of [
+        [`GET https://h.example/hook?token=${encodeURIComponent(secret)}\n`, 'logs/url.log'],
+        [`${secret.toUpperCase()}\n`, 'logs/shout.log'],
+      ] as const) {
+        rmSync(dir, { recursive: true, force: true });
+        const record = writeBundleFiles(dir, sampleRecord(), { [file]: text });
+        expect(await sealBundle(dir, record, { secrets: [secret] })).toMatchObject({ sealed: false, file });
+      }
+    });
   });
 
   it('refuses a malformed record, listing the bad fields', async () => {

@@ -91,6 +91,7 @@ function fakeDrills(clock: SimClock, durationMs: number): Fake {
       return {
         runId,
         bundleDir: dir,
+        redact: (text: string) => text,
         interrupt: (signal) => {
           fake.interrupted.push(signal);
           ending('ABORTED');

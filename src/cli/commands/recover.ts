@@ -4,7 +4,7 @@ import { builtinRunners } from '../../../runners/index.js';
 import { prepareRecovery } from '../../engine/recovery.js';
 import { executeRun } from '../../engine/run.js';
 import { exitCodes } from '../exit-codes.js';
-import type { CliIo } from '../io.js';
+import { redactingIo, type CliIo } from '../io.js';
 import { operatorName } from '../operator.js';
 import { parseVarFlags } from '../parse-vars.js';
 import { createProgress } from '../progress.js';
@@ -22,13 +22,16 @@ export interface RecoverFlags {
   sshConfig?: string;
 }
 
-export async function recoverCommand(bundle: string, flags: RecoverFlags, io: CliIo, signals: SignalSource): Promise<number> {
+export async function recoverCommand(bundle: string, flags: RecoverFlags, terminal: CliIo, signals: SignalSource): Promise<number> {
   const recovery = await prepareRecovery(bundle, {
     catalog: builtinRunners,
     varOverrides: parseVarFlags(flags.var ?? []),
     ...(flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {}),
   });
-  for (const warning of recovery.warnings) io.stderr(`drillbook: warning: ${warning}\n`);
+  for (const warning of recovery.warnings) terminal.stderr(`drillbook: warning: ${warning}\n`);
+  // Until the run exists nothing of its secrets is printed; from then on every line is redacted.
+  let redact = (text: string): string => text;
+  const io = redactingIo(terminal, (text) => redact(text));
   const progress = createProgress(flags.json ? 'json' : 'plain', io, undefined);
   const signingKeyFile = flags.signKey ?? process.env['DRILLBOOK_SIGNING_KEY'];
   const running = executeRun(recovery.scenario, recovery.inputs, {
@@ -42,6 +45,7 @@ export async function recoverCommand(bundle: string, flags: RecoverFlags, io: Cl
     ...(signingKeyFile ? { signingKeyFile } : {}),
     onEvent: (event) => progress.onEvent(event),
   });
+  redact = running.redact;
   const ladder = installSignalLadder(signals, [
     () => progress.note('recovery is running the cleanup. Signal once more to abandon it: the run then stays unfinished.'),
     () => {

@@ -4,7 +4,7 @@ import { executeRun } from '../../engine/run.js';
 import { prepareInputs } from '../../engine/run-inputs.js';
 import { DrillbookError } from '../../errors.js';
 import { formatIssue, loadScenario } from '../../scenario/validate.js';
-import type { CliIo } from '../io.js';
+import { redactingIo, type CliIo } from '../io.js';
 import { operatorName } from '../operator.js';
 import { parseVarFlags } from '../parse-vars.js';
 import { createProgress } from '../progress.js';
@@ -28,22 +28,25 @@ export interface RunFlags {
 export { exitCodeForRun } from '../run-outcome.js';
 export type { SignalSource } from '../signal-ladder.js';
 
-export async function runCommand(file: string, flags: RunFlags, io: CliIo, signals: SignalSource): Promise<number> {
+export async function runCommand(file: string, flags: RunFlags, terminal: CliIo, signals: SignalSource): Promise<number> {
   const varOverrides = parseVarFlags(flags.var ?? []);
   const result = await loadScenario(file, { catalog: builtinRunners, vars: varOverrides });
   if (!result.ok) {
-    for (const issue of result.issues) io.stderr(`${formatIssue(issue)}\n`);
+    for (const issue of result.issues) terminal.stderr(`${formatIssue(issue)}\n`);
     return exitCodes.invalidInput;
   }
   const scenario = result.scenario;
   const production = scenario.environment === 'production';
-  if (production && !flags.yes && !io.confirm) {
+  if (production && !flags.yes && !terminal.confirm) {
     throw new DrillbookError('USAGE', `${scenario.id} targets production and there is no terminal to confirm on`, {
       hint: 'pass --yes to confirm non-interactively',
     });
   }
   // Default: ~/.ssh/config when it exists, as ops users expect; --ssh-config names another file.
   const inputs = prepareInputs(scenario, { varOverrides, ...(flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {}) });
+  // Until the run exists nothing of its secrets is printed; from then on every line is redacted.
+  let redact = (text: string): string => text;
+  const io = redactingIo(terminal, (text) => redact(text));
   const progress = createProgress(flags.json ? 'json' : io.isTTY ? 'tty' : 'plain', io, scenario.objectives.rtoMs);
   const signingKeyFile = flags.signKey ?? process.env['DRILLBOOK_SIGNING_KEY'];
   const running = executeRun(scenario, inputs, {
@@ -61,6 +64,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo, signa
       return io.confirm ? io.confirm(`Run ${scenario.id} against PRODUCTION now? Type yes to continue: `) : false;
     },
   });
+  redact = running.redact;
   progress.note(`run ${running.runId} → ${running.bundleDir}`);
 
   const ladder = installSignalLadder(signals, [
