@@ -11,6 +11,8 @@ export interface PreflightOutcome {
   checked: boolean;
   ok: boolean;
   lines: string[];
+  /** `ssh TARGET HOST: route …` for every host that could be resolved: the way drillbook will take to it. */
+  routes: string[];
 }
 
 function commandsByTarget(scenario: Scenario): Record<string, { command: string; sudo?: boolean }[]> {
@@ -26,7 +28,7 @@ function commandsByTarget(scenario: Scenario): Record<string, { command: string;
 export async function preflightSsh(scenario: Scenario, settings: RunnerSettings, signal?: AbortSignal): Promise<PreflightOutcome> {
   const used = new Set(allSteps(scenario).flatMap((s) => (s.on ? [s.on] : [])));
   const targets = Object.fromEntries(Object.entries(scenario.targets).filter(([name, t]) => t.kind === 'ssh' && used.has(name)));
-  if (Object.keys(targets).length === 0) return { checked: false, ok: true, lines: [] };
+  if (Object.keys(targets).length === 0) return { checked: false, ok: true, lines: [], routes: [] };
   const secrets = resolveSecrets(scenario.secrets, scenario.source.dir);
   const values = secrets.ok ? secrets.values : {};
   const { checkSshTargets, describeCheckFailures } = await import('../../runners/ssh/index.js');
@@ -39,5 +41,6 @@ export async function preflightSsh(scenario: Scenario, settings: RunnerSettings,
   const lines = result.ok
     ? result.targets.flatMap((t) => t.hosts.map((h) => `ssh ${t.target} ${h.host}: ready${h.hostKey?.[0] ? ` (${h.hostKey[0].fingerprint})` : ''}`))
     : describeCheckFailures(result);
-  return { checked: true, ok: result.ok, lines };
+  const routes = result.targets.flatMap((t) => t.hosts.flatMap((h) => (h.route ? [`ssh ${t.target} ${h.host}: route ${h.route}`] : [])));
+  return { checked: true, ok: result.ok, lines, routes };
 }

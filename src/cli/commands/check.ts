@@ -18,6 +18,7 @@ export async function checkCommand(file: string, flags: CheckFlags, io: CliIo): 
     return exitCodes.invalidInput;
   }
   const outcome = await preflightSsh(result.scenario, flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {});
+  for (const route of outcome.routes) io.stdout(`${route}\n`);
   for (const line of outcome.lines) {
     if (outcome.ok) io.stdout(`${line}\n`);
     else io.stderr(`${line}\n`);
