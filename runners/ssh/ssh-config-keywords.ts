@@ -1,5 +1,6 @@
 /**
- * Every ssh_config(5) keyword OpenSSH 9.2 knows (plus a few later ones), and what drillbook does with it.
+ * Every ssh_config(5) keyword OpenSSH 9.2 knows (with Debian's GSSAPI patch, plus a few later ones), and
+ * what drillbook does with it.
  * This is the one place the list is written down; docs/runners.md mirrors it and a test keeps the two equal.
  *
  * - `supported`: read and applied as OpenSSH applies it.
@@ -38,14 +39,14 @@ const rules: KeywordRule[] = [
   rule('IgnoreUnknown', 'supported', 'unknown keywords matching these patterns are skipped'),
   // Where and as whom.
   rule('HostName', 'supported', 'with %h and %%'),
-  rule('User', 'supported', 'taken literally, as OpenSSH 9.2 does'),
-  rule('Port', 'supported', ''),
+  rule('User', 'supported', 'taken literally, as OpenSSH 9.2 does; the target\'s `user` wins, as `ssh -l` does'),
+  rule('Port', 'supported', 'the target\'s `port` wins, as `ssh -p` does'),
   rule('AddressFamily', 'supported', 'inet / inet6 force the address family of a direct connection'),
   rule('ProxyJump', 'supported', 'chains `a,b`, `user@host:port`, ssh:// URIs, `none`; the first of ProxyJump/ProxyCommand set wins'),
   rule('ProxyCommand', 'supported', 'run with `$SHELL -c "exec …"` (else /bin/sh), %h %n %p %r %% expanded; `none` disables'),
   rule('ConnectTimeout', 'supported', 'bounds connect + handshake + login; `none` keeps drillbook\'s default'),
   rule('ServerAliveInterval', 'supported', 'keepalive interval; 0 turns keepalives off'),
-  rule('ServerAliveCountMax', 'supported', ''),
+  rule('ServerAliveCountMax', 'supported', 'unanswered keepalives before the host counts as lost'),
   // Login.
   rule('IdentityFile', 'supported', '~, ${VAR} and the % tokens expanded; duplicates dropped'),
   rule('IdentitiesOnly', 'supported', 'only the identity files are tried; the agent only signs for those keys'),
@@ -65,6 +66,13 @@ const rules: KeywordRule[] = [
   rule('BatchMode', 'ignored', 'drillbook never prompts'),
   rule('GSSAPIAuthentication', 'ignored', 'not offered (a host that needs it fails with AUTH_FAILED)'),
   rule('GSSAPIDelegateCredentials', 'refused', 'Kerberos credentials are not forwarded', no),
+  // Debian's GSSAPI key exchange patch.
+  rule('GSSAPIKeyExchange', 'ignored', 'not offered; host keys are still verified'),
+  rule('GSSAPIKexAlgorithms', 'ignored', 'GSSAPI key exchange is not used'),
+  rule('GSSAPIClientIdentity', 'ignored', 'GSSAPI is not used'),
+  rule('GSSAPIServerIdentity', 'ignored', 'GSSAPI is not used'),
+  rule('GSSAPIRenewalForcesRekey', 'ignored', 'GSSAPI is not used'),
+  rule('GSSAPITrustDNS', 'ignored', 'GSSAPI is not used'),
   rule('HostbasedAuthentication', 'ignored', 'not offered'),
   rule('HostbasedAcceptedAlgorithms', 'ignored', 'host-based login is not used'),
   rule('HostbasedKeyTypes', 'ignored', 'host-based login is not used'),
