@@ -297,13 +297,18 @@ describe('stopping a step', () => {
     return { observation, process, stopMs: performance.now() - abortedAt };
   }
 
-  /** details.stop of a stop that found the command and its `others` processes and saw each one gone. */
+  /**
+   * details.stop of a stop that found the command and its `others` processes and saw each one gone. A
+   * process may die of a signal sent to another (sudo relays TERM to its command) before its own arrives:
+   * it is then gone without having been signalled.
+   */
   function allStopped(stop: unknown, pid: number, signalsSent: string[], others: number, method = 'session+tree+marker') {
     const { signalled, gone, ...rest } = stop as { signalled: number[]; gone: number[] };
     expect(rest).toEqual({ method, signalsSent, unconfirmed: [], allGone: true });
-    expect(signalled).toContain(pid);
-    expect(signalled).toHaveLength(others + 1);
-    expect([...gone].sort()).toEqual([...signalled].sort());
+    expect(gone).toContain(pid);
+    expect(gone).toHaveLength(others + 1);
+    expect(signalled.length).toBeGreaterThan(0);
+    expect(signalled.filter((signalledPid) => !gone.includes(signalledPid))).toEqual([]);
   }
 
   it('kills the whole remote process group on abort and confirms it is gone (ps on the host)', async () => {
