@@ -25,8 +25,17 @@ export interface ProcessInfo {
   pid: number;
   /** Process group to signal; the runner starts every command in its own group. */
   pgid: number;
+  /** Session id, when the command leads its own session (local commands, ssh sessions). */
+  sid?: number;
   /** Kernel start time of the process (clock ticks since boot), so a reused pid is never killed. */
   startTime?: string;
+  /**
+   * Value of DRILLBOOK_RUN_TOKEN in the environment of everything the attempt started: finds the
+   * processes that left the group (setsid, daemons) and, being random, never matches another's.
+   */
+  runToken?: string;
+  /** cgroup the runner put the command in, when it made one (all of the attempt's processes are in it). */
+  cgroup?: string;
   argv: string[];
 }
 

@@ -2,16 +2,19 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ProcessInfo } from '../../src/runner-contract.js';
-import { isGroupGone, stopProcessGroup } from './process-group.js';
-import { hasProcFs, listGroupMembers, readProcStat } from './proc.js';
+import { isGroupGone } from './process-group.js';
+import { hasProcFs } from './proc.js';
 import { realClock } from './real-clock.js';
+import { stopStepProcesses } from './stop-processes.js';
 
 /** TERM → KILL delay for leftovers (the step's own `killGrace` is not journalled). */
 export const leftoverGraceMs = 5_000;
 
 /**
- * Stop the group of a journalled local process. The leader counts only when its start time matches, so
- * a reused pid is never killed; group members still count after the leader has gone. True when gone.
+ * Stop what a journalled local process left. Its pid, group and session count only while the pid still
+ * has the journalled start time (a reused pid is never killed); processes carrying the journalled run
+ * token count in any case, so a setsid child is found after its parent is gone. True when every process
+ * found is confirmed gone (none found: already gone).
  */
 export async function stopLocalLeftover(info: ProcessInfo, log: Logger): Promise<boolean> {
   const { pid, pgid } = info;
@@ -29,17 +32,7 @@ export async function stopLocalLeftover(info: ProcessInfo, log: Logger): Promise
     if (!gone) log.warn({ pid, pgid }, 'process group still exists; cannot verify it is ours without /proc');
     return gone;
   }
-  const leader = readProcStat(pid);
-  const leaderLive = leader !== undefined && leader.state !== 'Z';
-  if (leaderLive && info.startTime !== undefined && leader.startTime !== info.startTime && leader.pgid === pgid) {
-    // The number now leads a newer group: ours ended and the kernel reused it.
-    log.info({ pid, pgid }, 'pid reused by another process; the journalled process is gone');
-    return true;
-  }
-  const leaderIsOurs = leaderLive && (info.startTime === undefined ? leader.pgid === pgid : leader.startTime === info.startTime);
-  if (!leaderIsOurs && listGroupMembers(pgid).length === 0) return true;
-
-  const stop = await stopProcessGroup(pgid, leftoverGraceMs, realClock);
-  log[stop.gone ? 'info' : 'error']({ pid, pgid, signalsSent: stop.signalsSent, gone: stop.gone }, 'leftover process group stopped');
-  return stop.gone;
+  const stop = await stopStepProcesses({ pid, pgid, sid: info.sid, startTime: info.startTime, runToken: info.runToken }, leftoverGraceMs, realClock);
+  log[stop.allGone ? 'info' : 'error']({ pid, pgid, ...stop }, 'leftover processes stopped');
+  return stop.allGone;
 }

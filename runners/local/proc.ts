@@ -5,7 +5,10 @@ export interface ProcStat {
   pid: number;
   /** One letter: R, S, D, Z (zombie), T … */
   state: string;
+  ppid: number;
   pgid: number;
+  /** Session id. */
+  sid: number;
   /** Field 22: start time in clock ticks since boot; with the pid it names one process for good. */
   startTime: string;
 }
@@ -19,10 +22,12 @@ export function parseProcStat(text: string): ProcStat | undefined {
   // After ')': field 3 (state) onwards.
   const fields = text.slice(close + 2).split(' ');
   const state = fields[0];
+  const ppid = Number(fields[4 - 3]);
   const pgid = Number(fields[5 - 3]);
+  const sid = Number(fields[6 - 3]);
   const startTime = fields[22 - 3];
   if (!Number.isInteger(pid) || !state || !Number.isInteger(pgid) || !startTime || !/^\d+$/.test(startTime)) return undefined;
-  return { pid, state, pgid, startTime };
+  return { pid, state, ppid, pgid, sid, startTime };
 }
 
 export function readProcStat(pid: number): ProcStat | undefined {
@@ -36,6 +41,39 @@ export function readProcStat(pid: number): ProcStat | undefined {
 /** Whether /proc can be read here (Linux). */
 export function hasProcFs(): boolean {
   return readProcStat(process.pid) !== undefined;
+}
+
+/** Every process /proc lists, zombies included (empty without /proc). */
+export function listProcesses(): ProcStat[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found: ProcStat[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProcStat(Number(entry));
+    if (stat) found.push(stat);
+  }
+  return found;
+}
+
+/** Whether the environment `pid` was started with holds `NAME=VALUE` (false when it cannot be read). */
+export function environmentHas(pid: number, name: string, value: string): boolean {
+  let environ: Buffer;
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return false;
+  }
+  const entry = Buffer.from(`${name}=${value}\0`);
+  const at = environ.indexOf(entry);
+  if (at === 0 || (at > 0 && environ[at - 1] === 0)) return true;
+  // The last entry may lack its NUL.
+  const tail = Buffer.from(`${name}=${value}`);
+  return environ.length >= tail.length && environ.subarray(environ.length - tail.length).equals(tail) && (environ.length === tail.length || environ[environ.length - tail.length - 1] === 0);
 }
 
 /**

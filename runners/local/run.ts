@@ -1,7 +1,10 @@
 /**
- * The `local` runner: one argument array on this machine, no shell, in its own process group.
- * Stopping a step stops the whole group and resolves only once no process of it is left.
+ * The `local` runner: one argument array on this machine, no shell, in its own session and process
+ * group, with the attempt's run token in its environment. Stopping a step stops every process of it
+ * (group, session, descendants, run token: see stop-processes.ts) and resolves only once each is seen
+ * gone, or reports those it could not confirm.
  */
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -9,10 +12,12 @@ import { execa } from 'execa';
 import type { AttemptClock, AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
 import { parseDuration } from '../../src/scenario/duration.js';
 import { createCapture, teeInto, type Tee } from '../shared/capture.js';
+import { runTokenVariable, unconfirmedMessage } from '../shared/stop-report.js';
 import { localOptions } from './definition.js';
 import { stopLocalLeftover } from './leftover.js';
-import { killConfirmMs, stopProcessGroup, type GroupStop } from './process-group.js';
+import { killConfirmMs } from './process-group.js';
 import { readProcStat } from './proc.js';
+import { stopStepProcesses, type LocalProcessIds, type LocalStop } from './stop-processes.js';
 import { spawnFailure } from './spawn-failure.js';
 import { whenAborted } from './when-aborted.js';
 
@@ -49,9 +54,11 @@ async function runLocal(ctx: AttemptContext): Promise<Observation> {
   // Before spawning: nothing may throw between the spawn and the stop handling below.
   const stdout = createCapture(ctx.captureLimitBytes);
   const stderr = createCapture(ctx.captureLimitBytes);
+  const token = randomBytes(16).toString('hex');
   const subprocess = execa(file, args, {
     cwd,
-    env: options.env ?? {},
+    // The run token last, so a step's own `env` cannot hide its processes from the stop.
+    env: { ...options.env, [runTokenVariable]: token },
     extendEnv: true,
     ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     stdout: 'pipe',
@@ -79,10 +86,12 @@ async function runLocal(ctx: AttemptContext): Promise<Observation> {
 
   // Read synchronously now: the process cannot have been reaped yet, so the start time is its own.
   const startTime = readProcStat(pid)?.startTime;
+  // Detached: the command leads its own session and group.
+  const ids: LocalProcessIds = { pid, pgid: pid, sid: pid, startTime, runToken: token };
   try {
-    ctx.onProcess({ runner: 'local', host: hostname(), pid, pgid: pid, ...(startTime === undefined ? {} : { startTime }), argv: [...argv] });
+    ctx.onProcess({ runner: 'local', host: hostname(), pid, pgid: pid, sid: pid, ...(startTime === undefined ? {} : { startTime }), runToken: token, argv: [...argv] });
   } catch (error) {
-    await stopProcessGroup(pid, 0, ctx.clock);
+    await stopStepProcesses(ids, 0, ctx.clock);
     throw error;
   }
   ctx.log.debug({ pid, cwd }, 'local command started');
@@ -90,17 +99,17 @@ async function runLocal(ctx: AttemptContext): Promise<Observation> {
   const tees = [teeInto(subprocess.stdout, stdout, ctx.sink.stdout), teeInto(subprocess.stderr, stderr, ctx.sink.stderr)];
 
   const abort = whenAborted(ctx.signal);
-  let stop: GroupStop | undefined;
+  let stop: LocalStop | undefined;
   let exit: Exit | undefined;
   try {
     const first = await Promise.race([exited, abort.promise.then(() => 'abort' as const)]);
-    if (first === 'abort') stop = await stopGroup(ctx, pid, graceMs);
+    if (first === 'abort') stop = await stopAll(ctx, ids, graceMs);
     else exit = first;
 
     let output = await settleOutput(tees, ctx.clock, stop ? undefined : abort.promise);
     if (output === 'aborted') {
       // Stopped while still reading output: whatever of the group is left goes too.
-      stop = await stopGroup(ctx, pid, graceMs);
+      stop = await stopAll(ctx, ids, graceMs);
       output = await settleOutput(tees, ctx.clock, undefined);
     }
     if (output === 'open') {
@@ -114,13 +123,8 @@ async function runLocal(ctx: AttemptContext): Promise<Observation> {
     if (exit?.signal) observation.signal = exit.signal;
     if (output === 'open') observation.details = { ...observation.details, outputOpenAfterExit: true };
     if (stop) {
-      observation.details = { ...observation.details, stopped: true, signalsSent: stop.signalsSent };
-      if (!stop.gone) {
-        observation.error = {
-          code: 'STOP_UNCONFIRMED',
-          message: `process group ${pid} of ${file} still had live processes ${killConfirmMs} ms after SIGKILL`,
-        };
-      }
+      observation.details = { ...observation.details, stopped: true, signalsSent: stop.signalsSent, stop };
+      if (!stop.allGone) observation.error = { code: 'STOP_UNCONFIRMED', message: unconfirmedMessage(stop, `(${file})`) };
     }
     return observation;
   } finally {
@@ -128,10 +132,10 @@ async function runLocal(ctx: AttemptContext): Promise<Observation> {
   }
 }
 
-async function stopGroup(ctx: AttemptContext, pgid: number, graceMs: number): Promise<GroupStop> {
-  const stop = await stopProcessGroup(pgid, graceMs, ctx.clock);
-  const level = stop.gone ? (stop.signalsSent.includes('SIGKILL') ? 'warn' : 'info') : 'error';
-  ctx.log[level]({ pgid, signalsSent: stop.signalsSent, gone: stop.gone }, 'local command stopped');
+async function stopAll(ctx: AttemptContext, ids: LocalProcessIds, graceMs: number): Promise<LocalStop> {
+  const stop = await stopStepProcesses(ids, graceMs, ctx.clock);
+  const level = stop.allGone ? (stop.signalsSent.includes('SIGKILL') ? 'warn' : 'info') : 'error';
+  ctx.log[level]({ pid: ids.pid, ...stop }, 'local command stopped');
   return stop;
 }
 

@@ -51,11 +51,13 @@ export async function connectHost(host: ResolvedHost, options: ConnectOptions = 
     keepaliveCountMax: host.keepaliveCountMax,
     ...(check.algorithms ? { algorithms: { serverHostKey: check.algorithms as ServerHostKeyAlgorithm[] } } : {}),
     ...(options.sock ? { sock: options.sock } : {}),
+    ...(host.family === 4 ? { forceIPv4: true } : host.family === 6 ? { forceIPv6: true } : {}),
   };
 
   return new Promise<Connected>((resolve, reject) => {
     let settled = false;
-    const where = `${host.label} (${addressOf(host)}${host.jump ? ` via ${host.jump.label}` : ''})`;
+    const via = host.jump ? ` via ${host.jump.label}` : host.proxyCommand ? ` via ProxyCommand` : '';
+    const where = `${host.label} (${addressOf(host)}${via})`;
     const fail = (error: SshError): void => {
       if (settled) return;
       settled = true;

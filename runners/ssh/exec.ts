@@ -1,19 +1,20 @@
 /**
  * One command on one host: lease a connection, open a channel, stream output through the capture into
- * the sinks, and wait for the exit status, a lost connection, or the step's abort. On abort the remote
- * process group is stopped from a second channel and confirmed gone before this resolves.
+ * the sinks, and wait for the exit status, a lost connection, or the step's abort. On abort every process
+ * of the step is stopped from a second channel (kill.ts) and checked gone, pid by pid, before this resolves.
  */
 import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Observation, ProcessInfo } from '../../src/runner-contract.js';
 import { createCapture, teeInto } from '../shared/capture.js';
+import { unconfirmedMessage } from '../shared/stop-report.js';
 import type { SecretLookup } from './auth.js';
 import { openExec, type ExecChannel } from './channel.js';
 import { addressOf } from './connect.js';
 import { SshError, isSshError, toObservationError } from './errors.js';
 import type { SeenHostKey } from './fingerprint.js';
-import { stopRemoteGroup, type RemoteStop } from './kill.js';
+import { stopRemoteProcesses, type RemoteStop } from './kill.js';
 import { createMarkerFilter } from './marker-filter.js';
 import type { Lease, SshPool } from './pool.js';
 import { buildRemoteCommand, type RemoteProcess } from './remote-command.js';
@@ -80,9 +81,10 @@ export async function runOnHost(host: ResolvedHost, command: HostCommand, ctx: H
   const startedAt = ctx.now();
   const details: Record<string, unknown> = { host: host.label, address: addressOf(host), user: host.user, sudo: command.sudo };
   const nonce = randomBytes(8).toString('hex');
+  const token = randomBytes(16).toString('hex');
   let line: string;
   try {
-    line = buildRemoteCommand(command.argv, { sudo: command.sudo, cwd: command.cwd, env: command.env, nonce });
+    line = buildRemoteCommand(command.argv, { sudo: command.sudo, cwd: command.cwd, env: command.env, nonce, token });
   } catch (error) {
     return { error: toObservationError(error, 'SSH_CONFIG'), details };
   }
@@ -98,7 +100,7 @@ export async function runOnHost(host: ResolvedHost, command: HostCommand, ctx: H
   details.hostKey = hostKeyDetails(lease.hostKeys);
   details.connectMs = Math.round(lease.connectMs);
   try {
-    return await runOnLease({ lease, host, line, nonce, command, ctx, details });
+    return await runOnLease({ lease, host, line, nonce, token, command, ctx, details });
   } finally {
     lease.release();
   }
@@ -110,12 +112,14 @@ interface LeaseRun {
   /** The full command line and the nonce of its marker. */
   line: string;
   nonce: string;
+  /** The run token every process of the step carries in its environment. */
+  token: string;
   command: HostCommand;
   ctx: HostRunContext;
   details: Record<string, unknown>;
 }
 
-async function runOnLease({ lease, host, line, nonce, command, ctx, details }: LeaseRun): Promise<Observation> {
+async function runOnLease({ lease, host, line, nonce, token, command, ctx, details }: LeaseRun): Promise<Observation> {
   const abort = stopRequest(ctx.signal);
   let exec: ExecChannel;
   try {
@@ -141,13 +145,17 @@ async function runOnLease({ lease, host, line, nonce, command, ctx, details }: L
     runStartedAt = ctx.now();
     details.pid = found.pid;
     details.pgid = found.pgid;
+    if (found.cgroup !== undefined) details.cgroup = found.cgroup;
     try {
       ctx.onProcess({
         runner: 'ssh',
         host: host.label,
         pid: found.pid,
         pgid: found.pgid,
+        ...(found.sid === undefined ? {} : { sid: found.sid }),
         ...(found.startTime === undefined ? {} : { startTime: found.startTime }),
+        runToken: token,
+        ...(found.cgroup === undefined ? {} : { cgroup: found.cgroup }),
         argv: [...command.argv],
       });
     } catch (error) {
@@ -210,17 +218,18 @@ async function runOnLease({ lease, host, line, nonce, command, ctx, details }: L
       wait.cancel();
     }
     if (exec.exit() || !process) return undefined;
-    const result = await stopRemoteGroup({
+    const result = await stopRemoteProcesses({
       pool: ctx.pool,
       host,
       lease,
-      pgid: process.pgid,
+      process: { ...process, runToken: token },
       sudo: command.sudo,
       graceMs: command.killGraceMs,
       secret: ctx.secret,
     });
-    const level = result.gone ? (result.signalsSent.includes('KILL') ? 'warn' : 'info') : 'error';
-    ctx.log[level]({ host: host.label, pgid: process.pgid, signalsSent: result.signalsSent, gone: result.gone }, 'remote command stopped');
+    const level = result.allGone ? (result.signalsSent.includes('KILL') ? 'warn' : 'info') : 'error';
+    const { error: _error, ...report } = result;
+    ctx.log[level]({ host: host.label, pid: process.pid, ...report }, 'remote command stopped');
     return result;
   };
 
@@ -258,14 +267,14 @@ async function runOnLease({ lease, host, line, nonce, command, ctx, details }: L
     };
     if (exit?.code !== undefined) observation.exitCode = exit.code;
     if (exit?.signal !== undefined) observation.signal = exit.signal;
-    if (stop) details.stop = { signalsSent: stop.signalsSent, gone: stop.gone };
+    if (stop) {
+      const { method, signalsSent, signalled, gone, unconfirmed, allGone } = stop;
+      details.stop = { method, signalsSent, signalled, gone, unconfirmed, allGone };
+    }
     if (end.kind === 'lost') {
       observation.error = { code: 'CONNECTION_LOST', message: lostMessage(host, end.reason, process, stop) };
-    } else if (stop && !stop.gone) {
-      observation.error = stop.error ?? {
-        code: 'STOP_UNCONFIRMED',
-        message: `process group ${process?.pgid ?? '?'} on ${host.label} still had live processes after KILL`,
-      };
+    } else if (stop && !stop.allGone) {
+      observation.error = stop.error ?? { code: 'STOP_UNCONFIRMED', message: unconfirmedMessage(stop, `on ${host.label}`) };
     } else if (end.kind === 'abort' && !process && !exit) {
       observation.error = { code: 'CANCELLED', message: `the step was stopped before the command reported its process on ${host.label}` };
     }
@@ -280,6 +289,7 @@ async function runOnLease({ lease, host, line, nonce, command, ctx, details }: L
 function lostMessage(host: ResolvedHost, reason: string, process: RemoteProcess | undefined, stop: RemoteStop | undefined): string {
   const base = `connection to ${host.label} (${addressOf(host)}) lost while the command ran: ${reason}`;
   if (!process) return `${base}; the command may not have started`;
-  if (stop?.gone) return `${base}; its process group ${process.pgid} was then stopped over a new connection`;
+  if (stop?.allGone) return `${base}; its processes were then stopped over a new connection`;
+  if (stop && !stop.error) return `${base}; over a new connection ${unconfirmedMessage(stop, `on ${host.label}`)}`;
   return `${base}; its process group ${process.pgid} may still be running on the host (it could not be reached to stop it)`;
 }

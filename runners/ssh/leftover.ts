@@ -1,13 +1,14 @@
 /**
  * Stopping a remote command a crashed run left behind, from the ProcessInfo it journalled (`recover`).
- * ProcessInfo names the host only, so the caller passes the step's target; the group is signalled only
- * if its leader still has the journalled start time (a reused pid is never touched).
+ * ProcessInfo names the host only, so the caller passes the step's target. The pid, group and session
+ * count only while the pid still has the journalled start time (a reused pid is never touched); the
+ * processes carrying the journalled run token (setsid children included) count in any case.
  */
 import type { Logger } from 'pino';
 import type { ProcessInfo, RunnerSettings } from '../../src/runner-contract.js';
 import type { Target } from '../../src/scenario/types.js';
 import type { SecretLookup } from './auth.js';
-import { stopRemoteGroup } from './kill.js';
+import { stopRemoteProcesses } from './kill.js';
 import { createSshPool } from './pool.js';
 import { resolveSshTarget, sshSettingsOf } from './session.js';
 import { loadSshConfig } from './ssh-config.js';
@@ -22,7 +23,7 @@ export interface SshLeftoverOptions {
   log: Logger;
 }
 
-/** True when the process group is confirmed gone (or its pid now belongs to someone else). */
+/** True when every process found as the step's is confirmed gone (none found counts: they are gone). */
 export async function stopSshLeftover(target: Target, info: ProcessInfo, options: SshLeftoverOptions): Promise<boolean> {
   const settings = sshSettingsOf(options.settings);
   const resolved = resolveSshTarget(target, options.baseDir, settings, await loadSshConfig(settings));
@@ -33,17 +34,16 @@ export async function stopSshLeftover(target: Target, info: ProcessInfo, options
   }
   const pool = createSshPool();
   try {
-    const stop = await stopRemoteGroup({
+    const stop = await stopRemoteProcesses({
       pool,
       host,
-      pgid: info.pgid,
+      process: { pid: info.pid, pgid: info.pgid, sid: info.sid, startTime: info.startTime, runToken: info.runToken, cgroup: info.cgroup },
       sudo: options.sudo ?? false,
       graceMs: options.graceMs ?? 5_000,
-      expectedStart: info.startTime,
       secret: options.secret,
     });
-    options.log[stop.gone ? 'info' : 'error']({ host: info.host, pgid: info.pgid, ...stop }, 'remote leftover stop');
-    return stop.gone;
+    options.log[stop.allGone ? 'info' : 'error']({ host: info.host, pid: info.pid, pgid: info.pgid, ...stop }, 'remote leftover stop');
+    return stop.allGone;
   } finally {
     await pool.close();
   }

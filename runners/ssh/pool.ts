@@ -10,6 +10,7 @@ import type { SecretLookup } from './auth.js';
 import { connectHost } from './connect.js';
 import { isSshError, SshError } from './errors.js';
 import type { SeenHostKey } from './fingerprint.js';
+import { startProxyCommand, type RunningProxy } from './proxy-command.js';
 import type { ResolvedHost } from './resolve.js';
 
 /** OpenSSH's MaxSessions defaults to 10; two stay free for kill channels and forwards. */
@@ -87,7 +88,11 @@ export function createSshPool(): SshPool {
   const open = async (host: ResolvedHost, options: LeaseOptions): Promise<PooledConnection> => {
     let jump: Lease | undefined;
     let sock: Duplex | undefined;
-    if (host.jump) {
+    let proxy: RunningProxy | undefined;
+    if (host.proxyCommand) {
+      proxy = startProxyCommand(host.proxyCommand);
+      sock = proxy.stream;
+    } else if (host.jump) {
       jump = await lease(host.jump, options);
       try {
         sock = await forwardOut(jump, host);
@@ -107,6 +112,8 @@ export function createSshPool(): SshPool {
       throw error;
     }
     const { client } = connected;
+    // The proxy lives exactly as long as its connection.
+    if (proxy) client.once('close', () => proxy.stop());
     let lastError = '';
     let closing = false;
     let discarded: string | undefined;

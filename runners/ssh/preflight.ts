@@ -14,6 +14,7 @@ import type { SeenHostKey } from './fingerprint.js';
 import { createSshPool, type Lease, type SshPool } from './pool.js';
 import { quoteForShell } from './quote.js';
 import type { ResolvedHost, ResolvedTarget } from './resolve.js';
+import { describeRoute } from './route.js';
 import { resolveSshTarget, sshSettingsOf } from './session.js';
 import { loadSshConfig } from './ssh-config.js';
 
@@ -42,6 +43,8 @@ export interface SshHostCheck {
   target: string;
   host: string;
   address?: string;
+  /** How the host is reached: `direct to …`, a bastion chain `a (…) → b (…)`, or the ProxyCommand line as it runs. */
+  route?: string;
   ok: boolean;
   stage?: SshCheckStage;
   error?: { code: string; message: string };
@@ -102,7 +105,7 @@ async function checkCommands(lease: Lease, commands: readonly SshCheckCommand[])
 
 async function checkHost(pool: SshPool, target: string, host: ResolvedHost, commands: readonly SshCheckCommand[], options: SshCheckOptions): Promise<SshHostCheck> {
   const startedAt = performance.now();
-  const base = { target, host: host.label, address: addressOf(host) };
+  const base = { target, host: host.label, address: addressOf(host), route: describeRoute(host) };
   const took = (): number => Math.round(performance.now() - startedAt);
   let lease: Lease;
   try {

@@ -27,9 +27,11 @@ export async function preflightSshSteps(request: PreflightRequest): Promise<Pref
     ...(request.signal ? { signal: request.signal } : {}),
   });
   return result.targets.map((t) => {
+    // The way drillbook will take to each host (direct, a jump chain, a proxy command), before anything else.
+    const routes = t.hosts.flatMap((h) => (h.route ? [`ssh ${t.target} ${h.host}: route ${h.route}`] : []));
     const ready = t.hosts.filter((h) => h.ok).map((h) => `ssh ${t.target} ${h.host}: ready${h.hostKey[0] ? ` (${h.hostKey[0].fingerprint})` : ''}`);
     const failed = describeCheckFailures({ ok: false, targets: [t] });
     const rule = t.rule && !t.ok ? [`${t.target}: ${t.rule} not met`] : [];
-    return { target: t.target, ok: t.ok, lines: t.ok ? [...ready, ...failed] : [...failed, ...rule] };
+    return { target: t.target, ok: t.ok, lines: t.ok ? [...routes, ...ready, ...failed] : [...routes, ...failed, ...rule] };
   });
 }

@@ -56,6 +56,10 @@ lab_down() {
     [ "$user_home" = "$LAB_DIR/home" ] && userdel -f "$LAB_USER" 2>/dev/null || true
   fi
   net_down "${LAB_PREFIX:-}"
+  # cgroups root steps made for themselves on this machine: only empty ones go (rmdir refuses the rest).
+  for cg in /sys/fs/cgroup/drillbook-* /sys/fs/cgroup/unified/drillbook-*; do
+    [ -d "$cg" ] && rmdir "$cg" 2>/dev/null || true
+  done
   rm -rf -- "$LAB_DIR"
 }
 

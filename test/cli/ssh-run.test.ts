@@ -20,7 +20,8 @@ describe('ssh through the built CLI (real sshd)', () => {
     const dir = workspace();
     const file = writeScenario(dir, 'ssh-ready', `${target(lab().loopback.hostKey)}steps:\n  - { id: hello, uses: ssh, on: db, run: [uname, -s] }\n`);
     const result = await drillbook(['check', file, '--ssh-config', '/dev/null']);
-    expect(result.stdout).toContain(`ssh db ${lab().loopback.address}`);
+    expect(result.stdout).toContain(`ssh db ${lab().loopback.address}: route direct to ${lab().loopback.address} (${lab().loopback.address}:${lab().loopback.port})\n`);
+    expect(result.stdout).toContain(`ssh db ${lab().loopback.address}: ready`);
     expect(result.stdout).toContain(lab().loopback.hostKey);
     expect(result.stdout).toContain('ssh-ready.yaml: ready');
     expect(result.exitCode).toBe(0);

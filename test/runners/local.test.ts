@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -21,6 +22,14 @@ beforeAll(() => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), 'drillbook-local-')));
 });
 afterEach(() => {
+  // setsid children a failed test may have left (they are not in the groups below).
+  for (const pid of strays()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   for (const pgid of groups.splice(0)) {
     try {
       process.kill(-pgid, 'SIGKILL');
@@ -120,7 +129,16 @@ describe('local runner: one command, observed', () => {
     expect(attempt.processes).toHaveLength(1);
     const info = attempt.processes[0]!;
     groups.push(info.pgid);
-    expect(info).toEqual({ runner: 'local', host: hostname(), pid: info.pid, pgid: info.pid, startTime: startTimeOf(info.pid), argv: ['sleep', '0.2'] });
+    expect(info).toEqual({
+      runner: 'local',
+      host: hostname(),
+      pid: info.pid,
+      pgid: info.pid,
+      sid: info.pid,
+      startTime: startTimeOf(info.pid),
+      runToken: expect.stringMatching(/^[0-9a-f]{32}$/) as string,
+      argv: ['sleep', '0.2'],
+    });
     expect(info.startTime).toMatch(/^\d+$/);
     expect(livePidsInGroup(info.pgid)).toEqual([info.pid]);
     expect((await pending).exitCode).toBe(0);
@@ -143,6 +161,11 @@ describe('local runner: stopping kills the whole process group', () => {
     expect(observation.error).toBeUndefined();
     expect(observation.details).toMatchObject({ stopped: true, signalsSent: ['SIGTERM'] });
     expect(stopMs).toBeLessThan(2_000);
+  });
+
+  it('gives the command its run token, which its children inherit', async () => {
+    const { observation, processes } = await run(['sh', '-c', 'sh -c \'printf %s "$DRILLBOOK_RUN_TOKEN"\''], { options: { env: { DRILLBOOK_RUN_TOKEN: 'mine' } } });
+    expect(observation.stdout?.text).toBe(processes[0]?.runToken);
   });
 
   it('KILLs a group that ignores TERM after killGrace', async () => {
@@ -200,7 +223,8 @@ describe('local runner: processes left on purpose', () => {
     const pending = runner.run(attempt.ctx);
     const info = attempt.processes[0]!;
     groups.push(info.pgid);
-    const reused: ProcessInfo = { ...info, startTime: String(Number(info.startTime) - 1) };
+    // Another process under that pid would not carry this attempt's run token either.
+    const reused: ProcessInfo = { ...info, startTime: String(Number(info.startTime) - 1), runToken: 'f'.repeat(32) };
     expect(await runner.stopLeftover!(reused, silent)).toBe(true);
     expect(livePidsInGroup(info.pgid)).toEqual([info.pid]);
 
@@ -210,5 +234,104 @@ describe('local runner: processes left on purpose', () => {
     expect(await runner.stopLeftover!(info, silent)).toBe(true);
     expect(livePidsInGroup(info.pgid)).toEqual([]);
     expect((await pending).signal).toBe('SIGTERM');
+  });
+});
+
+/** Live processes whose argv is exactly `argv`, from /proc. */
+function running(...argv: string[]): number[] {
+  const wanted = `${argv.join('\0')}\0`;
+  return readdirSync('/proc').filter((entry) => {
+    if (!/^\d+$/.test(entry)) return false;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8') !== wanted) return false;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+/** Freeze a process with the cgroup v1 freezer: signals stay pending (even KILL) until it is thawed. */
+function freeze(pid: number): () => void {
+  const freezer = `/sys/fs/cgroup/freezer/drillbook-test-${process.pid}-${pid}`;
+  mkdirSync(freezer);
+  writeFileSync(join(freezer, 'tasks'), String(pid));
+  writeFileSync(join(freezer, 'freezer.state'), 'FROZEN');
+  return () => {
+    writeFileSync(join(freezer, 'freezer.state'), 'THAWED');
+    for (let tries = 0; tries < 50; tries += 1) {
+      try {
+        rmdirSync(freezer);
+        return;
+      } catch {
+        execFileSync('sleep', ['0.1']);
+      }
+    }
+  };
+}
+
+const sorted = (pids: readonly number[]): number[] => [...pids].sort((a, b) => a - b);
+
+/** The sleeps these tests start (4445 … 4455): none may outlive a test. */
+function strays(): number[] {
+  return ['4445', '4447', '4451', '4453', '4455'].flatMap((seconds) => running('sleep', seconds));
+}
+
+describe('local runner: processes that left the group (setsid)', () => {
+  it('stops a setsid child with the rest when the step times out, and lists every pid it stopped', async () => {
+    const attempt = createTestAttempt({ argv: ['sh', '-c', 'setsid sleep 4445 & sleep 4447'], baseDir: dir });
+    const pending = runner.run(attempt.ctx);
+    await until(() => running('sleep', '4445').length === 1 && running('sleep', '4447').length === 1);
+    const info = attempt.processes[0]!;
+    groups.push(info.pgid);
+    const [child] = running('sleep', '4445');
+    const [sleeper] = running('sleep', '4447');
+    // The process-group kill alone would miss it: it leads a session and group of its own.
+    expect(livePidsInGroup(info.pgid)).not.toContain(child);
+    attempt.controller.abort(new Error('timeout'));
+    const observation = await pending;
+    expect(observation.error).toBeUndefined();
+    expect(observation.details).toMatchObject({ stopped: true, signalsSent: ['SIGTERM'] });
+    const stop = observation.details?.['stop'] as { signalled: number[]; gone: number[] };
+    expect(observation.details?.['stop']).toMatchObject({ method: 'session+tree+marker', signalsSent: ['SIGTERM'], unconfirmed: [], allGone: true });
+    expect(sorted(stop.signalled)).toEqual(sorted([info.pid, child!, sleeper!]));
+    expect(sorted(stop.gone)).toEqual(sorted([info.pid, child!, sleeper!]));
+    expect(running('sleep', '4445')).toEqual([]);
+  });
+
+  it('lists a process KILL cannot end (frozen) as unconfirmed and fails the step with STOP_UNCONFIRMED', async () => {
+    const attempt = createTestAttempt({ argv: ['sh', '-c', 'setsid sleep 4451 & sleep 4453'], baseDir: dir, options: { killGrace: '200ms' } });
+    const pending = runner.run(attempt.ctx);
+    await until(() => running('sleep', '4451').length === 1 && running('sleep', '4453').length === 1);
+    groups.push(attempt.processes[0]!.pgid);
+    const [frozen] = running('sleep', '4451');
+    const thaw = freeze(frozen!);
+    try {
+      attempt.controller.abort(new Error('timeout'));
+      const observation = await pending;
+      expect(observation.details?.['stop']).toMatchObject({ signalsSent: ['SIGTERM', 'SIGKILL'], unconfirmed: [frozen], allGone: false });
+      expect((observation.details?.['stop'] as { gone: number[] }).gone).not.toContain(frozen);
+      expect(observation.error).toEqual({
+        code: 'STOP_UNCONFIRMED',
+        message: `1 process of the step (sh) could not be confirmed gone after KILL (pid ${frozen!}): still running, or not ours to signal`,
+      });
+    } finally {
+      thaw();
+    }
+    await until(() => running('sleep', '4451').length === 0);
+  });
+
+  it('stopLeftover finds a setsid child by its run token after the command has exited', async () => {
+    const { observation, processes } = await run(['sh', '-c', 'setsid sleep 4455 </dev/null >/dev/null 2>&1 & echo started']);
+    expect(observation.exitCode).toBe(0);
+    const info = processes[0]!;
+    await until(() => running('sleep', '4455').length === 1);
+    const { runToken: _token, ...untokened } = info;
+    // Without the token nothing leads to it: its parent, group and session are gone.
+    expect(await runner.stopLeftover!(untokened, silent)).toBe(true);
+    expect(running('sleep', '4455')).toHaveLength(1);
+    expect(await runner.stopLeftover!(info, silent)).toBe(true);
+    expect(running('sleep', '4455')).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { rmdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isSshError } from '../../../runners/ssh/errors.js';
@@ -70,14 +71,36 @@ describe('quoteForShell', () => {
 });
 
 describe('the remote command line', () => {
-  it('reports pid, group and start time in a marker line that parses back', () => {
-    const line = buildRemoteCommand(['true'], { sudo: false, nonce: 'abcdef0123456789' });
-    const { stderr } = spawnSync('/bin/sh', ['-c', line], { encoding: 'utf8' });
+  it('reports pid, group, session and start time in a marker line that parses back, and exports the run token', () => {
+    const token = '0123456789abcdef0123456789abcdef';
+    const line = buildRemoteCommand(['sh', '-c', 'printf %s "$DRILLBOOK_RUN_TOKEN"'], { sudo: false, nonce: 'abcdef0123456789', token });
+    // setsid: a session of its own, as sshd gives every command.
+    const { stderr, stdout } = spawnSync('setsid', ['-w', '/bin/sh', '-c', line], { encoding: 'utf8' });
     const marker = parseMarker(String(stderr).trim(), 'abcdef0123456789');
-    expect(marker?.pid).toBeGreaterThan(1);
-    expect(marker?.pgid).toBeGreaterThan(1);
-    expect(marker?.startTime).toMatch(/^\d+$/);
-    expect(parseMarker(String(stderr).trim(), 'ffffffffffffffff')).toBeUndefined();
+    try {
+      expect(stdout).toBe(token);
+      expect(marker?.pid).toBeGreaterThan(1);
+      expect(marker?.pgid).toBe(marker?.pid);
+      expect(marker?.sid).toBe(marker?.pid);
+      expect(marker?.startTime).toMatch(/^\d+$/);
+      // Root on a cgroup v2 host: the wrapper moved itself into a cgroup of its own.
+      if (marker?.cgroup !== undefined) expect(marker.cgroup).toMatch(new RegExp(`/drillbook-${token}$`));
+      expect(parseMarker(String(stderr).trim(), 'ffffffffffffffff')).toBeUndefined();
+    } finally {
+      if (marker?.cgroup) rmdirSync(marker.cgroup);
+    }
+  });
+
+  it('parses markers without the newer fields, and a cgroup path with spaces', () => {
+    expect(parseMarker('drillbook:abcdef0123456789 4242 4242 987', 'abcdef0123456789')).toEqual({ pid: 4242, pgid: 4242, startTime: '987' });
+    expect(parseMarker('drillbook:abcdef0123456789 4242 4242 - - -', 'abcdef0123456789')).toEqual({ pid: 4242, pgid: 4242 });
+    expect(parseMarker('drillbook:abcdef0123456789 4242 4242 987 4242 /sys/fs/cgroup/a b/drillbook-x', 'abcdef0123456789')).toEqual({
+      pid: 4242,
+      pgid: 4242,
+      sid: 4242,
+      startTime: '987',
+      cgroup: '/sys/fs/cgroup/a b/drillbook-x',
+    });
   });
 });
 

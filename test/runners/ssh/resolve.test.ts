@@ -68,7 +68,14 @@ describe('resolving a target', () => {
       identityFiles: [join(home, '.ssh/ops_ops')],
       connectTimeoutMs: 4_000,
       keepaliveIntervalMs: 2_000,
-      hostKey: { kind: 'known-hosts', files: [{ path: join(home, '.ssh/lab_known'), required: false }, { path: '/etc/ssh/ssh_known_hosts', required: false }] },
+      hostKey: {
+        kind: 'known-hosts',
+        files: [
+          { path: join(home, '.ssh/lab_known'), required: false },
+          { path: '/etc/ssh/ssh_known_hosts', required: false },
+          { path: '/etc/ssh/ssh_known_hosts2', required: false },
+        ],
+      },
     });
     expect(host?.jump).toMatchObject({ label: 'bastion2', hostname: 'bastion2', port: 2022 });
     expect(host?.jump?.jump).toMatchObject({ label: 'bastion1', hostname: '192.0.2.1', user: 'admin', port: 22 });

@@ -297,25 +297,40 @@ describe('stopping a step', () => {
     return { observation, process, stopMs: performance.now() - abortedAt };
   }
 
+  /**
+   * details.stop of a stop that found the command and its `others` processes and saw each one gone. A
+   * process may die of a signal sent to another (sudo relays TERM to its command) before its own arrives:
+   * it is then gone without having been signalled.
+   */
+  function allStopped(stop: unknown, pid: number, signalsSent: string[], others: number, method = 'session+tree+marker') {
+    const { signalled, gone, ...rest } = stop as { signalled: number[]; gone: number[] };
+    expect(rest).toEqual({ method, signalsSent, unconfirmed: [], allGone: true });
+    expect(gone).toContain(pid);
+    expect(gone).toHaveLength(others + 1);
+    expect(signalled.length).toBeGreaterThan(0);
+    expect(signalled.filter((signalledPid) => !gone.includes(signalledPid))).toEqual([]);
+  }
+
   it('kills the whole remote process group on abort and confirms it is gone (ps on the host)', async () => {
     const { observation, process, stopMs } = await startThenAbort(['sh', '-c', 'sleep 300 & sleep 300 & echo ready; wait'], {});
     expect(observation.error).toBeUndefined();
     expect(observation.signal).toBe('TERM');
-    expect(observation.details?.stop).toEqual({ signalsSent: ['TERM'], gone: true });
+    allStopped(observation.details?.stop, process.pid, ['TERM'], 2);
     expect(livePidsInGroup(process.pgid)).toEqual([]);
     expect(stopMs).toBeLessThan(3_000);
   });
 
   it('sends KILL after the grace period to a group that ignores TERM', async () => {
     const { observation, process } = await startThenAbort(['sh', '-c', "trap '' TERM; sleep 300 & sleep 300 & echo ready; wait"], { killGrace: '300ms' });
-    expect(observation.details?.stop).toEqual({ signalsSent: ['TERM', 'KILL'], gone: true });
+    allStopped(observation.details?.stop, process.pid, ['TERM', 'KILL'], 2);
     expect(observation.signal).toBe('KILL');
     expect(livePidsInGroup(process.pgid)).toEqual([]);
   });
 
-  it('stops a sudo command as root', async () => {
+  it('stops a sudo command as root, through the cgroup it made for itself', async () => {
     const { observation, process } = await startThenAbort(['sh', '-c', 'sleep 300 & sleep 300 & echo ready; wait'], { sudo: true }, { user: 'root' });
-    expect(observation.details?.stop).toEqual({ signalsSent: ['TERM'], gone: true });
+    // sudo, which leads the session and group, the shell and its two sleeps.
+    allStopped(observation.details?.stop, process.pid, ['TERM'], 3, 'cgroup');
     expect(livePidsInGroup(process.pgid)).toEqual([]);
   });
 
@@ -326,11 +341,12 @@ describe('stopping a step', () => {
     const [process] = attempt.processes;
     if (!process) throw new Error('no process reported');
     const log = pino({ level: 'silent' });
-    const stale = { ...process, startTime: String(Number(process.startTime) - 1) };
+    // Another process under that pid would not carry this attempt's run token either.
+    const stale = { ...process, startTime: String(Number(process.startTime) - 1), runToken: 'f'.repeat(32) };
     expect(await stopSshLeftover(loopback(), stale, { baseDir: scratch, settings: labSettings(lab()), log })).toBe(true);
     expect(livePidsInGroup(process.pgid).length).toBeGreaterThan(0);
     attempt.controller.abort();
-    expect((await running).details?.stop).toEqual({ signalsSent: ['TERM'], gone: true });
+    allStopped((await running).details?.stop, process.pid, ['TERM'], 1);
   });
 
   it('does not start anything once the step is already stopped', async () => {
