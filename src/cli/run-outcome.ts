@@ -24,6 +24,10 @@ export function reportRunOutcome(outcome: RunResult, io: CliIo, options: Outcome
     io.stderr(`  hint: the run is kept unfinished (its lock too); free space, then run \`drillbook recover ${outcome.bundleDir}\`\n`);
     return exitCodes.evidenceNotWritten;
   }
+  if (!outcome.seal.sealed && outcome.seal.reason === 'unfinished') {
+    io.stderr(`drillbook: ${outcome.seal.message}\n  hint: run \`drillbook recover ${outcome.bundleDir}\` to finish its cleanup and seal its record\n`);
+    return outcome.record.signal ? exitCodeForSignal(outcome.record.signal) : exitCodes.notPassed;
+  }
   if (!outcome.seal.sealed) {
     io.stderr(`drillbook: evidence not sealed: ${outcome.seal.message}\n`);
     return exitCodes.evidenceNotSealed;

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { appendEvent, type JournalEvent, type JournalEventData, type JournalEventType } from '../evidence/journal-events.js';
 import { reopenJournal, type Journal } from '../evidence/journal.js';
 import type { Redactor } from '../redact.js';
+import { journalLineWritten } from './fault-injection.js';
 import { isStorageError, type WriteFailureGuard } from './write-failure.js';
 
 export interface JournalWriter {
@@ -100,6 +101,7 @@ export function createJournalWriter(initial: Journal, options: JournalWriterOpti
         failed(error, `writing ${journal.file}`);
       }
       if (event) {
+        journalLineWritten(journal.count);
         events.push(event);
         options.onEvent?.(event);
         if (barrier) flush(true);

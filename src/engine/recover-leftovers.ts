@@ -53,12 +53,26 @@ export async function stopLeftovers(scenario: Scenario, journal: JournalWriter, 
   return deviations;
 }
 
+/** A step whose last attempt ended passed (and none started after it) did its work, recorded or not. */
+function lastAttemptPassed(events: readonly JournalEvent[], stepId: string): boolean {
+  const attempts = events.filter((e) => (e.type === 'attempt.started' || e.type === 'attempt.finished') && e.data.stepId === stepId);
+  const last = attempts.at(-1);
+  return last?.type === 'attempt.finished' && last.data.status === 'passed';
+}
+
 /**
- * The cleanup steps that still have to run (every one that did not pass), and every other step that started
- * and never finished closed as cancelled. A cleanup step cut short runs again from its start.
+ * Every step that started and never finished is closed: passed when its last attempt had passed (the crash
+ * came before that was recorded as the step's end), else cancelled. Returns the cleanup steps that still
+ * have to run (every one that did not pass); a cleanup step cut short runs again from its start.
  */
 export function closeInterruptedSteps(scenario: Scenario, journal: JournalWriter, t: () => number): string[] {
   const finished = new Map(eventsOfType(journal.events, 'step.finished').map((e) => [e.data.stepId, e.data.status]));
+  for (const e of eventsOfType(journal.events, 'step.started')) {
+    const stepId = e.data.stepId;
+    if (finished.has(stepId) || !lastAttemptPassed(journal.events, stepId)) continue;
+    journal.write('step.finished', { stepId, status: 'passed', t: t(), outputs: {} });
+    finished.set(stepId, 'passed');
+  }
   // Cleanup undoes side effects: a run that crashed before its first step had none.
   const sideEffectsStarted = eventsOfType(journal.events, 'step.started').some((e) => e.data.phase !== 'preconditions');
   const toRun = leafSteps(scenario.cleanup)
@@ -67,7 +81,7 @@ export function closeInterruptedSteps(scenario: Scenario, journal: JournalWriter
     .map((s) => s.id);
   for (const e of eventsOfType(journal.events, 'step.started')) {
     if (finished.has(e.data.stepId) || toRun.includes(e.data.stepId)) continue;
-    journal.write('step.finished', { stepId: e.data.stepId, status: 'cancelled', reason: 'cancelled', message: 'the run stopped during this step', outputs: {}, t: t() });
+    journal.write('step.finished', { stepId: e.data.stepId, status: 'cancelled', reason: 'cancelled', message: 'the run stopped during this step', outputs: {} , t: t() });
     finished.set(e.data.stepId, 'cancelled');
   }
   return toRun;

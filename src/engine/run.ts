@@ -21,6 +21,7 @@ import type { Scenario } from '../scenario/types.js';
 import { createBundleFolder, writeNewBundleFile } from './bundle-folder.js';
 import { systemClock, type Clock } from './clock.js';
 import { startDrill, type DrillHandle } from './drill-actor.js';
+import { sealing } from './fault-injection.js';
 import { finishRun } from './finish-run.js';
 import { createJournalWriter, type JournalWriter } from './journal-writer.js';
 import { checkReadiness } from './readiness.js';
@@ -111,7 +112,14 @@ export interface NotWritten {
   message: string;
 }
 
-export type RunSeal = SealResult | NotWritten;
+/** The cleanup was abandoned: the run stays unfinished (and locked) until `recover` completes it. */
+export interface Unfinished {
+  sealed: false;
+  reason: 'unfinished';
+  message: string;
+}
+
+export type RunSeal = SealResult | NotWritten | Unfinished;
 
 /** Where journal events the bundle's storage refused are kept until `recover` appends them. */
 export function spillFile(runId: string, env?: NodeJS.ProcessEnv): string {
@@ -292,6 +300,11 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
 
   const seal = async (record: RunRecord): Promise<RunSeal> => {
     const flushed = journal.flush();
+    if (eventsOfType(journal.events, 'run.finished').length === 0 && flushed && journal.pending === 0) {
+      journal.close();
+      opened.closeLog();
+      return { sealed: false, reason: 'unfinished', message: 'the cleanup was abandoned: the run is unfinished and keeps its lock' };
+    }
     journal.close();
     opened.closeLog();
     if (!flushed || journal.pending > 0) {
@@ -311,6 +324,7 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
         ...(options.signingKeyFile ? { signingKey: options.signingKeyFile } : {}),
         secrets: secretValues,
         ...(previous ? { previousRecordSha256: previous } : {}),
+        onRendered: sealing,
       });
     } catch (error) {
       if (!isStorageError(error)) throw error;
@@ -328,7 +342,7 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
     } finally {
       // An unfinished or unwritten run keeps its locks: the next run must be told to recover it first.
       const finished = eventsOfType(journal.events, 'run.finished').length > 0;
-      if (finished && result !== undefined && !(result.sealed === false && result.reason === 'not-written')) opened.locks.release();
+      if (finished && result !== undefined && !(result.sealed === false && (result.reason === 'not-written' || result.reason === 'unfinished'))) opened.locks.release();
     }
   })();
 

@@ -29,6 +29,8 @@ export interface SealOptions {
   secrets?: readonly string[];
   /** Hex SHA-256 of the previous record.json of the same scenario; stored in the predicate. */
   previousRecordSha256?: string;
+  /** Called after the reports are written and before record.json (a crash test kills the process here). */
+  onRendered?: () => void;
 }
 
 /** The bundle was sealed. */
@@ -96,6 +98,7 @@ export async function sealBundle(dir: string, record: RunRecord, options: SealOp
   if (hit) return notSealed(bundleLayout.record, hit.offset, hit.index);
 
   for (const [name, bytes] of rendered) writeFileAtomic(join(dir, name), bytes);
+  options.onRendered?.();
   writeFileAtomic(join(dir, bundleLayout.record), payload);
   const result: Sealed = { sealed: true, statement, recordSha256: sha256Hex(payload) };
   if (key) {

@@ -2,7 +2,7 @@
 import { dirname } from 'node:path';
 import { builtinRunners } from '../../../runners/index.js';
 import { prepareRecovery } from '../../engine/recovery.js';
-import { executeRun } from '../../engine/run.js';
+import { executeRun, type RunningDrill } from '../../engine/run.js';
 import { exitCodes } from '../exit-codes.js';
 import { redactingIo, type CliIo } from '../io.js';
 import { operatorName } from '../operator.js';
@@ -23,6 +23,23 @@ export interface RecoverFlags {
 }
 
 export async function recoverCommand(bundle: string, flags: RecoverFlags, terminal: CliIo, signals: SignalSource): Promise<number> {
+  // Listening from the start, so a signal never kills the process while it takes over the run's lock.
+  let running: RunningDrill | undefined;
+  const ladder = installSignalLadder(signals, [
+    () => terminal.stderr('drillbook: recovery is running the cleanup. Signal once more to abandon it: the run then stays unfinished.\n'),
+    () => {
+      terminal.stderr('drillbook: abandoning the recovery; the run stays unfinished\n');
+      running?.abandon();
+    },
+  ]);
+  try {
+    return await recover(bundle, flags, terminal, (r) => (running = r));
+  } finally {
+    ladder.dispose();
+  }
+}
+
+async function recover(bundle: string, flags: RecoverFlags, terminal: CliIo, started: (running: RunningDrill) => void): Promise<number> {
   const recovery = await prepareRecovery(bundle, {
     catalog: builtinRunners,
     varOverrides: parseVarFlags(flags.var ?? []),
@@ -46,24 +63,17 @@ export async function recoverCommand(bundle: string, flags: RecoverFlags, termin
     onEvent: (event) => progress.onEvent(event),
   });
   redact = running.redact;
-  const ladder = installSignalLadder(signals, [
-    () => progress.note('recovery is running the cleanup. Signal once more to abandon it: the run then stays unfinished.'),
-    () => {
-      progress.note('abandoning the recovery; the run stays unfinished');
-      running.abandon();
-    },
-  ]);
+  started(running);
   try {
     const outcome = await running.done;
     const code = reportRunOutcome(outcome, io, { json: flags.json === true, scenarioId: recovery.scenario.id });
-    if (code === exitCodes.evidenceNotSealed) return code;
+    if (!outcome.seal.sealed) return code;
     // Recovered means: nothing left running and every cleanup step passed. The run itself stays ABORTED.
     const clean =
       outcome.record.cleanup.every((s) => s.status === 'passed' || s.status === 'not-run') &&
       !outcome.record.deviations.some((d) => d.includes('could not be confirmed stopped'));
     return clean ? exitCodes.ok : exitCodes.notPassed;
   } finally {
-    ladder.dispose();
     progress.stop();
   }
 }

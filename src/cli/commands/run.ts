@@ -1,16 +1,16 @@
 /** `drillbook run FILE`: validate, then run with live progress; the bundle is sealed before the exit code. */
 import { builtinRunners } from '../../../runners/index.js';
-import { executeRun } from '../../engine/run.js';
+import { executeRun, type RunningDrill } from '../../engine/run.js';
 import { prepareInputs } from '../../engine/run-inputs.js';
 import { DrillbookError } from '../../errors.js';
 import { formatIssue, loadScenario } from '../../scenario/validate.js';
 import { redactingIo, type CliIo } from '../io.js';
 import { operatorName } from '../operator.js';
 import { parseVarFlags } from '../parse-vars.js';
-import { createProgress } from '../progress.js';
+import { createProgress, type Progress } from '../progress.js';
 import { reportRunOutcome } from '../run-outcome.js';
-import { installSignalLadder, type SignalSource } from '../signal-ladder.js';
-import { exitCodes } from '../exit-codes.js';
+import { installSignalLadder, type SignalLadder, type SignalSource } from '../signal-ladder.js';
+import { exitCodeForSignal, exitCodes } from '../exit-codes.js';
 import { toolVersion } from '../version.js';
 
 export interface RunFlags {
@@ -29,6 +29,40 @@ export { exitCodeForRun } from '../run-outcome.js';
 export type { SignalSource } from '../signal-ladder.js';
 
 export async function runCommand(file: string, flags: RunFlags, terminal: CliIo, signals: SignalSource): Promise<number> {
+  // Listening from the start: a signal before the run exists must not kill the process half-way through
+  // taking its lock and opening its journal; it only stops the run from starting.
+  let running: RunningDrill | undefined;
+  let progress: Progress | undefined;
+  const say = (text: string): void => (progress ? progress.note(text) : terminal.stderr(`${text}\n`));
+  const ladder = installSignalLadder(signals, [
+    (signal) => {
+      say(`${signal}: stopping the steps and running cleanup (the record will say ABORTED)`);
+      running?.interrupt(signal);
+    },
+    () => say('cleanup is still running. Signal once more to abandon it: the run then stays unfinished until `drillbook recover` completes it.'),
+    () => {
+      say('abandoning cleanup; writing the record');
+      running?.abandon();
+    },
+  ]);
+  try {
+    return await startRun(file, flags, terminal, ladder, (r, p) => {
+      running = r;
+      progress = p;
+    });
+  } finally {
+    ladder.dispose();
+    progress?.stop();
+  }
+}
+
+async function startRun(
+  file: string,
+  flags: RunFlags,
+  terminal: CliIo,
+  ladder: SignalLadder,
+  started: (running: RunningDrill, progress: Progress) => void,
+): Promise<number> {
   const varOverrides = parseVarFlags(flags.var ?? []);
   const result = await loadScenario(file, { catalog: builtinRunners, vars: varOverrides });
   if (!result.ok) {
@@ -44,6 +78,7 @@ export async function runCommand(file: string, flags: RunFlags, terminal: CliIo,
   }
   // Default: ~/.ssh/config when it exists, as ops users expect; --ssh-config names another file.
   const inputs = prepareInputs(scenario, { varOverrides, ...(flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {}) });
+  if (ladder.first) return exitCodeForSignal(ladder.first);
   // Until the run exists nothing of its secrets is printed; from then on every line is redacted.
   let redact = (text: string): string => text;
   const io = redactingIo(terminal, (text) => redact(text));
@@ -65,24 +100,10 @@ export async function runCommand(file: string, flags: RunFlags, terminal: CliIo,
     },
   });
   redact = running.redact;
+  started(running, progress);
   progress.note(`run ${running.runId} → ${running.bundleDir}`);
-
-  const ladder = installSignalLadder(signals, [
-    (signal) => {
-      progress.note(`${signal}: stopping the steps and running cleanup (the record will say ABORTED)`);
-      running.interrupt(signal);
-    },
-    () => progress.note('cleanup is still running. Signal once more to abandon it: the run then stays unfinished until `drillbook recover` completes it.'),
-    () => {
-      progress.note('abandoning cleanup; writing the record');
-      running.abandon();
-    },
-  ]);
-  try {
-    const outcome = await running.done;
-    return reportRunOutcome(outcome, io, { json: flags.json === true, scenarioId: scenario.id });
-  } finally {
-    ladder.dispose();
-    progress.stop();
-  }
+  // A signal that came while the run was being opened reaches it now.
+  if (ladder.first) running.interrupt(ladder.first);
+  const outcome = await running.done;
+  return reportRunOutcome(outcome, io, { json: flags.json === true, scenarioId: scenario.id });
 }
