@@ -2,6 +2,7 @@
 import { formatDuration } from './duration.js';
 import { formatCount, formatSize } from './size.js';
 import type { ExitPlan, Scenario, Step, StepOrGroup } from './types.js';
+import { revealInvisible } from '../visible-text.js';
 
 function stepLine(step: Step): string {
   const where = step.on ? ` on ${step.on}` : '';
@@ -67,7 +68,7 @@ export function renderPlanText(scenario: Scenario): string {
     'cleanup (always runs once steps have started: after success, failure, timeout, deadline or interrupt)',
     ...(scenario.cleanup.length ? listLines(scenario.cleanup, counter) : ['  (none)']),
   ];
-  return `${lines.join('\n')}\n`;
+  return revealInvisible(`${lines.join('\n')}\n`);
 }
 
 const node = (id: string): string => `s_${id.replace(/-/g, '_')}`;
