@@ -5,6 +5,8 @@
  */
 import { CST, Lexer, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node } from 'yaml';
+import { characterProblems } from './characters.js';
+import { at } from './issues.js';
 import type { IssueSink, Locator, Path, Placement, Problem } from './issues.js';
 
 /** Scenario files larger than this are refused before they are read. */
@@ -152,6 +154,7 @@ function prescan(text: string): PrescanResult {
 const coreTags = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`));
 
 interface WalkState {
+  text: string;
   doc: Document.Parsed;
   sink: IssueSink;
   locator: Locator;
@@ -220,6 +223,8 @@ function walk(node: unknown, path: Path, depth: number, inAlias: boolean, state:
   }
   if (isScalar(node)) {
     const value: unknown = node.value;
+    // What an alias repeats is checked once, where it is written.
+    if (typeof value === 'string' && !inAlias) checkCharacters(value, at(path, ''), site, state);
     return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null ? value : undefined;
   }
   if (isSeq(node)) {
@@ -256,6 +261,10 @@ function walk(node: unknown, path: Path, depth: number, inAlias: boolean, state:
         );
         continue;
       }
+      if (isScalar(keyNode) && !inAlias) {
+        const range = keyNode.range ?? [keyStart, keyStart, keyStart];
+        checkCharacters(name, at([...path, name], 'the key '), { start: range[0], end: range[1] }, state);
+      }
       const first = firstAt.get(name);
       if (first !== undefined) {
         state.sink.report(
@@ -278,6 +287,14 @@ function walk(node: unknown, path: Path, depth: number, inAlias: boolean, state:
     return result;
   }
   return undefined;
+}
+
+/** Control and bidi characters of one scalar, pointed at where they are written raw (else at the scalar). */
+function checkCharacters(text: string, label: string, site: Site, state: WalkState): void {
+  for (const { problem, character } of characterProblems(text, label)) {
+    const raw = state.text.slice(site.start, site.end).indexOf(character);
+    state.sink.report(problem, { offset: raw >= 0 ? site.start + raw : site.start });
+  }
 }
 
 /** The text of a scalar key (`1: x` is the key "1"); undefined for a collection reached through an alias. */
@@ -386,7 +403,7 @@ export function loadDocument(text: string, createSink: (locator: Locator) => Iss
     return done;
   }
 
-  const state: WalkState = { doc: first, sink, locator, sites, aliasNodes: 0, expanding: new Set(), fatal: false };
+  const state: WalkState = { text, doc: first, sink, locator, sites, aliasNodes: 0, expanding: new Set(), fatal: false };
   const value = walk(contents, [], 0, false, state) as Record<string, unknown>;
   if (!state.fatal) document.value = value;
   return done;

@@ -4,6 +4,7 @@
  * so one mistake is reported once.
  */
 import type { RunnerCatalog, RunnerDefinition } from '../runner-contract.js';
+import { characterProblems } from './characters.js';
 import { checkValue, isMapping } from './check.js';
 import { at, formatPath, suggestionHint } from './issues.js';
 import type { IssueSink, Path } from './issues.js';
@@ -502,6 +503,10 @@ const objectives: Rule = (context) => {
 };
 
 const varOverrides: Rule = (context) => {
+  // Typed on a command line, but as able as the file to carry an escape sequence to a terminal.
+  for (const [name, value] of Object.entries(context.vars)) {
+    for (const { problem } of characterProblems(value, `--var ${name}: the value `)) context.sink.report(problem, { path: ['vars'], at: 'key' });
+  }
   const declared = context.draft.declared.vars;
   if (declared === undefined) return;
   for (const name of Object.keys(context.vars)) {

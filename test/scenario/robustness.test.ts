@@ -159,6 +159,7 @@ describe('robustness', () => {
           file: 'fuzz.yaml',
           line: 1,
           column: 1,
+          severity: 'error',
           code: 'file-too-large',
           message: `the file is ${maxScenarioBytes + 1} bytes; scenario files are limited to ${maxScenarioBytes} bytes (1 MiB)`,
           hint: 'split it, or move large data out of the scenario',

@@ -44,7 +44,7 @@ steps:
     const result = validateScenarioText(`${head}steps:\n  - id: s\n    uses: wat\n`, 'dir/../scenario.yaml', options);
     expect(result).toEqual({
       ok: false,
-      issues: [{ file: 'dir/../scenario.yaml', line: 9, column: 11, code: 'unknown-runner', message: 'steps[0].uses: unknown runner "wat"', hint: 'did you mean "wait"?' }],
+      issues: [{ file: 'dir/../scenario.yaml', line: 9, column: 11, severity: 'error', code: 'unknown-runner', message: 'steps[0].uses: unknown runner "wat"', hint: 'did you mean "wait"?' }],
     });
   });
 
@@ -182,6 +182,7 @@ describe('loadScenario', () => {
           file,
           line: 1,
           column: 1,
+          severity: 'error',
           code: 'file-too-large',
           message: `the file is ${5 * maxScenarioBytes} bytes; scenario files are limited to ${maxScenarioBytes} bytes (1 MiB)`,
           hint: 'split it, or move large data out of the scenario',
@@ -202,7 +203,7 @@ describe('loadScenario', () => {
     const missing = join(dir, 'missing.yaml');
     expect(await loadScenario(missing, options)).toEqual({
       ok: false,
-      issues: [{ file: missing, line: 1, column: 1, code: 'unreadable', message: 'cannot read the file: no such file' }],
+      issues: [{ file: missing, line: 1, column: 1, severity: 'error', code: 'unreadable', message: 'cannot read the file: no such file' }],
     });
     await mkdir(join(dir, 'folder.yaml'));
     const result = await loadScenario(join(dir, 'folder.yaml'), options);
