@@ -164,6 +164,8 @@ interface WalkState {
   expanding: Set<unknown>;
   /** Set when the data cannot be trusted as a whole (alias bomb, nesting): later checks are skipped. */
   fatal: boolean;
+  /** Set by a tag outside the core schema: the walk goes on to report every one, but the data is not used. */
+  tagged: boolean;
 }
 
 function walk(node: unknown, path: Path, depth: number, inAlias: boolean, state: WalkState, key?: number): unknown {
@@ -211,16 +213,7 @@ function walk(node: unknown, path: Path, depth: number, inAlias: boolean, state:
     state.sites.set(pathKey(path), site);
     return value;
   }
-  const tag = (node as { tag?: unknown } | null)?.tag;
-  if (typeof tag === 'string' && !coreTags.has(tag)) {
-    // Fatal: guessing what a tagged value meant would only produce follow-up noise.
-    state.fatal = true;
-    state.sink.report(
-      { code: 'yaml-tag', message: `tag ${tag.replace('tag:yaml.org,2002:', '!!')} is not part of the YAML 1.2 core schema`, hint: 'remove the tag; write plain text, numbers, true/false, mappings and lists' },
-      { offset: start },
-    );
-    return undefined;
-  }
+  if (badTag(node, start, state) && isScalar(node)) return undefined;
   if (isScalar(node)) {
     const value: unknown = node.value;
     // What an alias repeats is checked once, where it is written.
@@ -245,6 +238,7 @@ function walk(node: unknown, path: Path, depth: number, inAlias: boolean, state:
         );
         continue;
       }
+      if (isScalar(keyNode) && badTag(keyNode, keyStart, state)) continue;
       const keyValue = isScalar(keyNode) ? keyNode.value : keyNode === null ? null : walk(keyNode, [...path, '<key>'], depth + 1, true, state);
       const name = keyText(keyValue);
       if (name === undefined) {
@@ -287,6 +281,21 @@ function walk(node: unknown, path: Path, depth: number, inAlias: boolean, state:
     return result;
   }
   return undefined;
+}
+
+/**
+ * A tag outside the core schema, reported where the value starts. Every one is reported; the data is then
+ * not used (`tagged`), since guessing what a tagged value meant would only produce follow-up noise.
+ */
+function badTag(node: unknown, offset: number, state: WalkState): boolean {
+  const tag = (node as { tag?: unknown } | null)?.tag;
+  if (typeof tag !== 'string' || coreTags.has(tag)) return false;
+  state.tagged = true;
+  state.sink.report(
+    { code: 'yaml-tag', message: `tag ${tag.replace('tag:yaml.org,2002:', '!!')} is not part of the YAML 1.2 core schema`, hint: 'remove the tag; write plain text, numbers, true/false, mappings and lists' },
+    { offset },
+  );
+  return true;
 }
 
 /** Control and bidi characters of one scalar, pointed at where they are written raw (else at the scalar). */
@@ -403,9 +412,9 @@ export function loadDocument(text: string, createSink: (locator: Locator) => Iss
     return done;
   }
 
-  const state: WalkState = { text, doc: first, sink, locator, sites, aliasNodes: 0, expanding: new Set(), fatal: false };
+  const state: WalkState = { text, doc: first, sink, locator, sites, aliasNodes: 0, expanding: new Set(), fatal: false, tagged: false };
   const value = walk(contents, [], 0, false, state) as Record<string, unknown>;
-  if (!state.fatal) document.value = value;
+  if (!state.fatal && !state.tagged) document.value = value;
   return done;
 }
 

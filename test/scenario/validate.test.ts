@@ -147,6 +147,18 @@ describe('YAML', () => {
     ]);
   });
 
+  it('reports every tag outside the core schema at once, each where its value starts, also inside a tagged value and on keys', () => {
+    const text = `${head.replace('owner: sre-team', 'owner: !!binary c3Jl')}vars: { a: !!str ok, b: !env HOME }\nsecrets: !!omap\n  - !custom k: { env: X }\nsteps:\n  - { id: s, uses: wait, with: { duration: !!timestamp 2001-12-14 } }\n`;
+    const hint = '\n  hint: remove the tag; write plain text, numbers, true/false, mappings and lists';
+    expect(problems(text)).toEqual([
+      `scenario.yaml:5:17: tag !!binary is not part of the YAML 1.2 core schema${hint}`,
+      `scenario.yaml:7:30: tag !env is not part of the YAML 1.2 core schema${hint}`,
+      `scenario.yaml:9:3: tag !!omap is not part of the YAML 1.2 core schema${hint}`,
+      `scenario.yaml:9:13: tag !custom is not part of the YAML 1.2 core schema${hint}`,
+      `scenario.yaml:11:56: tag !!timestamp is not part of the YAML 1.2 core schema${hint}`,
+    ]);
+  });
+
   it('keys must be text', () => {
     expect(problems(`${head}? [a]\n: b\nsteps: []\n`)).toEqual([
       'scenario.yaml:7:3: a key must be plain text, not a mapping or a list\n  hint: quote it when it is meant as text',
