@@ -3,8 +3,8 @@
  * document, no merge keys, no custom tags; depth, size and alias expansion are bounded so that no input
  * can crash or stall the validator.
  */
-import { CST, Lexer, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Document, Node } from 'yaml';
+import { CST, Lexer, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
+import type { Alias, Document, Node } from 'yaml';
 import { characterProblems } from './characters.js';
 import { at } from './issues.js';
 import type { IssueSink, Locator, Path, Placement, Problem } from './issues.js';
@@ -155,7 +155,7 @@ const coreTags = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].m
 
 interface WalkState {
   text: string;
-  doc: Document.Parsed;
+  resolveAlias: (node: unknown) => unknown;
   sink: IssueSink;
   locator: Locator;
   sites: Map<string, Site>;
@@ -196,7 +196,7 @@ function walk(node: unknown, path: Path, depth: number, inAlias: boolean, state:
     }
   }
   if (isAlias(node)) {
-    const target = node.resolve(state.doc);
+    const target = state.resolveAlias(node);
     if (target === undefined) return undefined; // yaml reports the unknown anchor
     if (state.expanding.has(target)) {
       state.fatal = true;
@@ -306,6 +306,31 @@ function checkCharacters(text: string, label: string, site: Site, state: WalkSta
   }
 }
 
+/**
+ * What each alias stands for: the last node anchored with its name before it, as yaml's own `resolve`
+ * finds it. One pass over the document for all of them; `resolve` makes one pass per alias.
+ */
+function createAliasResolver(doc: Document.Parsed): (node: unknown) => unknown {
+  let targets: Map<Alias, Node> | undefined;
+  return (node) => {
+    if (!isAlias(node)) return node;
+    if (targets === undefined) {
+      const found = new Map<Alias, Node>();
+      const anchors = new Map<string, Node>();
+      visit(doc, (_key, visited) => {
+        if (isAlias(visited)) {
+          const target = anchors.get(visited.source);
+          if (target !== undefined) found.set(visited, target);
+        } else if ((isScalar(visited) || isMap(visited) || isSeq(visited)) && visited.anchor) {
+          anchors.set(visited.anchor, visited);
+        }
+      });
+      targets = found;
+    }
+    return targets.get(node);
+  };
+}
+
 /** The text of a scalar key (`1: x` is the key "1"); undefined for a collection reached through an alias. */
 function keyText(value: unknown): string | undefined {
   if (value === null || value === undefined) return '';
@@ -412,7 +437,8 @@ export function loadDocument(text: string, createSink: (locator: Locator) => Iss
     return done;
   }
 
-  const state: WalkState = { text, doc: first, sink, locator, sites, aliasNodes: 0, expanding: new Set(), fatal: false, tagged: false };
+  const resolveAlias = createAliasResolver(first);
+  const state: WalkState = { text, resolveAlias, sink, locator, sites, aliasNodes: 0, expanding: new Set(), fatal: false, tagged: false };
   const value = walk(contents, [], 0, false, state) as Record<string, unknown>;
   if (!state.fatal && !state.tagged) document.value = value;
   return done;

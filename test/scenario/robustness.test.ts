@@ -145,6 +145,13 @@ describe('robustness', () => {
     expect(codes(validate('&a [*a]\n'))).toEqual(['not-a-mapping']);
   });
 
+  it('many aliases are resolved in one pass over the document, not one pass each', () => {
+    const text = `version: 1\nkind: drill\nid: many\ntitle: t\nowner: o\nobjectives: {}\nvars: { a: &a x, port: "0" }\nsteps:\n  - { id: s, uses: local, run: [${Array(9_000).fill('*a').join(', ')}] }\n`;
+    const { result, ms } = timed(text);
+    expect(result.ok).toBe(true);
+    expect(ms).toBeLessThan(2_000);
+  });
+
   it('huge documents are bounded', () => {
     const justUnder = `description: "${'x'.repeat(maxScenarioBytes - 40)}"\n`;
     const { result: under, ms } = timed(justUnder);
