@@ -39,6 +39,8 @@ export const issueCodes = [
   'merge-key',
   'alias-bomb',
   'too-deep',
+  'too-many-steps',
+  'too-many-entries',
   'unquoted-template',
   'not-a-mapping',
   'control-character',

@@ -8,6 +8,8 @@ import type { Alias, Document, Node } from 'yaml';
 import { characterProblems } from './characters.js';
 import { at } from './issues.js';
 import type { IssueSink, Locator, Path, Placement, Problem } from './issues.js';
+import { checkLimits } from './limits.js';
+import type { ResolveAlias } from './limits.js';
 
 /** Scenario files larger than this are refused before they are read. */
 export const maxScenarioBytes = 1024 * 1024;
@@ -155,7 +157,7 @@ const coreTags = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].m
 
 interface WalkState {
   text: string;
-  resolveAlias: (node: unknown) => unknown;
+  resolveAlias: ResolveAlias;
   sink: IssueSink;
   locator: Locator;
   sites: Map<string, Site>;
@@ -310,7 +312,7 @@ function checkCharacters(text: string, label: string, site: Site, state: WalkSta
  * What each alias stands for: the last node anchored with its name before it, as yaml's own `resolve`
  * finds it. One pass over the document for all of them; `resolve` makes one pass per alias.
  */
-function createAliasResolver(doc: Document.Parsed): (node: unknown) => unknown {
+function createAliasResolver(doc: Document.Parsed): ResolveAlias {
   let targets: Map<Alias, Node> | undefined;
   return (node) => {
     if (!isAlias(node)) return node;
@@ -438,6 +440,8 @@ export function loadDocument(text: string, createSink: (locator: Locator) => Iss
   }
 
   const resolveAlias = createAliasResolver(first);
+  if (checkLimits(contents, resolveAlias, (problem, offset) => sink.report(problem, { offset }))) return done;
+
   const state: WalkState = { text, resolveAlias, sink, locator, sites, aliasNodes: 0, expanding: new Set(), fatal: false, tagged: false };
   const value = walk(contents, [], 0, false, state) as Record<string, unknown>;
   if (!state.fatal && !state.tagged) document.value = value;

@@ -110,6 +110,10 @@ const expected: Record<string, string> = {
   hint: name a target of kind local, or leave out on:`,
   'too-deep': `test/fixtures/invalid/too-deep.yaml:7:75: nesting deeper than 64 levels
   hint: a scenario needs only a few levels; flatten the structure`,
+  'too-many-entries': `test/fixtures/invalid/too-many-entries.yaml:109:3: vars.v1000: a scenario declares at most 1000 vars; this one declares 1001
+  hint: split the scenario into several`,
+  'too-many-steps': `test/fixtures/invalid/too-many-steps.yaml:59:155: steps[1000]: a scenario holds at most 1000 steps (preconditions, steps and cleanup, group members included); this one has 1001
+  hint: split it into several scenarios`,
   'undeclared-var': `test/fixtures/invalid/undeclared-var.yaml:7:1: --var prot: no var "prot" is declared
   hint: did you mean "port"?`,
   'undefined-output': `test/fixtures/invalid/undefined-output.yaml:15:19: steps[1].run[1]: step "promote" declares no output "lns" (in \${{ steps.promote.outputs.lns }})

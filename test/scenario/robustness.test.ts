@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { builtinRunners } from '../../runners/index.js';
 import { loadScenario, maxScenarioBytes, validateScenarioText } from '../../src/scenario/validate.js';
+import { maxSteps } from '../../src/scenario/limits.js';
 import type { ValidationResult } from '../../src/scenario/validate.js';
 import { fixtureNames, fixtureText } from './fixtures.js';
 
@@ -179,10 +180,20 @@ describe('robustness', () => {
     expect(codes(keys).filter((code) => code === 'unknown-key')).toHaveLength(20_000);
     expect(keysMs).toBeLessThan(10_000);
 
-    const manySteps = `version: 1\nkind: drill\nid: many\ntitle: t\nowner: o\nobjectives: {}\nvars: { port: "0" }\nsteps:\n${Array.from({ length: 5_000 }, (_, i) => `  - { id: s${i}, uses: wait, with: { duration: 1s } }`).join('\n')}\n`;
-    const { result: steps, ms: stepsMs } = timed(manySteps);
+    const manySteps = (count: number): string =>
+      `version: 1\nkind: drill\nid: many\ntitle: t\nowner: o\nobjectives: {}\nvars: { port: "0" }\nsteps:\n${Array.from({ length: count }, (_, i) => `  - { id: s${i}, uses: wait, with: { duration: 1s } }`).join('\n')}\n`;
+    const { result: steps, ms: stepsMs } = timed(manySteps(maxSteps));
     expect(steps.ok).toBe(true);
     expect(stepsMs).toBeLessThan(10_000);
+  });
+
+  it('too many steps are refused before any step is checked, pointing at the first one too many', () => {
+    // Groups count their members; 17,520 steps fill about 900 KB.
+    const text = `version: 1\nkind: drill\nid: many\ntitle: t\nowner: o\nobjectives: {}\npreconditions:\n  - id: p\n    parallel:\n${Array.from({ length: 600 }, (_, i) => `      - { id: p${i}, uses: wait }`).join('\n')}\nsteps:\n${Array.from({ length: 16_920 }, (_, i) => `  - { id: s${i}, uses: wait, with: { duration: 1s } }`).join('\n')}\n`;
+    expect(text.length).toBeGreaterThan(900_000);
+    const { result, ms } = timed(text);
+    expect(result).toMatchObject({ ok: false, issues: [{ line: 1011, column: 5, code: 'too-many-steps', message: `steps[400]: a scenario holds at most ${maxSteps} steps (preconditions, steps and cleanup, group members included); this one has 17520` }] });
+    expect(ms).toBeLessThan(5_000);
   });
 
   it('random bytes in a file', async () => {
