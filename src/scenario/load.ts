@@ -129,7 +129,8 @@ function prescan(text: string): PrescanResult {
       case 'seq-item-ind':
       case 'explicit-key-ind':
       case 'map-value-ind':
-        lineDepth += 1;
+        // In a flow collection these separate entries (`{ a: 1, b: 2 }`); its brackets count its depth.
+        if (flowDepth === 0) lineDepth += 1;
         break;
       case 'flow-map-start':
       case 'flow-seq-start':

@@ -136,6 +136,11 @@ describe('robustness', () => {
     expect(codes(validate(block))).toEqual(['too-deep']);
   });
 
+  it('a long flow mapping on one line is not deep', () => {
+    const pairs = Array.from({ length: 300 }, (_, i) => `v${i}: x`).join(', ');
+    expect(codes(validate(`version: 1\nkind: drill\nid: wide\ntitle: t\nowner: o\nobjectives: {}\nvars: { port: "0", ${pairs} }\nsteps: [{ id: s, uses: wait, with: { duration: 1s } }]\n`))).toEqual([]);
+  });
+
   it('alias bombs and self-referencing aliases are refused', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 9; i += 1) levels.push(`${'abcdefghi'[i] ?? 'z'}: &${'abcdefghi'[i] ?? 'z'} [${Array(9).fill(`*${'abcdefghi'[i - 1] ?? 'z'}`).join(', ')}]`);
