@@ -9,6 +9,7 @@ import { checkValue, isMapping } from './check.js';
 import { at, formatPath, suggestionHint } from './issues.js';
 import type { IssueSink, Path } from './issues.js';
 import type { Draft, StepSite } from './normalize.js';
+import { findProgramEnv } from './program-env.js';
 import { isAbsoluteHttpUrl } from './targets.js';
 import { parseTemplate } from './template.js';
 import type { TemplateRef } from './template.js';
@@ -229,6 +230,40 @@ const absoluteUrls: Rule = (context) => {
       },
       { path: [...site.path, 'with', 'url'] },
     );
+  }
+};
+
+/**
+ * The environment of a runner's command (`with.env` of local, ssh, ssh.dump: every runner that takes
+ * `run`) must not change how programs load or run, unless `allowEnv` says so, and then it is a warning.
+ */
+const programEnvironment: Rule = (context) => {
+  const allowed = new Set(context.draft.scenario.allowEnv ?? []);
+  for (const placed of leaves(context)) {
+    const runner = runnerOf(context, placed);
+    const env = placed.step.with.env;
+    if (!runner || runner.run === 'forbidden' || !has(placed.site, 'with') || !isMapping(env)) continue;
+    for (const name of Object.keys(env)) {
+      const known = findProgramEnv(name);
+      if (known === undefined) continue;
+      const path = [...placed.site.path, 'with', 'env'];
+      const place = { path: [...path, name], at: 'key' as const };
+      if (allowed.has(name)) {
+        context.sink.report(
+          { code: 'allowed-env', message: at(path, `${name} ${known.does} (allowed by allowEnv)`), hint: 'remove it from allowEnv when the drill no longer needs it' },
+          place,
+        );
+      } else {
+        context.sink.report(
+          {
+            code: 'unsafe-env',
+            message: at(path, `${name} ${known.does}; a step sets it only when allowEnv lists it`),
+            hint: `if the drill needs it, add allowEnv: [${name}] at the top level of the scenario`,
+          },
+          place,
+        );
+      }
+    }
   }
 };
 
@@ -528,6 +563,7 @@ export const rules: readonly Rule[] = [
   stepTargets,
   optionTargets,
   absoluteUrls,
+  programEnvironment,
   templates,
   marks,
   background,

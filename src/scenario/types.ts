@@ -145,6 +145,8 @@ export interface Scenario {
   controls: string[];
   vars: Record<string, string>;
   secrets: Record<string, SecretSource>;
+  /** Variables that change how programs load or run (LD_PRELOAD, PATH …) which steps may set; absent: none. */
+  allowEnv?: string[];
   targets: Record<string, Target>;
   preconditions: StepOrGroup[];
   steps: StepOrGroup[];

@@ -134,6 +134,8 @@ const expected: Record<string, string> = {
   hint: did you mean "primary"?`,
   'unquoted-template': `test/fixtures/invalid/unquoted-template.yaml:12:17: YAML reads the unquoted template \${{ vars.greeting }} as a mapping
   hint: quote it: "\${{ vars.greeting }}"`,
+  'unsafe-env': `test/fixtures/invalid/unsafe-env.yaml:12:38: steps[0].with.env: LD_PRELOAD loads a library into every program the step starts; a step sets it only when allowEnv lists it
+  hint: if the drill needs it, add allowEnv: [LD_PRELOAD] at the top level of the scenario`,
   'unsupported-expect': `test/fixtures/invalid/unsupported-expect.yaml:11:15: steps[0].expect: runner "http" does not check exitCode
   hint: it checks status, body`,
   'until-mark-missing': `test/fixtures/invalid/until-mark-missing.yaml:12:12: steps[0].until: no later step sets mark "recovered"

@@ -9,6 +9,8 @@ import { formatIssue, loadScenario, warningCodes } from '../../src/scenario/vali
 import { fixture, fixtureNames } from './fixtures.js';
 
 const expected: Record<string, string> = {
+  'allowed-env': `test/fixtures/warning/allowed-env.yaml:13:14: warning: steps[0].with.env: LD_LIBRARY_PATH chooses the libraries programs load (allowed by allowEnv)
+  hint: remove it from allowEnv when the drill no longer needs it`,
   'bidi-control': `test/fixtures/warning/bidi-control.yaml:4:8: warning: title: contains 4 bidirectional controls, the first U+2066, which changes the order the text around it reads in
   hint: remove it unless right-to-left text needs it; reports and terminals show it as <U+2066>`,
 };
