@@ -108,7 +108,7 @@ export const issueCodes = [
 export type IssueCode = (typeof issueCodes)[number];
 
 /** Codes of what is worth a second look but does not make a scenario invalid; docs/scenario-format.md lists them too. */
-export const warningCodes = ['bidi-control', 'allowed-env'] as const;
+export const warningCodes = ['bidi-control', 'allowed-env', 'detached-process'] as const;
 export type WarningCode = (typeof warningCodes)[number];
 
 export function severityOf(code: string): Severity {

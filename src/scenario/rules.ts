@@ -6,12 +6,13 @@
 import type { RunnerCatalog, RunnerDefinition } from '../runner-contract.js';
 import { characterProblems } from './characters.js';
 import { checkValue, isMapping } from './check.js';
+import { findDetachments } from './detached.js';
 import { at, formatPath, suggestionHint } from './issues.js';
 import type { IssueSink, Path } from './issues.js';
 import type { Draft, StepSite } from './normalize.js';
 import { findProgramEnv } from './program-env.js';
 import { isAbsoluteHttpUrl } from './targets.js';
-import { parseTemplate } from './template.js';
+import { parseTemplate, renderTemplate } from './template.js';
 import type { TemplateRef } from './template.js';
 import { markNames, phases } from './types.js';
 import type { Mark, Step, StepOrGroup } from './types.js';
@@ -263,6 +264,33 @@ const programEnvironment: Rule = (context) => {
           place,
         );
       }
+    }
+  }
+};
+
+/** `text` with the vars filled in as far as validation knows them (the file's values, `--var`); anything else is `x`. */
+function withKnownVars(context: RuleContext, text: string): string {
+  if (!text.includes('${{')) return text;
+  const { vars } = context.draft.scenario;
+  return renderTemplate(text, (ref) => (ref.scope === 'vars' ? (context.vars[ref.name] ?? vars[ref.name] ?? 'x') : 'x'));
+}
+
+/** A command that starts a process meant to outlive it: a warning, since the step's end and stop miss it. */
+const detachedProcesses: Rule = (context) => {
+  for (const placed of leaves(context)) {
+    const runner = runnerOf(context, placed);
+    const { step, site } = placed;
+    if (!runner || runner.run === 'forbidden' || !has(site, 'run') || step.run === undefined) continue;
+    for (const { index, token, does } of findDetachments(step.run.map((arg) => withKnownVars(context, arg)))) {
+      const path = [...site.path, 'run', index];
+      context.sink.report(
+        {
+          code: 'detached-process',
+          message: at(path, `step "${step.id}" may leave a process running after it ends or is stopped: ${does}`),
+          hint: `a step ends when its command exits, and is stopped through its process group (over ssh, its session); ${token} lets a process escape that. Run it in the foreground, or as a step of its own with background: true, which drillbook stops`,
+        },
+        { path },
+      );
     }
   }
 };
@@ -564,6 +592,7 @@ export const rules: readonly Rule[] = [
   optionTargets,
   absoluteUrls,
   programEnvironment,
+  detachedProcesses,
   templates,
   marks,
   background,

@@ -11,6 +11,8 @@ import { fixture, fixtureNames } from './fixtures.js';
 const expected: Record<string, string> = {
   'allowed-env': `test/fixtures/warning/allowed-env.yaml:13:14: warning: steps[0].with.env: LD_LIBRARY_PATH chooses the libraries programs load (allowed by allowEnv)
   hint: remove it from allowEnv when the drill no longer needs it`,
+  'detached-process': `test/fixtures/warning/detached-process.yaml:10:19: warning: steps[0].run[2]: step "start-app" may leave a process running after it ends or is stopped: the script runs a command in the background (&)
+  hint: a step ends when its command exits, and is stopped through its process group (over ssh, its session); & lets a process escape that. Run it in the foreground, or as a step of its own with background: true, which drillbook stops`,
   'bidi-control': `test/fixtures/warning/bidi-control.yaml:4:8: warning: title: contains 4 bidirectional controls, the first U+2066, which changes the order the text around it reads in
   hint: remove it unless right-to-left text needs it; reports and terminals show it as <U+2066>`,
 };
