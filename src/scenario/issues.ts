@@ -76,6 +76,8 @@ export const issueCodes = [
   'unknown-target',
   'target-kind',
   'relative-url',
+  'url-credentials',
+  'bad-header',
   'unsafe-env',
   'bad-template',
   'undefined-var',

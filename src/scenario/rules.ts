@@ -11,7 +11,7 @@ import { at, formatPath, suggestionHint } from './issues.js';
 import type { IssueSink, Path } from './issues.js';
 import type { Draft, StepSite } from './normalize.js';
 import { findProgramEnv } from './program-env.js';
-import { isAbsoluteHttpUrl } from './targets.js';
+import { hasUrlCredentials, isAbsoluteHttpUrl, urlCredentialsProblem } from './targets.js';
 import { parseTemplate, renderTemplate } from './template.js';
 import type { TemplateRef } from './template.js';
 import { markNames, phases } from './types.js';
@@ -222,7 +222,8 @@ const absoluteUrls: Rule = (context) => {
     const { step, site } = placed;
     const url = step.with.url;
     if (!runner || !runner.targetKinds.includes('http') || has(site, 'on') || site.bad.has('on') || typeof url !== 'string') continue;
-    if (isAbsoluteUrlText(url)) continue;
+    // Reported as url-credentials: the user info is what makes it read as not absolute.
+    if (isAbsoluteUrlText(url) || hasUrlCredentials(withKnownVars(context, url))) continue;
     context.sink.report(
       {
         code: 'relative-url',
@@ -294,6 +295,43 @@ const detachedProcesses: Rule = (context) => {
     }
   }
 };
+
+/** What an http step sends: no credentials in its URL, no line break in a header. */
+const httpRequests: Rule = (context) => {
+  for (const placed of leaves(context)) {
+    const runner = runnerOf(context, placed);
+    const { step, site } = placed;
+    if (!runner || !runner.targetKinds.includes('http') || !has(site, 'with')) continue;
+    const { url, headers } = step.with;
+    if (typeof url === 'string' && hasUrlCredentials(withKnownVars(context, url))) {
+      context.sink.report({ code: 'url-credentials', message: at([...site.path, 'with', 'url'], urlCredentialsProblem.message), hint: urlCredentialsProblem.hint }, { path: [...site.path, 'with', 'url'] });
+    }
+    if (!isMapping(headers)) continue;
+    const path = [...site.path, 'with', 'headers'];
+    for (const [name, value] of Object.entries(headers)) {
+      const inName = lineBreak(name, name);
+      if (inName !== undefined) {
+        context.sink.report(
+          { code: 'bad-header', message: at(path, `the header name ${JSON.stringify(name)} has a line break (${inName}); a header is one line`), hint: 'remove the line break: it would end the header and start another' },
+          { path: [...path, name], at: 'key' },
+        );
+      }
+      const inValue = typeof value === 'string' ? lineBreak(value, withKnownVars(context, value)) : undefined;
+      if (inValue !== undefined) {
+        context.sink.report(
+          { code: 'bad-header', message: at([...path, name], `the value has a line break (${inValue}); a header is one line`), hint: 'remove the line break: it would end the header and start another' },
+          { path: [...path, name] },
+        );
+      }
+    }
+  }
+};
+
+/** `LF` or `CR` when `resolved` has one; a CR written in the file is already a control-character error. */
+function lineBreak(written: string, resolved: string): 'LF' | 'CR' | undefined {
+  if (resolved.includes('\n')) return 'LF';
+  return resolved.includes('\r') && !written.includes('\r') ? 'CR' : undefined;
+}
 
 /** Whether the outputs of `source` exist when `reader` starts. */
 function runsBefore(source: Placed, reader: Placed): string | undefined {
@@ -591,6 +629,7 @@ export const rules: readonly Rule[] = [
   stepTargets,
   optionTargets,
   absoluteUrls,
+  httpRequests,
   programEnvironment,
   detachedProcesses,
   templates,

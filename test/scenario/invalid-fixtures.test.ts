@@ -24,6 +24,8 @@ const expected: Record<string, string> = {
   hint: write a number and a unit: 500ms, 90s, 15m, 2h, 90d, or a combination such as 1h30m`,
   'bad-encoding': `test/fixtures/invalid/bad-encoding.yaml:1:1: the file is not UTF-8 text
   hint: save it as UTF-8`,
+  'bad-header': `test/fixtures/invalid/bad-header.yaml:12:27: steps[0].with.headers.X-Trace: the value has a line break (LF); a header is one line
+  hint: remove the line break: it would end the header and start another`,
   'bad-id': `test/fixtures/invalid/bad-id.yaml:3:5: id: "PG_Failover" is not a lowercase slug
   hint: use lowercase letters, digits and single hyphens, starting with a letter (e.g. pg-failover)`,
   'bad-kind': `test/fixtures/invalid/bad-kind.yaml:2:7: kind: must be one of drill, restore or exit, got "dril"
@@ -144,6 +146,8 @@ const expected: Record<string, string> = {
   hint: add background: true, or remove until`,
   'wrong-type': `test/fixtures/invalid/wrong-type.yaml:8:9: vars.port: expected a string, got 5432
   hint: quote it: "5432"`,
+  'url-credentials': `test/fixtures/invalid/url-credentials.yaml:10:18: steps[0].with.url: the URL has a user name or password in it: credentials in a URL are sent nowhere safe and end up in logs
+  hint: put a secret in a header instead: headers: { Authorization: "Bearer \${{ secrets.NAME }}" }`,
   'yaml-syntax': `test/fixtures/invalid/yaml-syntax.yaml:5:1: Flow sequence in block collection must be sufficiently indented and end with a ]`,
   'yaml-tag': `test/fixtures/invalid/yaml-tag.yaml:5:17: tag !!binary is not part of the YAML 1.2 core schema
   hint: remove the tag; write plain text, numbers, true/false, mappings and lists`,
