@@ -81,6 +81,11 @@ export interface AttemptContext {
   target?: Target;
   /** Folder of the scenario file: relative paths in a step resolve against it. */
   baseDir: string;
+  /**
+   * The environment of any process the runner starts on this machine: a minimal base and what the scenario
+   * lets through (`inheritEnv`), never the whole of drillbook's. The step's own `env` option goes on top.
+   */
+  env: Readonly<Record<string, string>>;
   /** Fires on timeout, deadline, interrupt, or when a group fails fast. */
   signal: AbortSignal;
   /** Full-stream sinks; the engine redacts secrets and writes them into the bundle's logs. */

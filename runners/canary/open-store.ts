@@ -16,7 +16,7 @@ export async function openMarkerStore(ctx: AttemptContext, options: CanaryStoreO
     if (name !== undefined && (password === undefined || password === '')) {
       throw new StepError('CANARY_NO_PASSWORD', `${runner}: secret ${name} (the database password) has no value`);
     }
-    return createPostgresStore(options.postgres, password);
+    return createPostgresStore(options.postgres, password, ctx.env);
   }
   if (options.s3 !== undefined) {
     // Only now: the AWS SDK is loaded for canaries that need it.

@@ -5,7 +5,7 @@ import { durationOption } from '../option-types.js';
 export const localOptions = z.strictObject({
   /** Working folder, relative to the scenario file. */
   cwd: z.string().min(1).optional(),
-  /** Extra environment variables; the rest of the environment is inherited. */
+  /** Environment variables the command gets on top of the step's environment (see `inheritEnv`). */
   env: z.record(z.string(), z.string()).optional(),
   /** Text written to the command's standard input. */
   input: z.string().optional(),

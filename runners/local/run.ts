@@ -57,9 +57,10 @@ async function runLocal(ctx: AttemptContext): Promise<Observation> {
   const token = randomBytes(16).toString('hex');
   const subprocess = execa(file, args, {
     cwd,
-    // The run token last, so a step's own `env` cannot hide its processes from the stop.
-    env: { ...options.env, [runTokenVariable]: token },
-    extendEnv: true,
+    // The step's environment (never all of drillbook's), its own `env` on top, the run token last, so a
+    // step cannot hide its processes from the stop.
+    env: { ...ctx.env, ...options.env, [runTokenVariable]: token },
+    extendEnv: false,
     ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     stdout: 'pipe',
     stderr: 'pipe',

@@ -3,6 +3,7 @@ import type { ObjectiveRecord } from '../evidence/run-record.js';
 import type { ScenarioHistory } from '../register/scenario-history.js';
 import type { Trend } from '../register/trend.js';
 import { formatDuration } from '../scenario/duration.js';
+import { revealInvisible } from '../visible-text.js';
 
 const bars = '▁▂▃▄▅▆▇█';
 
@@ -60,5 +61,6 @@ export function formatHistory(history: ScenarioHistory, limit: number): string {
     }
   }
   lines.push(`  ${trendLine('RTO', history.trends.rto)}`, `  ${trendLine('RPO', history.trends.rpo)}`);
-  return `${lines.join('\n')}\n`;
+  // Titles, owners and problems come from bundles on disk: nothing in them may steer the terminal.
+  return revealInvisible(`${lines.join('\n')}\n`);
 }

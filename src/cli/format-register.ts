@@ -4,6 +4,7 @@ import { entryStatus, type DisplayStatus } from '../register/register-json.js';
 import type { RunEntry } from '../register/run-entry.js';
 import { formatWallTime, wallClock } from '../scenario/zoned-time.js';
 import { formatIssue } from '../scenario/validate.js';
+import { revealInvisible } from '../visible-text.js';
 
 const words: Record<DisplayStatus, string> = { ok: 'ok', 'due-soon': 'due soon', overdue: 'OVERDUE', 'never-run': 'never run', stale: 'stale', invalid: 'INVALID' };
 const colours: Partial<Record<DisplayStatus, string>> = { overdue: '31;1', invalid: '31', 'due-soon': '33', stale: '33', 'never-run': '35', ok: '32' };
@@ -40,7 +41,7 @@ export function formatRegister(register: Register, header: string, tty: boolean)
     const tz = s?.timezone ?? 'UTC';
     return {
       entry,
-      cells: [entry.id, words[entryStatus(entry)], runCell(entry.assessment?.lastRun, tz), runCell(entry.assessment?.lastPass, tz), dueCell(entry, register.nowMs), s?.owner ?? '—'],
+      cells: [entry.id, words[entryStatus(entry)], runCell(entry.assessment?.lastRun, tz), runCell(entry.assessment?.lastPass, tz), dueCell(entry, register.nowMs), revealInvisible(s?.owner ?? '—')],
     };
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r.cells[i]?.length ?? 0)));
@@ -57,7 +58,7 @@ export function formatRegister(register: Register, header: string, tty: boolean)
       const why = a.window.reason === 'blackout' ? `blackout ${a.window.date}${a.window.note ? ` (${a.window.note})` : ''}` : 'outside its hours';
       notes.push(`window closed now (${why})${a.windowOpensMs === undefined ? '' : `; opens ${formatWallTime(a.windowOpensMs, entry.scenario.timezone)}`}`);
     }
-    for (const note of notes) lines.push(`    · ${note}`);
+    for (const note of notes) lines.push(`    · ${revealInvisible(note)}`);
   }
   const counts = new Map<DisplayStatus, number>();
   for (const entry of register.entries) counts.set(entryStatus(entry), (counts.get(entryStatus(entry)) ?? 0) + 1);

@@ -1,3 +1,4 @@
+import { revealInvisible } from '../visible-text.js';
 /** What a command may touch of the terminal. Commands return an exit code; only cli/index.ts exits. */
 export interface CliIo {
   stdout(text: string): void;
@@ -30,7 +31,11 @@ export function processIo(): CliIo {
   return { stdout: writer(process.stdout), stderr: writer(process.stderr), isTTY: Boolean(process.stdout.isTTY) };
 }
 
-/** `io` with every line passed through `redact` first: what a run prints can never show its secrets. */
+/**
+ * `io` with every line passed through `redact` first, and controls shown as `<U+…>`: what a run prints can
+ * never show its secrets, and output a step produced cannot drive the terminal (escape sequences, bidi).
+ */
 export function redactingIo(io: CliIo, redact: (text: string) => string): CliIo {
-  return { ...io, stdout: (text) => io.stdout(redact(text)), stderr: (text) => io.stderr(redact(text)) };
+  const safe = (text: string): string => revealInvisible(redact(text));
+  return { ...io, stdout: (text) => io.stdout(safe(text)), stderr: (text) => io.stderr(safe(text)) };
 }

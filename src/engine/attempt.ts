@@ -16,6 +16,7 @@ import { judgeObservation } from './expect.js';
 import type { JournalWriter } from './journal-writer.js';
 import { extractOutputs } from './outputs.js';
 import { resolveStepTemplates } from './resolve-templates.js';
+import { stepEnvironment } from './step-environment.js';
 import { openStepLog, type StepLogResult } from './step-logs.js';
 import type { WriteFailureGuard } from './write-failure.js';
 
@@ -62,6 +63,8 @@ export interface AttemptServiceOptions {
   onLateResult(stepId: string, result: AttemptResult): void;
   /** Where a log or attachment the storage refuses is reported. */
   guard?: WriteFailureGuard;
+  /** drillbook's own environment, that steps' environments are taken from (default: process.env). */
+  parentEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 interface InFlight {
@@ -126,6 +129,7 @@ export function createAttemptService(options: AttemptServiceOptions): AttemptSer
         options: resolved.options,
         ...(target ? { target } : {}),
         baseDir: scenario.source.dir,
+        env: stepEnvironment(scenario, step, options.parentEnv ?? process.env),
         signal: flight.controller.signal,
         sink: { stdout: files.stdout.sink, stderr: files.stderr.sink },
         captureLimitBytes: options.captureLimitBytes,

@@ -5,6 +5,7 @@ import { describeControl } from './control-catalog.js';
 import { exitCheckLabels, type ExitReadinessRecord } from './exit-record.js';
 import type { ReportContext } from './render-html.js';
 import type { ObjectiveRecord, RunRecord, StepRecord } from './run-record.js';
+import { revealInvisible } from '../visible-text.js';
 
 /** Render the record (and, when given, what verification established) as GitHub-flavoured Markdown. */
 export function renderMarkdown(record: RunRecord, context: ReportContext = {}): string {
@@ -48,7 +49,7 @@ export function renderMarkdown(record: RunRecord, context: ReportContext = {}): 
   } else if (context.sealingKeyId) {
     lines.push(`- Signed at sealing by key \`${context.sealingKeyId}\``);
   }
-  return `${lines.join('\n')}\n`;
+  return revealInvisible(`${lines.join('\n')}\n`);
 }
 
 function exitLines(e: ExitReadinessRecord): string[] {

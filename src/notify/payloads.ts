@@ -4,6 +4,7 @@
  * Pure: the event and the time in, the JSON value out.
  */
 import { formatDuration } from '../scenario/duration.js';
+import { revealInvisible } from '../visible-text.js';
 import type { ObjectiveRecord } from '../evidence/run-record.js';
 import type { NotifyEvent, OverdueEvent, RunFinishedEvent } from './events.js';
 
@@ -54,10 +55,24 @@ function generic(event: NotifyEvent, sentAt: string): Record<string, unknown> {
   return { source: 'drillbook', version: genericPayloadVersion, event: event.type, sentAt, summary: title(event), ...(event.type === 'overdue' ? { store: event.store, scenarios: event.scenarios } : { scenario: event.scenario, run: event.run }) };
 }
 
+/** For people's chat clients: controls and bidi controls shown, never applied. */
+function visible(event: NotifyEvent): NotifyEvent {
+  const reveal = (value: unknown): unknown =>
+    typeof value === 'string'
+      ? revealInvisible(value)
+      : Array.isArray(value)
+        ? value.map(reveal)
+        : value !== null && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]))
+          : value;
+  return reveal(event) as NotifyEvent;
+}
+
 // Slack mrkdwn treats &, < and > as markup.
 const slackText = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function slack(event: NotifyEvent): Record<string, unknown> {
+function slack(raw: NotifyEvent): Record<string, unknown> {
+  const event = visible(raw);
   const lines = event.type === 'overdue' ? overdueLines(event).map((l) => `• ${slackText(l)}`) : runFacts(event).map(([k, v]) => `*${k}:* ${slackText(v)}`);
   return {
     text: title(event),
@@ -68,7 +83,8 @@ function slack(event: NotifyEvent): Record<string, unknown> {
   };
 }
 
-function teams(event: NotifyEvent): Record<string, unknown> {
+function teams(raw: NotifyEvent): Record<string, unknown> {
+  const event = visible(raw);
   const body: Record<string, unknown>[] = [{ type: 'TextBlock', size: 'Large', weight: 'Bolder', text: title(event), wrap: true, color: event.type === 'run.finished' && event.run.verdict === 'PASS' ? 'Good' : 'Attention' }];
   if (event.type === 'overdue') body.push(...overdueLines(event).map((text) => ({ type: 'TextBlock', text, wrap: true })));
   else body.push({ type: 'FactSet', facts: runFacts(event).map(([title, value]) => ({ title, value })) });

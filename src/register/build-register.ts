@@ -76,7 +76,7 @@ export async function buildRegister(paths: readonly string[], options: RegisterO
     if (same.length < 2) continue;
     for (const entry of same) {
       const others = same.filter((e) => e !== entry).map((e) => e.file);
-      entry.issues = [{ file: entry.file, line: 1, column: 1, code: 'duplicate-id', message: `id "${id}" is also used by ${others.join(', ')}`, hint: 'each scenario needs its own id: it names its run lock and its evidence folder' }];
+      entry.issues = [{ file: entry.file, line: 1, column: 1, severity: 'error', code: 'duplicate-id', message: `id "${id}" is also used by ${others.join(', ')}`, hint: 'each scenario needs its own id: it names its run lock and its evidence folder' }];
       delete entry.scenario;
     }
   }

@@ -227,7 +227,16 @@ function translateUnion(issue: z.core.$ZodIssueInvalidUnion, schema: z.ZodType |
 
 /** Check one value; every problem is reported. The parsed value, or undefined when there was a problem. */
 export function checkValue<S extends z.ZodType>(schema: S, value: unknown, path: Path, sink: IssueSink, code?: IssueCode): z.output<S> | undefined {
-  const result = schema.safeParse(value);
+  let result: z.ZodSafeParseResult<z.output<S>>;
+  try {
+    result = schema.safeParse(value);
+  } catch {
+    // zod's length checks run before its type check and can throw on a mapping with a `length` key that is
+    // itself a mapping: that value is simply of the wrong type.
+    const note = noteFor(schema);
+    sink.report({ code: code ?? note.code ?? 'wrong-type', message: at(path, `expected ${note.expected ?? 'another type'}, got ${describeValue(value)}`), hint: note.hint }, { path });
+    return undefined;
+  }
   if (result.success) return result.data;
   for (const issue of result.error.issues) translate(issue, { root: schema, value, base: path, sink, code });
   return undefined;

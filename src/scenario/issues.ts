@@ -4,6 +4,10 @@
  */
 import { distance } from 'fastest-levenshtein';
 import type { ZodType } from 'zod';
+import { revealInvisible } from '../visible-text.js';
+
+/** An error makes the scenario invalid; a warning is printed and the scenario still runs. */
+export type Severity = 'error' | 'warning';
 
 export interface ScenarioIssue {
   /** The path as the caller gave it (relative stays relative). */
@@ -12,7 +16,9 @@ export interface ScenarioIssue {
   line: number;
   /** 1-based. */
   column: number;
-  /** One of `issueCodes`. */
+  /** Follows from the code: `warning` for the `warningCodes`, `error` for every other. */
+  severity: Severity;
+  /** One of `issueCodes` or `warningCodes`. */
   code: string;
   message: string;
   hint?: string;
@@ -33,8 +39,11 @@ export const issueCodes = [
   'merge-key',
   'alias-bomb',
   'too-deep',
+  'too-many-steps',
+  'too-many-entries',
   'unquoted-template',
   'not-a-mapping',
+  'control-character',
   // shape
   'unknown-key',
   'missing-key',
@@ -67,6 +76,9 @@ export const issueCodes = [
   'unknown-target',
   'target-kind',
   'relative-url',
+  'url-credentials',
+  'bad-header',
+  'unsafe-env',
   'bad-template',
   'undefined-var',
   'undefined-secret',
@@ -97,12 +109,22 @@ export const issueCodes = [
 ] as const;
 export type IssueCode = (typeof issueCodes)[number];
 
+/** Codes of what is worth a second look but does not make a scenario invalid; docs/scenario-format.md lists them too. */
+export const warningCodes = ['bidi-control', 'allowed-env', 'detached-process'] as const;
+export type WarningCode = (typeof warningCodes)[number];
+
+export function severityOf(code: string): Severity {
+  return (warningCodes as readonly string[]).includes(code) ? 'warning' : 'error';
+}
+
+export const isError = (issue: Pick<ScenarioIssue, 'severity'>): boolean => issue.severity === 'error';
+
 /** Where a value sits in the parsed data: keys of mappings and indexes of lists. */
 export type Path = readonly (string | number)[];
 
 /** A problem before it is placed: at the key or at the value of `path`, or at a byte offset. */
 export interface Problem {
-  code: IssueCode;
+  code: IssueCode | WarningCode;
   message: string;
   hint?: string | undefined;
 }
@@ -133,16 +155,17 @@ export function createIssueSink(file: string, locator: Locator): IssueSink {
     issues,
     report(problem, place = {}) {
       const { line, column } = locator.locate(place);
-      const issue: ScenarioIssue = { file, line, column, code: problem.code, message: problem.message };
-      if (problem.hint !== undefined) issue.hint = problem.hint;
+      // Messages quote what was written: nothing in them may steer the terminal they are printed on.
+      const issue: ScenarioIssue = { file, line, column, severity: severityOf(problem.code), code: problem.code, message: revealInvisible(problem.message) };
+      if (problem.hint !== undefined) issue.hint = revealInvisible(problem.hint);
       issues.push(issue);
     },
   };
 }
 
-/** `file:line:column: message`, then the hint on its own indented line. */
+/** `file:line:column: message` (`…: warning: message` for a warning), then the hint on its own indented line. */
 export function formatIssue(issue: ScenarioIssue): string {
-  const head = `${issue.file}:${issue.line}:${issue.column}: ${issue.message}`;
+  const head = `${issue.file}:${issue.line}:${issue.column}: ${issue.severity === 'warning' ? 'warning: ' : ''}${issue.message}`;
   return issue.hint === undefined ? head : `${head}\n  hint: ${issue.hint}`;
 }
 

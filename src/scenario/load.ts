@@ -3,9 +3,13 @@
  * document, no merge keys, no custom tags; depth, size and alias expansion are bounded so that no input
  * can crash or stall the validator.
  */
-import { CST, Lexer, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Document, Node } from 'yaml';
+import { CST, Lexer, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
+import type { Alias, Document, Node } from 'yaml';
+import { characterProblems } from './characters.js';
+import { at } from './issues.js';
 import type { IssueSink, Locator, Path, Placement, Problem } from './issues.js';
+import { checkLimits } from './limits.js';
+import type { ResolveAlias } from './limits.js';
 
 /** Scenario files larger than this are refused before they are read. */
 export const maxScenarioBytes = 1024 * 1024;
@@ -125,7 +129,8 @@ function prescan(text: string): PrescanResult {
       case 'seq-item-ind':
       case 'explicit-key-ind':
       case 'map-value-ind':
-        lineDepth += 1;
+        // In a flow collection these separate entries (`{ a: 1, b: 2 }`); its brackets count its depth.
+        if (flowDepth === 0) lineDepth += 1;
         break;
       case 'flow-map-start':
       case 'flow-seq-start':
@@ -152,7 +157,8 @@ function prescan(text: string): PrescanResult {
 const coreTags = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`));
 
 interface WalkState {
-  doc: Document.Parsed;
+  text: string;
+  resolveAlias: ResolveAlias;
   sink: IssueSink;
   locator: Locator;
   sites: Map<string, Site>;
@@ -161,6 +167,8 @@ interface WalkState {
   expanding: Set<unknown>;
   /** Set when the data cannot be trusted as a whole (alias bomb, nesting): later checks are skipped. */
   fatal: boolean;
+  /** Set by a tag outside the core schema: the walk goes on to report every one, but the data is not used. */
+  tagged: boolean;
 }
 
 function walk(node: unknown, path: Path, depth: number, inAlias: boolean, state: WalkState, key?: number): unknown {
@@ -191,7 +199,7 @@ function walk(node: unknown, path: Path, depth: number, inAlias: boolean, state:
     }
   }
   if (isAlias(node)) {
-    const target = node.resolve(state.doc);
+    const target = state.resolveAlias(node);
     if (target === undefined) return undefined; // yaml reports the unknown anchor
     if (state.expanding.has(target)) {
       state.fatal = true;
@@ -208,18 +216,11 @@ function walk(node: unknown, path: Path, depth: number, inAlias: boolean, state:
     state.sites.set(pathKey(path), site);
     return value;
   }
-  const tag = (node as { tag?: unknown } | null)?.tag;
-  if (typeof tag === 'string' && !coreTags.has(tag)) {
-    // Fatal: guessing what a tagged value meant would only produce follow-up noise.
-    state.fatal = true;
-    state.sink.report(
-      { code: 'yaml-tag', message: `tag ${tag.replace('tag:yaml.org,2002:', '!!')} is not part of the YAML 1.2 core schema`, hint: 'remove the tag; write plain text, numbers, true/false, mappings and lists' },
-      { offset: start },
-    );
-    return undefined;
-  }
+  if (badTag(node, start, state) && isScalar(node)) return undefined;
   if (isScalar(node)) {
     const value: unknown = node.value;
+    // What an alias repeats is checked once, where it is written.
+    if (typeof value === 'string' && !inAlias) checkCharacters(value, at(path, ''), site, state);
     return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null ? value : undefined;
   }
   if (isSeq(node)) {
@@ -240,6 +241,7 @@ function walk(node: unknown, path: Path, depth: number, inAlias: boolean, state:
         );
         continue;
       }
+      if (isScalar(keyNode) && badTag(keyNode, keyStart, state)) continue;
       const keyValue = isScalar(keyNode) ? keyNode.value : keyNode === null ? null : walk(keyNode, [...path, '<key>'], depth + 1, true, state);
       const name = keyText(keyValue);
       if (name === undefined) {
@@ -255,6 +257,10 @@ function walk(node: unknown, path: Path, depth: number, inAlias: boolean, state:
           { offset: keyStart },
         );
         continue;
+      }
+      if (isScalar(keyNode) && !inAlias) {
+        const range = keyNode.range ?? [keyStart, keyStart, keyStart];
+        checkCharacters(name, at([...path, name], 'the key '), { start: range[0], end: range[1] }, state);
       }
       const first = firstAt.get(name);
       if (first !== undefined) {
@@ -278,6 +284,54 @@ function walk(node: unknown, path: Path, depth: number, inAlias: boolean, state:
     return result;
   }
   return undefined;
+}
+
+/**
+ * A tag outside the core schema, reported where the value starts. Every one is reported; the data is then
+ * not used (`tagged`), since guessing what a tagged value meant would only produce follow-up noise.
+ */
+function badTag(node: unknown, offset: number, state: WalkState): boolean {
+  const tag = (node as { tag?: unknown } | null)?.tag;
+  if (typeof tag !== 'string' || coreTags.has(tag)) return false;
+  state.tagged = true;
+  state.sink.report(
+    { code: 'yaml-tag', message: `tag ${tag.replace('tag:yaml.org,2002:', '!!')} is not part of the YAML 1.2 core schema`, hint: 'remove the tag; write plain text, numbers, true/false, mappings and lists' },
+    { offset },
+  );
+  return true;
+}
+
+/** Control and bidi characters of one scalar, pointed at where they are written raw (else at the scalar). */
+function checkCharacters(text: string, label: string, site: Site, state: WalkState): void {
+  for (const { problem, character } of characterProblems(text, label)) {
+    const raw = state.text.slice(site.start, site.end).indexOf(character);
+    state.sink.report(problem, { offset: raw >= 0 ? site.start + raw : site.start });
+  }
+}
+
+/**
+ * What each alias stands for: the last node anchored with its name before it, as yaml's own `resolve`
+ * finds it. One pass over the document for all of them; `resolve` makes one pass per alias.
+ */
+function createAliasResolver(doc: Document.Parsed): ResolveAlias {
+  let targets: Map<Alias, Node> | undefined;
+  return (node) => {
+    if (!isAlias(node)) return node;
+    if (targets === undefined) {
+      const found = new Map<Alias, Node>();
+      const anchors = new Map<string, Node>();
+      visit(doc, (_key, visited) => {
+        if (isAlias(visited)) {
+          const target = anchors.get(visited.source);
+          if (target !== undefined) found.set(visited, target);
+        } else if ((isScalar(visited) || isMap(visited) || isSeq(visited)) && visited.anchor) {
+          anchors.set(visited.anchor, visited);
+        }
+      });
+      targets = found;
+    }
+    return targets.get(node);
+  };
 }
 
 /** The text of a scalar key (`1: x` is the key "1"); undefined for a collection reached through an alias. */
@@ -386,9 +440,12 @@ export function loadDocument(text: string, createSink: (locator: Locator) => Iss
     return done;
   }
 
-  const state: WalkState = { doc: first, sink, locator, sites, aliasNodes: 0, expanding: new Set(), fatal: false };
+  const resolveAlias = createAliasResolver(first);
+  if (checkLimits(contents, resolveAlias, (problem, offset) => sink.report(problem, { offset }))) return done;
+
+  const state: WalkState = { text, resolveAlias, sink, locator, sites, aliasNodes: 0, expanding: new Set(), fatal: false, tagged: false };
   const value = walk(contents, [], 0, false, state) as Record<string, unknown>;
-  if (!state.fatal) document.value = value;
+  if (!state.fatal && !state.tagged) document.value = value;
   return done;
 }
 

@@ -10,6 +10,7 @@ import type { ExitSites } from './exit-plan.js';
 import { at, describeValue } from './issues.js';
 import type { IssueSink, Path } from './issues.js';
 import {
+  allowEnvSchema,
   groupShape,
   nameSchema,
   objectivesSchema,
@@ -131,6 +132,7 @@ function normalizeStep(raw: unknown, path: Path, phase: Phase, order: number, wa
     continueOnError: v.continueOnError ?? false,
     background: v.background ?? false,
     ...(v.until !== undefined && { until: v.until }),
+    ...(v.inheritEnv !== undefined && { inheritEnv: v.inheritEnv }),
   };
   const site: StepSite = { path, phase, order, bad, raw: fields.raw };
   if (group) site.group = group;
@@ -194,7 +196,7 @@ function normalizeList(value: unknown, phase: Phase, walk: Walk): StepOrGroup[] 
 
 /** Check and normalise the data of one scenario file. `source` is filled by the caller. */
 export function normalizeScenario(value: Record<string, unknown>, source: Scenario['source'], sink: IssueSink): Draft {
-  const top = checkFields(scenarioShape, value, [], sink, ['objectives', 'exit', 'vars', 'secrets', 'targets', 'window', ...listKeys]);
+  const top = checkFields(scenarioShape, value, [], sink, ['objectives', 'exit', 'vars', 'secrets', 'allowEnv', 'targets', 'window', ...listKeys]);
   // checkFields only fails on a non-mapping, which load.ts has already excluded.
   const v = top?.values ?? {};
   const raw = top?.raw ?? {};
@@ -215,6 +217,15 @@ export function normalizeScenario(value: Record<string, unknown>, source: Scenar
     if (checked) declared.secrets = checked.written;
     for (const [name, spec] of checked?.entries ?? []) secrets[name] = (spec.kind === 'env' ? { env: spec.value } : { file: spec.value }) as SecretSource;
   } else declared.secrets = new Set();
+
+  // Name by name: one misspelt entry must not make the steps setting the others look unallowed.
+  let allowEnv: string[] | undefined;
+  if (Object.hasOwn(raw, 'allowEnv')) {
+    allowEnv = checkValue(allowEnvSchema, raw.allowEnv, ['allowEnv'], sink);
+    if (allowEnv === undefined && Array.isArray(raw.allowEnv)) {
+      allowEnv = raw.allowEnv.filter((name): name is string => allowEnvSchema.element.safeParse(name).success);
+    }
+  }
 
   const byName = new Map<string, Target>();
   const targetOptions = new Map<string, { kind: TargetKind; options: unknown }>();
@@ -293,6 +304,8 @@ export function normalizeScenario(value: Record<string, unknown>, source: Scenar
     controls: v.controls ?? [],
     vars,
     secrets,
+    ...(allowEnv !== undefined && { allowEnv }),
+    ...(v.inheritEnv !== undefined && { inheritEnv: v.inheritEnv }),
     targets,
     preconditions: lists.preconditions,
     steps: lists.steps,

@@ -6,6 +6,7 @@ import type { CompiledScenario, GroupMeta, ScenarioMeta, StateConfig, StepMeta }
 import { formatDuration } from './duration.js';
 import { formatCount, formatSize } from './size.js';
 import type { ExitPlan } from './types.js';
+import { revealInvisible } from '../visible-text.js';
 
 /** A step or a group as the compiled machine orders them. */
 type PlanItem = (StepMeta & { type: 'step' }) | (GroupMeta & { type: 'group'; parallel: StepMeta[] });
@@ -127,7 +128,7 @@ export function renderPlanText(compiled: CompiledScenario): string {
     'cleanup (always runs once steps have started: after success, failure, timeout, deadline or interrupt)',
     ...(view.cleanup.length ? listLines(view.cleanup, counter) : ['  (none)']),
   ];
-  return `${lines.join('\n')}\n`;
+  return revealInvisible(`${lines.join('\n')}\n`);
 }
 
 const node = (id: string): string => `s_${id.replace(/-/g, '_')}`;

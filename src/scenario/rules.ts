@@ -4,12 +4,15 @@
  * so one mistake is reported once.
  */
 import type { RunnerCatalog, RunnerDefinition } from '../runner-contract.js';
+import { characterProblems } from './characters.js';
 import { checkValue, isMapping } from './check.js';
+import { findDetachments } from './detached.js';
 import { at, formatPath, suggestionHint } from './issues.js';
 import type { IssueSink, Path } from './issues.js';
 import type { Draft, StepSite } from './normalize.js';
-import { isAbsoluteHttpUrl } from './targets.js';
-import { parseTemplate } from './template.js';
+import { findProgramEnv } from './program-env.js';
+import { hasUrlCredentials, isAbsoluteHttpUrl, urlCredentialsProblem } from './targets.js';
+import { parseTemplate, renderTemplate } from './template.js';
 import type { TemplateRef } from './template.js';
 import { markNames, phases } from './types.js';
 import type { Mark, Step, StepOrGroup } from './types.js';
@@ -219,7 +222,8 @@ const absoluteUrls: Rule = (context) => {
     const { step, site } = placed;
     const url = step.with.url;
     if (!runner || !runner.targetKinds.includes('http') || has(site, 'on') || site.bad.has('on') || typeof url !== 'string') continue;
-    if (isAbsoluteUrlText(url)) continue;
+    // Reported as url-credentials: the user info is what makes it read as not absolute.
+    if (isAbsoluteUrlText(url) || hasUrlCredentials(withKnownVars(context, url))) continue;
     context.sink.report(
       {
         code: 'relative-url',
@@ -230,6 +234,121 @@ const absoluteUrls: Rule = (context) => {
     );
   }
 };
+
+/**
+ * The environment of a runner's command (`with.env` of local, ssh, ssh.dump: every runner that takes
+ * `run`) must not change how programs load or run, unless `allowEnv` says so, and then it is a warning.
+ */
+const programEnvironment: Rule = (context) => {
+  const allowed = new Set(context.draft.scenario.allowEnv ?? []);
+  // Inheriting such a variable from drillbook's environment changes programs just as setting it does.
+  const inherited = (names: readonly string[], path: Path): void => {
+    names.forEach((name, index) => {
+      const known = findProgramEnv(name);
+      if (known === undefined || name === 'PATH' || allowed.has(name)) return;
+      context.sink.report(
+        {
+          code: 'unsafe-env',
+          message: at(path, `${name} ${known.does}; steps inherit it only when allowEnv lists it`),
+          hint: `if the drill needs it, add allowEnv: [${name}] at the top level of the scenario`,
+        },
+        { path: [...path, index] },
+      );
+    });
+  };
+  inherited(context.draft.scenario.inheritEnv ?? [], ['inheritEnv']);
+  for (const placed of leaves(context)) inherited(placed.step.inheritEnv ?? [], [...placed.site.path, 'inheritEnv']);
+  for (const placed of leaves(context)) {
+    const runner = runnerOf(context, placed);
+    const env = placed.step.with.env;
+    if (!runner || runner.run === 'forbidden' || !has(placed.site, 'with') || !isMapping(env)) continue;
+    for (const name of Object.keys(env)) {
+      const known = findProgramEnv(name);
+      if (known === undefined) continue;
+      const path = [...placed.site.path, 'with', 'env'];
+      const place = { path: [...path, name], at: 'key' as const };
+      if (allowed.has(name)) {
+        context.sink.report(
+          { code: 'allowed-env', message: at(path, `${name} ${known.does} (allowed by allowEnv)`), hint: 'remove it from allowEnv when the drill no longer needs it' },
+          place,
+        );
+      } else {
+        context.sink.report(
+          {
+            code: 'unsafe-env',
+            message: at(path, `${name} ${known.does}; a step sets it only when allowEnv lists it`),
+            hint: `if the drill needs it, add allowEnv: [${name}] at the top level of the scenario`,
+          },
+          place,
+        );
+      }
+    }
+  }
+};
+
+/** `text` with the vars filled in as far as validation knows them (the file's values, `--var`); anything else is `x`. */
+function withKnownVars(context: RuleContext, text: string): string {
+  if (!text.includes('${{')) return text;
+  const { vars } = context.draft.scenario;
+  return renderTemplate(text, (ref) => (ref.scope === 'vars' ? (context.vars[ref.name] ?? vars[ref.name] ?? 'x') : 'x'));
+}
+
+/** A command that starts a process meant to outlive it: a warning, since the step's end and stop miss it. */
+const detachedProcesses: Rule = (context) => {
+  for (const placed of leaves(context)) {
+    const runner = runnerOf(context, placed);
+    const { step, site } = placed;
+    if (!runner || runner.run === 'forbidden' || !has(site, 'run') || step.run === undefined) continue;
+    for (const { index, token, does } of findDetachments(step.run.map((arg) => withKnownVars(context, arg)))) {
+      const path = [...site.path, 'run', index];
+      context.sink.report(
+        {
+          code: 'detached-process',
+          message: at(path, `step "${step.id}" may leave a process running after it ends or is stopped: ${does}`),
+          hint: `a step ends when its command exits, and is stopped through its process group (over ssh, its session); ${token} lets a process escape that. Run it in the foreground, or as a step of its own with background: true, which drillbook stops`,
+        },
+        { path },
+      );
+    }
+  }
+};
+
+/** What an http step sends: no credentials in its URL, no line break in a header. */
+const httpRequests: Rule = (context) => {
+  for (const placed of leaves(context)) {
+    const runner = runnerOf(context, placed);
+    const { step, site } = placed;
+    if (!runner || !runner.targetKinds.includes('http') || !has(site, 'with')) continue;
+    const { url, headers } = step.with;
+    if (typeof url === 'string' && hasUrlCredentials(withKnownVars(context, url))) {
+      context.sink.report({ code: 'url-credentials', message: at([...site.path, 'with', 'url'], urlCredentialsProblem.message), hint: urlCredentialsProblem.hint }, { path: [...site.path, 'with', 'url'] });
+    }
+    if (!isMapping(headers)) continue;
+    const path = [...site.path, 'with', 'headers'];
+    for (const [name, value] of Object.entries(headers)) {
+      const inName = lineBreak(name, name);
+      if (inName !== undefined) {
+        context.sink.report(
+          { code: 'bad-header', message: at(path, `the header name ${JSON.stringify(name)} has a line break (${inName}); a header is one line`), hint: 'remove the line break: it would end the header and start another' },
+          { path: [...path, name], at: 'key' },
+        );
+      }
+      const inValue = typeof value === 'string' ? lineBreak(value, withKnownVars(context, value)) : undefined;
+      if (inValue !== undefined) {
+        context.sink.report(
+          { code: 'bad-header', message: at([...path, name], `the value has a line break (${inValue}); a header is one line`), hint: 'remove the line break: it would end the header and start another' },
+          { path: [...path, name] },
+        );
+      }
+    }
+  }
+};
+
+/** `LF` or `CR` when `resolved` has one; a CR written in the file is already a control-character error. */
+function lineBreak(written: string, resolved: string): 'LF' | 'CR' | undefined {
+  if (resolved.includes('\n')) return 'LF';
+  return resolved.includes('\r') && !written.includes('\r') ? 'CR' : undefined;
+}
 
 /** Whether the outputs of `source` exist when `reader` starts. */
 function runsBefore(source: Placed, reader: Placed): string | undefined {
@@ -502,6 +621,10 @@ const objectives: Rule = (context) => {
 };
 
 const varOverrides: Rule = (context) => {
+  // Typed on a command line, but as able as the file to carry an escape sequence to a terminal.
+  for (const [name, value] of Object.entries(context.vars)) {
+    for (const { problem } of characterProblems(value, `--var ${name}: the value `)) context.sink.report(problem, { path: ['vars'], at: 'key' });
+  }
   const declared = context.draft.declared.vars;
   if (declared === undefined) return;
   for (const name of Object.keys(context.vars)) {
@@ -523,6 +646,9 @@ export const rules: readonly Rule[] = [
   stepTargets,
   optionTargets,
   absoluteUrls,
+  httpRequests,
+  programEnvironment,
+  detachedProcesses,
   templates,
   marks,
   background,

@@ -7,7 +7,8 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import { formatIds } from '../exit/format-ids.js';
 import { parseDuration } from './duration.js';
-import { note, notes } from './issues.js';
+import { note, notes, suggestionHint } from './issues.js';
+import { findProgramEnv, programEnvNames } from './program-env.js';
 import { parseSize, sizePattern } from './size.js';
 import { targetKinds, targetKindSchemas } from './targets.js';
 import type { TargetKind } from './targets.js';
@@ -212,6 +213,12 @@ export const withSchema = describe(
   "Options of the step's runner; string values may hold templates.",
 );
 
+/** `inheritEnv`: variables of drillbook's environment a step's local processes also get. */
+export const inheritEnvSchema = note(
+  z.array(note(z.string().regex(envNamePattern), { code: 'bad-value', expected: 'an environment variable name', hint: 'letters, digits and _, not starting with a digit' })),
+  { expected: 'a list of environment variable names' },
+);
+
 export const stepShape = {
   id: describe(slugSchema, 'Unique across preconditions, steps and cleanup.'),
   name: describe(text, 'Human-readable name.').optional(),
@@ -227,6 +234,10 @@ export const stepShape = {
   continueOnError: describe(z.boolean(), 'A failure makes the run PARTIAL instead of FAIL.').optional(),
   background: describe(z.boolean(), 'Start the step and go on; it runs alongside later steps.').optional(),
   until: describe(markSchema, 'For a background step: stop it (normal end) when this mark is reached.').optional(),
+  inheritEnv: describe(
+    inheritEnvSchema,
+    "Variables of drillbook's environment this step's local processes also get, besides PATH, HOME, USER, LOGNAME, LANG, LC_ALL, TZ and TMPDIR.",
+  ).optional(),
 };
 
 export const stepSchema = define(z.strictObject(stepShape), 'step', 'One step: a runner doing one thing, timed and judged.');
@@ -421,6 +432,28 @@ export function splitRpoFrom(value: string): { stepId: string; output: string } 
 
 export const varValueSchema = note(z.string(), { expected: 'a string' });
 
+/** `allowEnv`: names from program-env.ts that steps may set in their environment. */
+export const allowEnvSchema = note(
+  z.array(
+    note(
+      z
+        .string()
+        .regex(envNamePattern)
+        .superRefine((name, ctx) => {
+          if (!envNamePattern.test(name) || findProgramEnv(name) !== undefined) return;
+          const close = suggestionHint(name, programEnvNames, '');
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(name)} needs no allowing: allowEnv lists variables that change how programs load or run`,
+            params: { code: 'bad-value', hint: close?.startsWith('did you mean') ? close : 'such as LD_LIBRARY_PATH, PATH, NODE_OPTIONS or PYTHONPATH' },
+          });
+        }),
+      { code: 'bad-value', expected: 'an environment variable name', hint: 'letters, digits and _, not starting with a digit' },
+    ),
+  ),
+  { expected: 'a list of environment variable names' },
+);
+
 export const scenarioShape = {
   version: describe(note(z.literal(1), { code: 'bad-version', hint: 'this version of drillbook reads format version 1' }), 'Format version: 1.'),
   kind: describe(note(z.enum(scenarioKinds), { code: 'bad-kind' }), 'drill (failover exercise), restore (backup restore test) or exit (reversibility).'),
@@ -446,6 +479,14 @@ export const scenarioShape = {
     'Variables (strings), read as ${{ vars.NAME }}; --var NAME=VALUE overrides.',
   ).optional(),
   secrets: describe(z.record(nameSchema, secretSchema), 'Secrets, read as ${{ secrets.NAME }}; values are redacted from logs.').optional(),
+  allowEnv: describe(
+    allowEnvSchema,
+    'Environment variables that change how programs load or run (LD_LIBRARY_PATH, PATH, NODE_OPTIONS …) which steps may set in with.env; each use still gets a warning.',
+  ).optional(),
+  inheritEnv: describe(
+    inheritEnvSchema,
+    "Variables of drillbook's environment every step's local processes also get (besides PATH, HOME, USER, LOGNAME, LANG, LC_ALL, TZ, TMPDIR); a secret's variable only reaches the steps that reference that secret.",
+  ).optional(),
   targets: describe(z.record(nameSchema, targetSchema), 'Named places steps run on (`on`).').optional(),
   preconditions: describe(stepListSchema, 'Checks that must pass before any side effect.').optional(),
   steps: describe(stepListSchema.min(1), 'The drill itself, in order.'),

@@ -43,6 +43,19 @@ function defineTargetKind<S extends z.ZodType>(kind: {
 
 const absoluteHttpPattern = /^https?:\/\/[^\s/?#@]+(?:[/?#]\S*)?$/i;
 
+const userinfoPattern = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*@/i;
+
+/** True for a URL with a user name or a password in it (`https://user:pass@host/`). */
+export function hasUrlCredentials(text: string): boolean {
+  return userinfoPattern.test(text);
+}
+
+/** Said of a URL with credentials, wherever it is written. */
+export const urlCredentialsProblem = {
+  message: 'the URL has a user name or password in it: credentials in a URL are sent nowhere safe and end up in logs',
+  hint: 'put a secret in a header instead: headers: { Authorization: "Bearer ${{ secrets.NAME }}" }',
+} as const;
+
 /** True for an absolute http:// or https:// URL with a host. */
 export function isAbsoluteHttpUrl(text: string): boolean {
   return absoluteHttpPattern.test(text) && URL.canParse(text);
@@ -51,6 +64,8 @@ export function isAbsoluteHttpUrl(text: string): boolean {
 export const absoluteHttpUrlSchema = note(
   z
     .string()
+    // Aborts: the pattern would only add that such a URL is not absolute.
+    .refine((text) => !hasUrlCredentials(text), { abort: true, message: urlCredentialsProblem.message, params: { code: 'url-credentials', hint: urlCredentialsProblem.hint } })
     .regex(absoluteHttpPattern)
     .refine((text) => !absoluteHttpPattern.test(text) || URL.canParse(text), { message: 'is not a valid URL' }),
   { code: 'bad-url', expected: 'an absolute http(s) URL', hint: 'e.g. https://app.example or http://127.0.0.1:8080' },

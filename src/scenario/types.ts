@@ -111,6 +111,8 @@ export interface Step {
   background: boolean;
   /** For background steps: the mark at which the step is stopped (normal end). */
   until?: Mark;
+  /** Variables of drillbook's environment this step's local processes also get (see engine/step-environment.ts). */
+  inheritEnv?: string[];
 }
 
 export interface GroupStep {
@@ -145,6 +147,10 @@ export interface Scenario {
   controls: string[];
   vars: Record<string, string>;
   secrets: Record<string, SecretSource>;
+  /** Variables that change how programs load or run (LD_PRELOAD, PATH …) which steps may set; absent: none. */
+  allowEnv?: string[];
+  /** Variables of drillbook's environment every step's local processes also get. */
+  inheritEnv?: string[];
   targets: Record<string, Target>;
   preconditions: StepOrGroup[];
   steps: StepOrGroup[];

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { RunnerCatalog } from '../runner-contract.js';
-import { createIssueSink, sortIssues } from './issues.js';
+import { createIssueSink, isError, sortIssues } from './issues.js';
 import type { ScenarioIssue } from './issues.js';
 import { loadDocument, maxScenarioBytes } from './load.js';
 import { normalizeScenario } from './normalize.js';
@@ -14,10 +14,14 @@ import { applyRules } from './rules.js';
 import type { Scenario } from './types.js';
 
 export type { IssueCode, ScenarioIssue } from './issues.js';
-export { formatIssue, issueCodes } from './issues.js';
+export { formatIssue, isError, issueCodes, warningCodes } from './issues.js';
 export { maxScenarioBytes } from './load.js';
 
-export type ValidationResult = { ok: true; scenario: Scenario } | { ok: false; issues: ScenarioIssue[] };
+/**
+ * Valid when no issue is an error. A valid scenario may still come with warnings; an invalid one lists
+ * its errors and warnings together in `issues`, sorted by position.
+ */
+export type ValidationResult = { ok: true; scenario: Scenario; warnings: ScenarioIssue[] } | { ok: false; issues: ScenarioIssue[] };
 
 export interface ValidateOptions {
   catalog: RunnerCatalog;
@@ -31,7 +35,7 @@ export interface ValidateOptions {
 }
 
 function failure(file: string, code: ScenarioIssue['code'], message: string, hint?: string): ValidationResult {
-  const issue: ScenarioIssue = { file, line: 1, column: 1, code, message };
+  const issue: ScenarioIssue = { file, line: 1, column: 1, severity: 'error', code, message };
   if (hint !== undefined) issue.hint = hint;
   return { ok: false, issues: [issue] };
 }
@@ -49,11 +53,12 @@ function validate(text: string, bytes: Uint8Array, file: string, options: Valida
   const draft = normalizeScenario(document.value, source, sink);
   const vars = options.vars ?? {};
   applyRules({ draft, catalog: options.catalog, sink, vars });
-  if (sink.issues.length > 0) return { ok: false, issues: sortIssues(sink.issues) };
+  const issues = sortIssues(sink.issues);
+  if (issues.some(isError)) return { ok: false, issues };
 
   const scenario = draft.scenario;
   scenario.vars = { ...scenario.vars, ...vars };
-  return { ok: true, scenario };
+  return { ok: true, scenario, warnings: issues };
 }
 
 /** Pure: text in, result out. `file` names the file in issues (as given) and, resolved, in `Scenario.source`. */

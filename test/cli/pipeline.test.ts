@@ -157,3 +157,35 @@ describe('an evidence folder that cannot take a write', () => {
     }
   });
 });
+
+describe("a step's environment", () => {
+  it('is a minimal base plus inheritEnv; a secret’s variable reaches only the steps that reference the secret', async () => {
+    const dir = workspace();
+    const dump = (id: string, extra = '') =>
+      `  - id: ${id}\n    uses: local\n${extra}    run: [node, -e, "require('fs').writeFileSync(process.argv[1], JSON.stringify(process.env))", "${join(dir, `${id}.json`)}"]\n`;
+    const file = writeScenario(
+      dir,
+      'step-env',
+      `secrets: { token: { env: STEP_ENV_TOKEN } }
+inheritEnv: [STEP_ENV_SHARED, STEP_ENV_TOKEN]
+steps:
+${dump('plain')}${dump('own', '    inheritEnv: [STEP_ENV_OWN]\n')}${dump('uses-secret', '    with: { env: { GIVEN: "${{ secrets.token }}" } }\n')}`,
+    );
+    const result = await drillbook(['run', file, '--out', join(dir, 'bundle')], {
+      env: { STEP_ENV_SHARED: 'shared', STEP_ENV_OWN: 'own', STEP_ENV_TOKEN: 'tok-3f9a-secret', STEP_ENV_LEAK: 'should-not-pass' },
+    });
+    expect(result.exitCode).toBe(0);
+    const env = (id: string) => JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8')) as Record<string, string>;
+    const plain = env('plain');
+    expect(plain['STEP_ENV_SHARED']).toBe('shared');
+    expect(plain['STEP_ENV_LEAK']).toBeUndefined();
+    expect(plain['STEP_ENV_OWN']).toBeUndefined();
+    expect(plain['STEP_ENV_TOKEN']).toBeUndefined();
+    expect(plain['PATH']).toBe(process.env['PATH']);
+    expect(Object.keys(plain).filter((k) => !['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'STEP_ENV_SHARED', 'DRILLBOOK_RUN_TOKEN'].includes(k))).toEqual([]);
+    expect(env('own')['STEP_ENV_OWN']).toBe('own');
+    const withSecret = env('uses-secret');
+    expect(withSecret['GIVEN']).toBe('tok-3f9a-secret');
+    expect(withSecret['STEP_ENV_TOKEN']).toBe('tok-3f9a-secret');
+  });
+});

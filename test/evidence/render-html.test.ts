@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -94,6 +94,26 @@ describe('renderHtml', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   });
 
+  it('shows bidi controls and other controls visibly, wherever the text lands in report.html', async () => {
+    const record = sampleRecord();
+    record.scenario.title = 'Failover of \u202Eyrotsih\u202C db';
+    record.steps[2]!.name = 'probe\u2066 isolated\u2069';
+    record.steps[2]!.message = 'said \u001b[31mred\u001b[0m';
+    const dir = mkdtempSync(join(tmpdir(), 'drillbook-html-bidi-'));
+    try {
+      await sealedBundle(dir, {}, record);
+      const html = readFileSync(join(dir, 'report.html'), 'utf8');
+      expect(html).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+      expect(html.includes('\u001b')).toBe(false);
+      expect(html).toContain('<title>DR drill report: Failover of &lt;U+202E&gt;yrotsih&lt;U+202C&gt; db (PASS)</title>');
+      expect(html).toContain('<h1>DR drill report: Failover of &lt;U+202E&gt;yrotsih&lt;U+202C&gt; db</h1>');
+      expect(html).toContain('probe&lt;U+2066&gt; isolated&lt;U+2069&gt;');
+      expect(html).toContain('said &lt;U+001B&gt;[31mred&lt;U+001B&gt;[0m');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('says when a bundle was sealed unsigned, and lists verified signers when re-rendered', () => {
     expect(renderHtml(sampleRecord())).toContain('no: this bundle was sealed unsigned');
     const html = renderHtml(sampleRecord(), {
@@ -140,6 +160,16 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| `promote` | steps | passed | 2 | 5.7s |');
     expect(md).toContain('- Deviation: lock \\| broken by alice');
     expect(md).toContain('- `DORA:Art.11`: DORA (EU) 2022/2554 Art. 11 Response and recovery');
+  });
+
+  it('shows bidi controls and other controls visibly', () => {
+    const record = sampleRecord();
+    record.scenario.title = 'Failover \u202Ekcab\u202C';
+    record.deviations = ['lock\rbroken'];
+    const md = renderMarkdown(record);
+    expect(md.startsWith('# Failover <U+202E>kcab<U+202C>: PASS\n')).toBe(true);
+    expect(md).toContain('- Deviation: lock<U+000D>broken');
+    expect(md).not.toMatch(/[\u202a-\u202e\r]/);
   });
 });
 

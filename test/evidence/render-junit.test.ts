@@ -47,9 +47,9 @@ describe('renderJunit', () => {
     expect(xml).toContain('<failure message="FAIL (step-failed)" type="FAIL">step promote failed (timeout)</failure>');
   });
 
-  it('replaces characters XML cannot carry', () => {
+  it('shows controls visibly and replaces characters XML cannot carry', () => {
     const record = sampleRecord();
     record.steps[0]!.name = 'bell\u0007 and \ud800 lone';
-    expect(renderJunit(record)).toContain('name="replica-reachable (bell\ufffd and \ufffd lone)"');
+    expect(renderJunit(record)).toContain('name="replica-reachable (bell&lt;U+0007&gt; and \ufffd lone)"');
   });
 });

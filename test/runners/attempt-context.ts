@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
+import { baseEnvironment } from '../../src/engine/step-environment.js';
 import type { AttemptClock, AttemptContext, Judgement, Observation, ProcessInfo } from '../../src/runner-contract.js';
 
 export const realClock: AttemptClock = {
@@ -39,7 +40,7 @@ export interface TestAttempt {
   stderr: MemorySink;
 }
 
-export type TestAttemptOptions = Partial<Pick<AttemptContext, 'argv' | 'options' | 'target' | 'baseDir' | 'captureLimitBytes' | 'clock'>> & {
+export type TestAttemptOptions = Partial<Pick<AttemptContext, 'argv' | 'options' | 'target' | 'baseDir' | 'env' | 'captureLimitBytes' | 'clock'>> & {
   judge?: (observation: Observation) => Judgement;
 };
 
@@ -55,6 +56,7 @@ export function createTestAttempt(overrides: TestAttemptOptions = {}): TestAttem
     attempt: 1,
     options: overrides.options ?? {},
     baseDir: overrides.baseDir ?? process.cwd(),
+    env: overrides.env ?? Object.fromEntries(baseEnvironment.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]]))),
     signal: controller.signal,
     sink: { stdout, stderr },
     captureLimitBytes: overrides.captureLimitBytes ?? 64 * 1024,

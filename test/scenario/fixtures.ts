@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type FixtureKind = 'valid' | 'invalid';
+export type FixtureKind = 'valid' | 'invalid' | 'warning';
 
 export function fixture(kind: FixtureKind, name: string): string {
   return relative(process.cwd(), fileURLToPath(new URL(`../fixtures/${kind}/${name}.yaml`, import.meta.url)));

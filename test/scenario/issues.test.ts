@@ -7,6 +7,7 @@ const issue = (line: number, column: number, message: string, hint?: string): Sc
   file: 'a.yaml',
   line,
   column,
+  severity: 'error',
   code: 'bad-value',
   message,
   ...(hint === undefined ? {} : { hint }),
@@ -16,6 +17,10 @@ describe('issues', () => {
   it('format as file:line:column: message, with the hint on an indented line', () => {
     expect(formatIssue(issue(3, 7, 'kind: no'))).toBe('a.yaml:3:7: kind: no');
     expect(formatIssue(issue(3, 7, 'kind: no', 'did you mean "drill"?'))).toBe('a.yaml:3:7: kind: no\n  hint: did you mean "drill"?');
+  });
+
+  it('say warning: before the message of a warning', () => {
+    expect(formatIssue({ ...issue(2, 8, 'title: odd', 'look again'), severity: 'warning', code: 'bidi-control' })).toBe('a.yaml:2:8: warning: title: odd\n  hint: look again');
   });
 
   it('name paths the way they are written', () => {

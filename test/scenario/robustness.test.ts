@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { builtinRunners } from '../../runners/index.js';
 import { loadScenario, maxScenarioBytes, validateScenarioText } from '../../src/scenario/validate.js';
+import { maxSteps } from '../../src/scenario/limits.js';
 import type { ValidationResult } from '../../src/scenario/validate.js';
 import { fixtureNames, fixtureText } from './fixtures.js';
 
@@ -125,6 +126,11 @@ describe('robustness', () => {
     );
   });
 
+  it('a mapping with a `length` key where a string is expected is a type error, not an internal one', () => {
+    const result = validate(`version: 1\nkind: drill\nid: { length: {} }\ntitle: t\nowner: o\nobjectives: {}\nsteps:\n  - { id: a, uses: local, run: ["true"] }\n`);
+    expect(result.ok ? [] : result.issues).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'bad-id', message: 'id: expected a lowercase slug, got a mapping' })]));
+  });
+
   it('deep nesting is refused quickly', () => {
     for (const text of ['['.repeat(100_000), '{'.repeat(100_000), `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}`, '- '.repeat(100_000), '? '.repeat(100_000)]) {
       const { result, ms } = timed(text);
@@ -135,6 +141,11 @@ describe('robustness', () => {
     expect(codes(validate(block))).toEqual(['too-deep']);
   });
 
+  it('a long flow mapping on one line is not deep', () => {
+    const pairs = Array.from({ length: 300 }, (_, i) => `v${i}: x`).join(', ');
+    expect(codes(validate(`version: 1\nkind: drill\nid: wide\ntitle: t\nowner: o\nobjectives: {}\nvars: { port: "0", ${pairs} }\nsteps: [{ id: s, uses: wait, with: { duration: 1s } }]\n`))).toEqual([]);
+  });
+
   it('alias bombs and self-referencing aliases are refused', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 9; i += 1) levels.push(`${'abcdefghi'[i] ?? 'z'}: &${'abcdefghi'[i] ?? 'z'} [${Array(9).fill(`*${'abcdefghi'[i - 1] ?? 'z'}`).join(', ')}]`);
@@ -143,6 +154,13 @@ describe('robustness', () => {
     expect(ms).toBeLessThan(5_000);
     expect(codes(validate('a: &a\n  b: *a\n'))).toEqual(['alias-bomb']);
     expect(codes(validate('&a [*a]\n'))).toEqual(['not-a-mapping']);
+  });
+
+  it('many aliases are resolved in one pass over the document, not one pass each', () => {
+    const text = `version: 1\nkind: drill\nid: many\ntitle: t\nowner: o\nobjectives: {}\nvars: { a: &a x, port: "0" }\nsteps:\n  - { id: s, uses: local, run: [${Array(9_000).fill('*a').join(', ')}] }\n`;
+    const { result, ms } = timed(text);
+    expect(result.ok).toBe(true);
+    expect(ms).toBeLessThan(2_000);
   });
 
   it('huge documents are bounded', () => {
@@ -159,6 +177,7 @@ describe('robustness', () => {
           file: 'fuzz.yaml',
           line: 1,
           column: 1,
+          severity: 'error',
           code: 'file-too-large',
           message: `the file is ${maxScenarioBytes + 1} bytes; scenario files are limited to ${maxScenarioBytes} bytes (1 MiB)`,
           hint: 'split it, or move large data out of the scenario',
@@ -171,10 +190,20 @@ describe('robustness', () => {
     expect(codes(keys).filter((code) => code === 'unknown-key')).toHaveLength(20_000);
     expect(keysMs).toBeLessThan(10_000);
 
-    const manySteps = `version: 1\nkind: drill\nid: many\ntitle: t\nowner: o\nobjectives: {}\nvars: { port: "0" }\nsteps:\n${Array.from({ length: 5_000 }, (_, i) => `  - { id: s${i}, uses: wait, with: { duration: 1s } }`).join('\n')}\n`;
-    const { result: steps, ms: stepsMs } = timed(manySteps);
+    const manySteps = (count: number): string =>
+      `version: 1\nkind: drill\nid: many\ntitle: t\nowner: o\nobjectives: {}\nvars: { port: "0" }\nsteps:\n${Array.from({ length: count }, (_, i) => `  - { id: s${i}, uses: wait, with: { duration: 1s } }`).join('\n')}\n`;
+    const { result: steps, ms: stepsMs } = timed(manySteps(maxSteps));
     expect(steps.ok).toBe(true);
     expect(stepsMs).toBeLessThan(10_000);
+  });
+
+  it('too many steps are refused before any step is checked, pointing at the first one too many', () => {
+    // Groups count their members; 17,520 steps fill about 900 KB.
+    const text = `version: 1\nkind: drill\nid: many\ntitle: t\nowner: o\nobjectives: {}\npreconditions:\n  - id: p\n    parallel:\n${Array.from({ length: 600 }, (_, i) => `      - { id: p${i}, uses: wait }`).join('\n')}\nsteps:\n${Array.from({ length: 16_920 }, (_, i) => `  - { id: s${i}, uses: wait, with: { duration: 1s } }`).join('\n')}\n`;
+    expect(text.length).toBeGreaterThan(900_000);
+    const { result, ms } = timed(text);
+    expect(result).toMatchObject({ ok: false, issues: [{ line: 1011, column: 5, code: 'too-many-steps', message: `steps[400]: a scenario holds at most ${maxSteps} steps (preconditions, steps and cleanup, group members included); this one has 17520` }] });
+    expect(ms).toBeLessThan(5_000);
   });
 
   it('random bytes in a file', async () => {

@@ -243,3 +243,14 @@ describe('--var', () => {
     ]);
   });
 });
+
+describe('inheritEnv', () => {
+  it('refuses inheriting a variable that changes how programs load or run, unless allowEnv lists it', () => {
+    const issues = problems(`${head}inheritEnv: [KUBECONFIG, LD_PRELOAD]\nsteps:\n  - { id: a, uses: local, run: ["true"], inheritEnv: [NODE_OPTIONS] }\n`);
+    expect(issues).toEqual([
+      'scenario.yaml:7:26: inheritEnv: LD_PRELOAD loads a library into every program the step starts; steps inherit it only when allowEnv lists it\n  hint: if the drill needs it, add allowEnv: [LD_PRELOAD] at the top level of the scenario',
+      expect.stringMatching(/^scenario\.yaml:9:\d+: steps\[0\]\.inheritEnv: NODE_OPTIONS .*; steps inherit it only when allowEnv lists it/),
+    ]);
+    expect(problems(`${head}allowEnv: [LD_PRELOAD]\ninheritEnv: [LD_PRELOAD]\nsteps:\n  - { id: a, uses: local, run: ["true"] }\n`)).toEqual([]);
+  });
+});

@@ -44,6 +44,10 @@ describe('valid fixtures', () => {
     const names = await fixtureNames('valid');
     expect(names).toEqual(['exit-anchors', 'full-drill', 'minimal', 'restore', 'ssh-targets']);
     for (const name of names) await load(name);
+    for (const name of names) {
+      const result = await loadScenario(fixture('valid', name), { catalog });
+      expect({ name, warnings: result.ok ? result.warnings : [] }).toEqual({ name, warnings: [] });
+    }
   });
 
   it('minimal: every default', async () => {
@@ -104,6 +108,7 @@ describe('valid fixtures', () => {
       controls: ['ISO27001:A.5.30', 'DORA:Art.11'],
       vars: { service: 'postgresql', port: '5432', empty: '' },
       secrets: { 'api-token': { env: 'API_TOKEN' }, db_password: { file: 'secrets/db-password' } },
+      allowEnv: ['LD_LIBRARY_PATH'],
       targets: {
         here: { name: 'here', kind: 'local' },
         app: { name: 'app', kind: 'http', baseUrl: 'https://app.example:8443/api' },

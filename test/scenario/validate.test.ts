@@ -44,7 +44,7 @@ steps:
     const result = validateScenarioText(`${head}steps:\n  - id: s\n    uses: wat\n`, 'dir/../scenario.yaml', options);
     expect(result).toEqual({
       ok: false,
-      issues: [{ file: 'dir/../scenario.yaml', line: 9, column: 11, code: 'unknown-runner', message: 'steps[0].uses: unknown runner "wat"', hint: 'did you mean "wait"?' }],
+      issues: [{ file: 'dir/../scenario.yaml', line: 9, column: 11, severity: 'error', code: 'unknown-runner', message: 'steps[0].uses: unknown runner "wat"', hint: 'did you mean "wait"?' }],
     });
   });
 
@@ -143,7 +143,19 @@ describe('YAML', () => {
       'scenario.yaml:10:5: duplicate key "uses" (first written on line 9)\n  hint: keep one of them',
     ]);
     expect(problems(`${head}steps:\n  - id: a\n    "<<": x\n    uses: local\n    run: [x]\n`)).toEqual([
-      'scenario.yaml:9:5: steps[0]: unknown key "<<"\n  hint: allowed keys: id, name, uses, on, run, with, timeout, retry, expect, outputs, marks, continueOnError, background, until',
+      'scenario.yaml:9:5: steps[0]: unknown key "<<"\n  hint: allowed keys: id, name, uses, on, run, with, timeout, retry, expect, outputs, marks, continueOnError, background, until, inheritEnv',
+    ]);
+  });
+
+  it('reports every tag outside the core schema at once, each where its value starts, also inside a tagged value and on keys', () => {
+    const text = `${head.replace('owner: sre-team', 'owner: !!binary c3Jl')}vars: { a: !!str ok, b: !env HOME }\nsecrets: !!omap\n  - !custom k: { env: X }\nsteps:\n  - { id: s, uses: wait, with: { duration: !!timestamp 2001-12-14 } }\n`;
+    const hint = '\n  hint: remove the tag; write plain text, numbers, true/false, mappings and lists';
+    expect(problems(text)).toEqual([
+      `scenario.yaml:5:17: tag !!binary is not part of the YAML 1.2 core schema${hint}`,
+      `scenario.yaml:7:30: tag !env is not part of the YAML 1.2 core schema${hint}`,
+      `scenario.yaml:9:3: tag !!omap is not part of the YAML 1.2 core schema${hint}`,
+      `scenario.yaml:9:13: tag !custom is not part of the YAML 1.2 core schema${hint}`,
+      `scenario.yaml:11:56: tag !!timestamp is not part of the YAML 1.2 core schema${hint}`,
     ]);
   });
 
@@ -156,7 +168,7 @@ describe('YAML', () => {
 
   it('keys such as __proto__ are data like any other', () => {
     expect(problems(`${head}__proto__: { polluted: true }\nsteps:\n  - { id: s, uses: wait, with: { duration: 1s } }\n`)).toEqual([
-      'scenario.yaml:7:1: unknown key "__proto__"\n  hint: allowed keys: version, kind, id, title, owner, description, environment, cadence, schedule, timezone, window, deadline, defaults, objectives, exit, controls, vars, secrets, targets, preconditions, steps, cleanup',
+      'scenario.yaml:7:1: unknown key "__proto__"\n  hint: allowed keys: version, kind, id, title, owner, description, environment, cadence, schedule, timezone, window, deadline, defaults, objectives, exit, controls, vars, secrets, allowEnv, inheritEnv, targets, preconditions, steps, cleanup',
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -182,6 +194,7 @@ describe('loadScenario', () => {
           file,
           line: 1,
           column: 1,
+          severity: 'error',
           code: 'file-too-large',
           message: `the file is ${5 * maxScenarioBytes} bytes; scenario files are limited to ${maxScenarioBytes} bytes (1 MiB)`,
           hint: 'split it, or move large data out of the scenario',
@@ -202,7 +215,7 @@ describe('loadScenario', () => {
     const missing = join(dir, 'missing.yaml');
     expect(await loadScenario(missing, options)).toEqual({
       ok: false,
-      issues: [{ file: missing, line: 1, column: 1, code: 'unreadable', message: 'cannot read the file: no such file' }],
+      issues: [{ file: missing, line: 1, column: 1, severity: 'error', code: 'unreadable', message: 'cannot read the file: no such file' }],
     });
     await mkdir(join(dir, 'folder.yaml'));
     const result = await loadScenario(join(dir, 'folder.yaml'), options);

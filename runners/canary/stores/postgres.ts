@@ -14,8 +14,8 @@ function literal(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-export function createPostgresStore(options: CanaryPostgresOptions, password: string | undefined): MarkerStore {
-  const connection = psqlConnection(options, password);
+export function createPostgresStore(options: CanaryPostgresOptions, password: string | undefined, env: Readonly<Record<string, string>>): MarkerStore {
+  const connection = psqlConnection(options, password, env);
   const table = options.table ?? defaultCanaryTable;
   let session: PsqlSession | undefined;
   let statements = 0;

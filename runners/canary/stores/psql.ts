@@ -15,12 +15,13 @@ export interface PsqlConnection {
 
 const stderrKeepBytes = 2_048;
 
-export function psqlConnection(options: CanaryPostgresOptions, password: string | undefined): PsqlConnection {
+/** `env`: the step's environment (not drillbook's); the password is added to it, for psql alone. */
+export function psqlConnection(options: CanaryPostgresOptions, password: string | undefined, env: Readonly<Record<string, string>>): PsqlConnection {
   return {
     program: options.psql ?? 'psql',
     args: ['-X', '-q', '-A', '-t', '-h', options.host, ...(options.port === undefined ? [] : ['-p', String(options.port)]), '-U', options.user, '-d', options.database],
     env: {
-      ...process.env,
+      ...env,
       ...(password === undefined ? {} : { PGPASSWORD: password }),
       PGCONNECT_TIMEOUT: '5',
       PGAPPNAME: 'drillbook-canary',
@@ -47,7 +48,7 @@ export class PsqlSession {
   #waiters = new Map<string, { resolve: (line: string) => void; reject: (error: Error) => void }>();
 
   constructor(connection: PsqlConnection) {
-    this.#child = spawn(connection.program, [...connection.args, '-v', 'ON_ERROR_STOP=0'], { env: connection.env, stdio: 'pipe' });
+    this.#child = spawn(connection.program, [...connection.args, '-v', 'ON_ERROR_STOP=0'], { env: connection.env, stdio: 'pipe', detached: true });
     createInterface({ input: this.#child.stdout }).on('line', (line) => {
       const tag = /^ack (\S+) /.exec(line)?.[1];
       const waiter = tag === undefined ? undefined : this.#waiters.get(tag);
@@ -113,7 +114,7 @@ export class PsqlSession {
 /** One query, its unaligned tuples-only output; rejects with psql's error message. */
 export function psqlQuery(connection: PsqlConnection, sql: string, signal: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(connection.program, [...connection.args, '-v', 'ON_ERROR_STOP=1', '-c', sql], { env: connection.env, stdio: ['ignore', 'pipe', 'pipe'], signal });
+    const child = spawn(connection.program, [...connection.args, '-v', 'ON_ERROR_STOP=1', '-c', sql], { env: connection.env, stdio: ['ignore', 'pipe', 'pipe'], signal, detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

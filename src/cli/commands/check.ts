@@ -19,6 +19,7 @@ export async function checkCommand(file: string, flags: CheckFlags, io: CliIo): 
     for (const issue of result.issues) io.stderr(`${formatIssue(issue)}\n`);
     return exitCodes.invalidInput;
   }
+  for (const warning of result.warnings) io.stderr(`${formatIssue(warning)}\n`);
   const inputs = prepareInputs(result.scenario, { varOverrides, ...(flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {}) });
   const outcome = await checkReadiness(result.scenario, builtinRunners, { settings: inputs.runnerSettings, secrets: inputs.secrets });
   for (const check of outcome.checks) {

@@ -25,6 +25,7 @@ export async function planCommand(file: string, flags: PlanFlags, io: CliIo): Pr
     for (const issue of result.issues) io.stderr(`${formatIssue(issue)}\n`);
     return exitCodes.invalidInput;
   }
+  for (const warning of result.warnings) io.stderr(`${formatIssue(warning)}\n`);
   // Every format is the compiled machine that runs: its config, or a rendering of it.
   const compiled = compileScenario(result.scenario);
   if (format === 'json') io.stdout(`${JSON.stringify(compiled.machine, null, 2)}\n`);

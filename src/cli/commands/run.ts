@@ -69,6 +69,7 @@ async function startRun(
     for (const issue of result.issues) terminal.stderr(`${formatIssue(issue)}\n`);
     return exitCodes.invalidInput;
   }
+  for (const warning of result.warnings) terminal.stderr(`${formatIssue(warning)}\n`);
   const scenario = result.scenario;
   const production = scenario.environment === 'production';
   if (production && !flags.yes && !terminal.confirm) {
