@@ -186,9 +186,12 @@ async function gatherFacts<S extends BodySink>(session: S3Session, request: Veri
         { abortSignal: request.signal },
       );
     } catch (error) {
-      // A HEAD answer has no body to name its error (a 403 is "Unknown"): the GET's answer will.
       if (isAbort(error, request.signal) || isNotFound(error) || errorCode(error) !== 'Unknown') throw error;
-      return known;
+      // A HEAD answer has no body to name its error. A refusal (403 …): the GET's answer will name it.
+      const status = httpStatusOf(error);
+      if (status === undefined || status < 500) return known;
+      const tries = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+      throw new StepError(`S3_HTTP_${status}`, `HEAD of ${where} answered HTTP ${status}${status === 503 ? ' (SlowDown or ServiceUnavailable)' : ''} on ${tries} ${tries === 1 ? 'try' : 'tries'}`, { cause: error });
     }
     const tier = archiveTier(head);
     if (tier) throw new RestoreRequiredError(where, tier[0], tier[1]);
