@@ -9,8 +9,8 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { AttemptClock } from '../../src/runner-contract.js';
 import type { S3Session } from '../shared/s3/client.js';
-import type { IntegrityResult, Mismatch } from '../shared/s3/integrity.js';
-import { getVerified, type BodySink } from '../shared/s3/verified-get.js';
+import type { IntegrityResult } from '../shared/s3/integrity.js';
+import { getVerified, type BodySink, type IntegrityRetry } from '../shared/s3/verified-get.js';
 
 export interface DownloadRequest {
   key: string;
@@ -31,7 +31,7 @@ export interface Downloaded {
   resumes: number;
   integrity: IntegrityResult;
   /** Reads discarded after a failed check, with what was wrong. */
-  retries: { mismatches: Mismatch[] }[];
+  retries: IntegrityRetry[];
 }
 
 interface FileSink extends BodySink {

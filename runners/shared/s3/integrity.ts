@@ -67,6 +67,11 @@ export interface IntegrityResult {
   /** Facts the store offered that could not be compared, and why. */
   notChecked: NotChecked[];
   partSizes?: { source: PartSizeSource; parts: number; partBytes?: number };
+  /**
+   * Set when a usual part size fits the multipart ETag's part count but gives another ETag: the bytes may
+   * be damaged, or the parts were of another size. A second read tells (verified-get.ts).
+   */
+  doubt?: string;
 }
 
 const mib = 1024 * 1024;
@@ -170,9 +175,7 @@ class Layout {
 
 /** Uniform layouts (every part `size` bytes, the last one the rest) that give `parts` parts for `total` bytes. */
 export function inferredPartSizes(total: number, parts: number): number[] {
-  const candidates = [...usualPartSizes, Math.ceil(total / parts)];
-  const fitting = candidates.filter((size) => size > 0 && Math.ceil(total / size) === parts);
-  return [...new Set(fitting)].slice(0, maxInferredLayouts);
+  return usualPartSizes.filter((size) => Math.ceil(total / size) === parts).slice(0, maxInferredLayouts);
 }
 
 function uniformSizes(total: number, partBytes: number): number[] {
@@ -289,6 +292,7 @@ export class IntegrityCheck {
       return exact ?? this.#layouts.find(matches);
     };
     let used: Layout | undefined;
+    let doubt: string | undefined;
     const parts = this.#multipartParts;
     if (parts !== undefined && facts.etagOpaque === undefined) {
       const expected = (facts.etag ?? '').toLowerCase();
@@ -302,11 +306,11 @@ export class IntegrityCheck {
         checked.add('multipart-etag');
         const actual = etagOf(layout) ?? `(the body does not fill ${parts} parts)`;
         if (actual !== expected) mismatches.push({ fact: 'multipart-etag', expected, actual });
+      } else if (this.#layouts.length === 0) {
+        notChecked.push({ fact: 'multipart-etag', reason: 'the part sizes are unknown (the store gives none)' });
       } else {
-        notChecked.push({
-          fact: 'multipart-etag',
-          reason: this.#layouts.length === 0 ? 'the part sizes are unknown (the store gives none)' : `the part sizes are unknown (the store gives none, and no usual part size gives this ETag)`,
-        });
+        notChecked.push({ fact: 'multipart-etag', reason: 'the part sizes are unknown (the store gives none, and no usual part size gives this ETag)' });
+        doubt = `no usual part size (${this.#layouts.map((layout) => layout.sizes[0] ?? 0).join(', ')} bytes) gives the multipart ETag ${expected}`;
       }
     }
 
@@ -343,6 +347,7 @@ export class IntegrityCheck {
       if (sha256 !== expected) mismatches.push({ fact: 'expected-sha256', expected, actual: sha256 });
     }
     const result: IntegrityResult = { bytes, sha256, checked: factOrder.filter((fact) => checked.has(fact)), mismatches, notChecked };
+    if (doubt !== undefined) result.doubt = doubt;
     if (used) {
       const first = used.sizes[0];
       result.partSizes = { source: used.source, parts: used.sizes.length, ...(used.source === 'inferred' && first !== undefined ? { partBytes: first } : {}) };

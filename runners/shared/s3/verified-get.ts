@@ -39,11 +39,17 @@ export interface VerifiedGetRequest<S extends BodySink> {
   open(response: GetObjectCommandOutput): Promise<S>;
 }
 
+/** A read discarded and done again: what was wrong with it (or why it was in doubt). */
+export interface IntegrityRetry {
+  mismatches: Mismatch[];
+  reason?: string;
+}
+
 export interface VerifiedGet<S extends BodySink> {
   sink: S;
   integrity: IntegrityResult;
-  /** Reads discarded and done again, with what was wrong with each. */
-  retries: { mismatches: Mismatch[] }[];
+  /** Reads discarded and done again. */
+  retries: IntegrityRetry[];
   /** Ranged GETs after a cut body. */
   resumes: number;
   /** The ETag the body was read under, quotes removed. */
@@ -61,8 +67,8 @@ const partHeadLanes = 8;
 /** The body's bytes are not the ones the store's facts (or the scenario) describe, on every read. */
 export class IntegrityError extends StepError {
   readonly integrity: IntegrityResult;
-  readonly retries: { mismatches: Mismatch[] }[];
-  constructor(where: string, integrity: IntegrityResult, retries: { mismatches: Mismatch[] }[]) {
+  readonly retries: IntegrityRetry[];
+  constructor(where: string, integrity: IntegrityResult, retries: IntegrityRetry[]) {
     const reads = retries.length + 1;
     const [first] = integrity.mismatches;
     const onlyScenario = integrity.mismatches.length === 1 && first?.fact === 'expected-sha256';
@@ -299,15 +305,38 @@ async function readOnce<S extends BodySink>(session: S3Session, request: Verifie
  */
 export async function getVerified<S extends BodySink>(session: S3Session, request: VerifiedGetRequest<S>): Promise<VerifiedGet<S>> {
   const where = `s3://${session.target.bucket}/${request.key}${request.versionId === undefined ? '' : ` (version ${request.versionId})`}`;
-  const retries: { mismatches: Mismatch[] }[] = [];
+  const retries: IntegrityRetry[] = [];
   let resumes = 0;
-  for (;;) {
-    const known = await gatherFacts(session, request, where);
-    const read = await readOnce(session, request, known, where);
-    resumes += read.resumes;
-    if (read.integrity.mismatches.length === 0) return { ...read, retries, resumes };
-    await read.sink.discard();
-    if (retries.length >= 1 || !worthRetrying(read.integrity)) throw new IntegrityError(where, read.integrity, retries);
-    retries.push({ mismatches: read.integrity.mismatches });
+  // A first read kept while a second one decides (see IntegrityResult.doubt).
+  let held: ReadOnce<S> | undefined;
+  try {
+    for (;;) {
+      const known = await gatherFacts(session, request, where);
+      const read = await readOnce(session, request, known, where);
+      resumes += read.resumes;
+      const { integrity } = read;
+      if (integrity.mismatches.length === 0 && integrity.doubt !== undefined && held === undefined && retries.length === 0) {
+        held = read;
+        retries.push({ mismatches: [], reason: `${integrity.doubt}: read again to compare` });
+        continue;
+      }
+      if (integrity.mismatches.length === 0) {
+        if (held && integrity.doubt !== undefined) {
+          if (held.integrity.sha256 !== integrity.sha256) {
+            await read.sink.discard();
+            const mismatch: Mismatch = { fact: 'multipart-etag', expected: read.etag, actual: `no usual part size gives it, and two reads gave different bytes (SHA-256 ${held.integrity.sha256}, then ${integrity.sha256})` };
+            throw new IntegrityError(where, { ...integrity, checked: [...integrity.checked, 'multipart-etag'], mismatches: [mismatch] }, retries);
+          }
+          const notChecked = integrity.notChecked.map((n) => (n.fact === 'multipart-etag' ? { ...n, reason: `${n.reason}; two reads gave the same bytes` } : n));
+          return { ...read, integrity: { ...integrity, notChecked }, retries, resumes };
+        }
+        return { ...read, retries, resumes };
+      }
+      await read.sink.discard();
+      if (retries.length >= 1 || !worthRetrying(integrity)) throw new IntegrityError(where, integrity, retries);
+      retries.push({ mismatches: integrity.mismatches });
+    }
+  } finally {
+    await held?.sink.discard();
   }
 }
