@@ -190,7 +190,8 @@ function splitComposite(value: string): { value: string; parts?: number } {
   return match ? { value: match[1] ?? '', parts: Number(match[2]) } : { value };
 }
 
-const factOrder: FactName[] = ['size', 'md5-etag', 'multipart-etag', 'crc32-checksum', 'crc32c-checksum', 'crc64nvme-checksum', 'sha1-checksum', 'sha256-checksum', 'expected-sha256'];
+/** Every fact, in the order the record lists them. */
+export const factNames: readonly FactName[] = ['size', 'md5-etag', 'multipart-etag', 'crc32-checksum', 'crc32c-checksum', 'crc64nvme-checksum', 'sha1-checksum', 'sha256-checksum', 'expected-sha256'];
 
 /**
  * The check of one body: feed it every chunk as it is written (`update`), then `finish()`. What is hashed
@@ -346,7 +347,7 @@ export class IntegrityCheck {
       const expected = facts.expectedSha256.toLowerCase();
       if (sha256 !== expected) mismatches.push({ fact: 'expected-sha256', expected, actual: sha256 });
     }
-    const result: IntegrityResult = { bytes, sha256, checked: factOrder.filter((fact) => checked.has(fact)), mismatches, notChecked };
+    const result: IntegrityResult = { bytes, sha256, checked: factNames.filter((fact) => checked.has(fact)), mismatches, notChecked };
     if (doubt !== undefined) result.doubt = doubt;
     if (used) {
       const first = used.sizes[0];
@@ -372,8 +373,18 @@ export function worthRetrying(result: IntegrityResult): boolean {
   return storeDigests(result).length === 0;
 }
 
-/** `details.integrity` of a verified body: the facts checked, or `'size-checked only'` when the store offered no digest. */
-export function integritySummary(result: IntegrityResult): { checked: FactName[]; result: 'verified'; partSizes?: IntegrityResult['partSizes'] } | 'size-checked only' {
+/** What the record keeps of a check (`details.integrity`). */
+export type IntegritySummary =
+  | { checked: FactName[]; result: 'verified'; partSizes?: IntegrityResult['partSizes'] }
+  | 'size-checked only'
+  | { checked: FactName[]; result: 'mismatch'; mismatches: Mismatch[]; bytes: number };
+
+/**
+ * `details.integrity`: the facts checked and `verified`; `'size-checked only'` when the store offered no
+ * fact beyond the size; or the mismatches.
+ */
+export function integritySummary(result: IntegrityResult): IntegritySummary {
+  if (result.mismatches.length) return { checked: result.checked, result: 'mismatch', mismatches: result.mismatches, bytes: result.bytes };
   if (result.checked.length === 1 && result.checked[0] === 'size') return 'size-checked only';
   return { checked: result.checked, result: 'verified', ...(result.partSizes ? { partSizes: result.partSizes } : {}) };
 }

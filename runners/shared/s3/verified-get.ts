@@ -14,7 +14,7 @@ import { eachLimited } from '../each-limited.js';
 import { StepError } from '../step-error.js';
 import type { S3Session } from './client.js';
 import { isAbort, isNotFound } from './errors.js';
-import { describeMismatches, IntegrityCheck, worthRetrying, type ChecksumName, type IntegrityResult, type Mismatch, type StoreFacts } from './integrity.js';
+import { describeMismatches, IntegrityCheck, integritySummary, worthRetrying, type ChecksumName, type IntegrityResult, type Mismatch, type StoreFacts } from './integrity.js';
 import { unquoteEtag } from './list-objects.js';
 import { errorCode, httpStatusOf } from './retry.js';
 
@@ -105,7 +105,7 @@ export class RestoreRequiredError extends StepError {
 export function failureDetails(error: unknown): Record<string, unknown> {
   if (error instanceof IntegrityError) {
     return {
-      integrity: { checked: error.integrity.checked, result: 'mismatch', mismatches: error.integrity.mismatches, bytes: error.integrity.bytes },
+      integrity: integritySummary(error.integrity),
       ...(error.integrity.notChecked.length ? { integrityNotChecked: error.integrity.notChecked } : {}),
       integrityRetries: error.retries,
     };
