@@ -83,7 +83,9 @@ export function createRetryStrategy(policy: RetryPolicy): {
     },
     refreshRetryTokenForRetry(previous, info) {
       const attempt = previous.getRetryCount() + 1;
-      const budget = info.errorType === 'THROTTLING' ? throttlingAttempts : policy.maxAttempts;
+      // A HEAD's 503 has no body to say SlowDown: on S3 a 503 is the store asking to slow down.
+      const throttled = info.errorType === 'THROTTLING' || httpStatusOf(info.error) === 503;
+      const budget = throttled ? throttlingAttempts : policy.maxAttempts;
       if (!retryable.has(info.errorType) || attempt >= budget) {
         // The middleware rethrows the request's own error, not this one.
         return Promise.reject(new Error('no retry'));
@@ -92,7 +94,7 @@ export function createRetryStrategy(policy: RetryPolicy): {
       let delayMs = Math.round(random() * ceiling);
       const hintMs = info.retryAfterHint ? info.retryAfterHint.getTime() - Date.now() : 0;
       if (hintMs > delayMs) delayMs = Math.min(policy.maxDelayMs, Math.round(hintMs));
-      if (info.errorType === 'THROTTLING') throttledUntilMs = Math.max(throttledUntilMs, now() + delayMs);
+      if (throttled) throttledUntilMs = Math.max(throttledUntilMs, now() + delayMs);
       const status = httpStatusOf(info.error);
       policy.onRetry({ attempt, errorType: info.errorType, code: errorCode(info.error), ...(status === undefined ? {} : { status }), delayMs });
       return Promise.resolve(token(attempt, delayMs));

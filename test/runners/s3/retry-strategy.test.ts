@@ -30,6 +30,8 @@ describe('s3 retry strategy', () => {
     };
     expect(await tries(slowDown)).toBe(6);
     expect(await tries(serverError)).toBe(3);
+    // A HEAD's 503 carries no error code; on S3 it is throttling all the same.
+    expect(await tries({ errorType: 'TRANSIENT', error: { name: 'Unknown', $metadata: { httpStatusCode: 503 } } })).toBe(6);
   });
 
   it('while the store throttles, new requests of the same client wait out the backoff too', async () => {
