@@ -1,6 +1,6 @@
 /** What a re-import proved (`ReimportFacts`), the line per object kept as evidence, and the message of a gap. Pure. */
 import { keyListLimit, type KeyList, type ReimportFacts, type Volume } from '../../src/exit/facts.js';
-import { factNames, type FactName, type IntegritySummary } from '../shared/s3/integrity.js';
+import type { IntegritySummary } from '../shared/s3/integrity.js';
 import type { IntegrityRetry } from '../shared/s3/verified-get.js';
 
 /** One expected key and what became of it on the destination. */
@@ -19,20 +19,6 @@ export interface ImportResult {
   integrityRetries?: IntegrityRetry[];
 }
 
-/** `details.integrity` of a multi-object step: how many reads were verified beyond their size, and by which facts. */
-export interface IntegrityCounts {
-  /** Objects read back. */
-  objects: number;
-  /** Checked against a digest the store gave (or the manifest's), not only a size, and found right. */
-  verified: number;
-  sizeCheckedOnly: number;
-  /** Failed a check of the read-back. */
-  mismatched: number;
-  /** Read back again after a damaged first read. */
-  retried: number;
-  /** Every fact checked on at least one object. */
-  checked: FactName[];
-}
 
 export function keyList(keys: readonly string[]): KeyList {
   return { count: keys.length, keys: [...keys].sort().slice(0, keyListLimit) };
@@ -73,19 +59,5 @@ export function gapError(facts: ReimportFacts, results: readonly ImportResult[])
   return {
     code: 'REIMPORT_MISMATCH',
     message: `s3.import: ${unproven} of ${facts.expected.objects} objects not proven on ${facts.destination}: ${facts.missing.count} missing, ${facts.mismatched.count} mismatched${example}`,
-  };
-}
-
-export function integrityCounts(results: readonly Pick<ImportResult, 'integrity' | 'integrityRetries'>[]): IntegrityCounts {
-  const read = results.filter((result) => result.integrity !== undefined);
-  const checked = new Set<FactName>();
-  for (const { integrity } of read) if (integrity !== undefined && integrity !== 'size-checked only') for (const fact of integrity.checked) checked.add(fact);
-  return {
-    objects: read.length,
-    verified: read.filter((result) => typeof result.integrity === 'object' && result.integrity.result === 'verified').length,
-    sizeCheckedOnly: read.filter((result) => result.integrity === 'size-checked only').length,
-    mismatched: read.filter((result) => typeof result.integrity === 'object' && result.integrity.result === 'mismatch').length,
-    retried: read.filter((result) => (result.integrityRetries?.length ?? 0) > 0).length,
-    checked: factNames.filter((fact) => checked.has(fact)),
   };
 }

@@ -393,3 +393,32 @@ export function integritySummary(result: IntegrityResult): IntegritySummary {
 export function describeMismatches(mismatches: readonly Mismatch[]): string {
   return mismatches.map((m) => `${m.fact}: expected ${m.expected}, got ${m.actual}`).join('; ');
 }
+
+/** `details.integrity` of a step that reads many objects (s3.import, s3.export): how many were verified beyond their size, and by which facts. */
+export interface IntegrityCounts {
+  /** Objects read. */
+  objects: number;
+  /** Checked against a digest (the store's, or the expected SHA-256), not only a size, and found right. */
+  verified: number;
+  sizeCheckedOnly: number;
+  /** Failed a check on every read. */
+  mismatched: number;
+  /** Read again after a first read failed a check. */
+  retried: number;
+  /** Every fact checked on at least one object. */
+  checked: FactName[];
+}
+
+export function integrityCounts(results: readonly { integrity?: IntegritySummary | undefined; integrityRetries?: readonly unknown[] | undefined }[]): IntegrityCounts {
+  const read = results.filter((result) => result.integrity !== undefined);
+  const checked = new Set<FactName>();
+  for (const { integrity } of read) if (integrity !== undefined && integrity !== 'size-checked only') for (const fact of integrity.checked) checked.add(fact);
+  return {
+    objects: read.length,
+    verified: read.filter((result) => typeof result.integrity === 'object' && result.integrity.result === 'verified').length,
+    sizeCheckedOnly: read.filter((result) => result.integrity === 'size-checked only').length,
+    mismatched: read.filter((result) => typeof result.integrity === 'object' && result.integrity.result === 'mismatch').length,
+    retried: read.filter((result) => (result.integrityRetries?.length ?? 0) > 0).length,
+    checked: factNames.filter((fact) => checked.has(fact)),
+  };
+}

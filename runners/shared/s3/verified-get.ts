@@ -115,7 +115,7 @@ export function failureDetails(error: unknown): Record<string, unknown> {
 }
 
 /** The S3 checksums an answer carries, by name. */
-function checksumsOf(output: GetObjectCommandOutput | HeadObjectCommandOutput): Partial<Record<ChecksumName, string>> {
+export function checksumsOf(output: GetObjectCommandOutput | HeadObjectCommandOutput): Partial<Record<ChecksumName, string>> {
   const given: Partial<Record<ChecksumName, string | undefined>> = {
     crc32: output.ChecksumCRC32,
     crc32c: output.ChecksumCRC32C,
@@ -183,7 +183,7 @@ async function gatherFacts<S extends BodySink>(session: S3Session, request: Veri
   if (request.versionId !== undefined) known.versionId = request.versionId;
   if (request.listed) {
     known.size = request.listed.size;
-    known.etag = request.listed.etag;
+    if (request.listed.etag !== '') known.etag = request.listed.etag;
   } else {
     let head: HeadObjectCommandOutput;
     try {
@@ -217,7 +217,7 @@ async function gatherFacts<S extends BodySink>(session: S3Session, request: Veri
 }
 
 /** A GET whose checksum headers are asked for but judged here, not by the SDK (which checks one, and stops the stream on a mismatch). */
-function getCommand(input: ConstructorParameters<typeof GetObjectCommand>[0]): GetObjectCommand {
+export function getCommand(input: ConstructorParameters<typeof GetObjectCommand>[0]): GetObjectCommand {
   const command = new GetObjectCommand({ ...input, ChecksumMode: 'ENABLED' });
   // Runs after the request (and its x-amz-checksum-mode header) is serialised, before the response is read.
   command.middlewareStack.add((next) => (args) => next({ ...args, input: { ...args.input, ChecksumMode: undefined } }), {
