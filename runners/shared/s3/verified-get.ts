@@ -263,7 +263,14 @@ async function readOnce<S extends BodySink>(session: S3Session, request: Verifie
     expectedSha256: request.expectedSha256,
   };
   const check = new IntegrityCheck(facts);
-  const sink = await request.open(response);
+  let sink: S;
+  try {
+    sink = await request.open(response);
+  } catch (error) {
+    // No sink, no reader: the body must not hold its connection.
+    (response.Body as Readable | undefined)?.destroy();
+    throw error;
+  }
   let kept = false;
   let resumes = 0;
   const maxAttempts = target.options.maxAttempts ?? s3TargetDefaults.maxAttempts;
