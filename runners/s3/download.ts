@@ -66,6 +66,7 @@ export async function downloadObject(session: S3Session, request: DownloadReques
     signal: request.signal,
     clock: request.clock,
     open: () => openTemp(request.path),
+    discarded: 'no file was written',
   });
   try {
     await got.sink.file.sync();

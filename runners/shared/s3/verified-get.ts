@@ -37,6 +37,8 @@ export interface VerifiedGetRequest<S extends BodySink> {
   clock: AttemptClock;
   /** A new sink for each read, given the GET's answer (content type, metadata …). */
   open(response: GetObjectCommandOutput): Promise<S>;
+  /** How a failure says what became of the bytes (default: "nothing of it was kept"). */
+  discarded?: string;
 }
 
 /** A read discarded and done again: what was wrong with it (or why it was in doubt). */
@@ -68,18 +70,18 @@ const partHeadLanes = 8;
 export class IntegrityError extends StepError {
   readonly integrity: IntegrityResult;
   readonly retries: IntegrityRetry[];
-  constructor(where: string, integrity: IntegrityResult, retries: IntegrityRetry[]) {
+  constructor(where: string, integrity: IntegrityResult, retries: IntegrityRetry[], discarded = 'nothing of it was kept') {
     const reads = retries.length + 1;
     const [first] = integrity.mismatches;
     const onlyScenario = integrity.mismatches.length === 1 && first?.fact === 'expected-sha256';
     if (onlyScenario) {
       const vouching = integrity.checked.filter((fact) => fact !== 'size' && fact !== 'expected-sha256');
       const store = vouching.length ? ` (the store's ${vouching.join(' and ')} ${vouching.length > 1 ? 'vouch' : 'vouches'} for the bytes: it holds another object than the expected one)` : '';
-      super('S3_DIGEST_MISMATCH', `SHA-256 of ${where} is ${first.actual}, expected ${first.expected}${store}; nothing of it was kept`);
+      super('S3_DIGEST_MISMATCH', `SHA-256 of ${where} is ${first.actual}, expected ${first.expected}${store}; ${discarded}`);
     } else {
       super(
         'S3_INTEGRITY_MISMATCH',
-        `${where} failed its integrity check${reads > 1 ? ` on ${reads} reads` : ''} (${integrity.bytes} bytes received): ${describeMismatches(integrity.mismatches)}; nothing of it was kept`,
+        `${where} failed its integrity check${reads > 1 ? ` on ${reads} reads` : ''} (${integrity.bytes} bytes received): ${describeMismatches(integrity.mismatches)}; ${discarded}`,
       );
     }
     this.integrity = integrity;
@@ -332,7 +334,7 @@ export async function getVerified<S extends BodySink>(session: S3Session, reques
           if (held.integrity.sha256 !== integrity.sha256) {
             await read.sink.discard();
             const mismatch: Mismatch = { fact: 'multipart-etag', expected: read.etag, actual: `no usual part size gives it, and two reads gave different bytes (SHA-256 ${held.integrity.sha256}, then ${integrity.sha256})` };
-            throw new IntegrityError(where, { ...integrity, checked: [...integrity.checked, 'multipart-etag'], mismatches: [mismatch] }, retries);
+            throw new IntegrityError(where, { ...integrity, checked: [...integrity.checked, 'multipart-etag'], mismatches: [mismatch] }, retries, request.discarded);
           }
           const notChecked = integrity.notChecked.map((n) => (n.fact === 'multipart-etag' ? { ...n, reason: `${n.reason}; two reads gave the same bytes` } : n));
           return { ...read, integrity: { ...integrity, notChecked }, retries, resumes };
@@ -340,7 +342,7 @@ export async function getVerified<S extends BodySink>(session: S3Session, reques
         return { ...read, retries, resumes };
       }
       await read.sink.discard();
-      if (retries.length >= 1 || !worthRetrying(integrity)) throw new IntegrityError(where, integrity, retries);
+      if (retries.length >= 1 || !worthRetrying(integrity)) throw new IntegrityError(where, integrity, retries, request.discarded);
       retries.push({ mismatches: integrity.mismatches });
     }
   } finally {

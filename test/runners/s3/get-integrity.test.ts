@@ -111,7 +111,7 @@ describe('s3.get: every body checked against the store’s facts', () => {
     const bad = md5(flipped(body, body.length / 2));
     expect(observation.error).toEqual({
       code: 'S3_INTEGRITY_MISMATCH',
-      message: `s3.get: s3://${bucket.name}/db.dump failed its integrity check on 2 reads (65536 bytes received): md5-etag: expected ${md5(body)}, got ${bad}; nothing of it was kept`,
+      message: `s3.get: s3://${bucket.name}/db.dump failed its integrity check on 2 reads (65536 bytes received): md5-etag: expected ${md5(body)}, got ${bad}; no file was written`,
     });
     expect(observation.details).toMatchObject({
       integrity: { checked: ['size', 'md5-etag'], result: 'mismatch', mismatches: [{ fact: 'md5-etag', expected: md5(body), actual: bad }], bytes: 65_536 },
@@ -217,7 +217,7 @@ describe('s3.get: every body checked against the store’s facts', () => {
     proxy.inject({ fault: 'flip-byte', times: 1, match: (r) => r.method === 'GET' && r.key === 'odd.dump' });
     const { observation: torn, file } = await download('odd.dump');
     expect(torn.error?.code).toBe('S3_INTEGRITY_MISMATCH');
-    expect(torn.error?.message).toMatch(/: multipart-etag: expected [0-9a-f]{32}-3, got no usual part size gives it, and two reads gave different bytes \(SHA-256 [0-9a-f]{64}, then [0-9a-f]{64}\); nothing of it was kept$/);
+    expect(torn.error?.message).toMatch(/: multipart-etag: expected [0-9a-f]{32}-3, got no usual part size gives it, and two reads gave different bytes \(SHA-256 [0-9a-f]{64}, then [0-9a-f]{64}\); no file was written$/);
     nothingLeft(file);
   });
 
