@@ -1,11 +1,12 @@
 /**
- * One object of an export: GET it, stream it through the tap (count, head, SHA-256 and MD5)
- * into the destination, and keep the copy only when the bytes are right: as many as announced and, when
- * the source's ETag is a plain MD5, with that MD5. A body cut by a network error is read again whole.
+ * One object of an export: GET it, stream it through the tap (count, head, and the integrity check every
+ * download passes: size, MD5 or multipart ETag, S3 checksums) into the destination, and keep the copy only
+ * when the bytes are right. A body that fails a check is discarded and read once more; a body cut by a
+ * network error is read again whole.
  */
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { AttemptClock } from '../../src/runner-contract.js';
 import { classifyFormat } from '../../src/exit/formats.js';
 import type { S3Session } from '../shared/s3/client.js';
@@ -13,7 +14,9 @@ import { describeS3Error, isAbort, isNotFound } from '../shared/s3/errors.js';
 import { errorCode } from '../shared/s3/retry.js';
 import { StepError } from '../shared/step-error.js';
 import { s3TargetDefaults } from '../../src/scenario/targets/s3.js';
+import { describeMismatches, IntegrityCheck, integritySummary, worthRetrying, type IntegrityResult, type IntegritySummary } from '../shared/s3/integrity.js';
 import { unquoteEtag } from '../shared/s3/list-objects.js';
+import { checksumsOf, getCommand, opaqueEtagReason, partSizesOf, type IntegrityRetry } from '../shared/s3/verified-get.js';
 import type { SourceObject } from './export-list.js';
 import { labelOf, type ExportEntry } from './export-manifest.js';
 import { ExportTap } from './export-tap.js';
@@ -54,9 +57,15 @@ export interface ExportStore {
   check(entry: ExportEntry, signal: AbortSignal): Promise<string | undefined>;
 }
 
+/** What the copy's read was checked against, for the record. */
+export interface CopyIntegrity {
+  integrity: IntegritySummary;
+  integrityRetries: IntegrityRetry[];
+}
+
 export type CopyOutcome =
-  | { kind: 'copied'; entry: ExportEntry }
-  | { kind: 'corrupted'; object: SourceObject; reason: string }
+  | ({ kind: 'copied'; entry: ExportEntry } & CopyIntegrity)
+  | ({ kind: 'corrupted'; object: SourceObject; reason: string } & CopyIntegrity)
   | { kind: 'failed'; object: SourceObject; code: string; message: string }
   /** Listed at the start, gone before it could be read: the end listing agrees, so it is no gap. */
   | { kind: 'vanished'; object: SourceObject };
@@ -72,16 +81,20 @@ export interface CopyEnv {
 }
 
 const networkCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE', 'TimeoutError', 'ECONNABORTED']);
-const plainMd5 = /^[0-9a-f]{32}$/i;
+
+/** One read of the body: copied, or what its check found wrong. */
+type ReadOutcome = { kind: 'copied'; entry: ExportEntry; integrity: IntegrityResult } | { kind: 'corrupted'; integrity: IntegrityResult };
 
 /** Copy `object`; throws only when the step is stopped. */
 export async function copyObject(env: CopyEnv, object: SourceObject): Promise<CopyOutcome> {
   const refusal = env.store.refuse(object.key);
   if (refusal !== undefined) return { kind: 'failed', object, code: 'S3_KEY_TOO_LONG', message: refusal };
   const maxAttempts = env.source.target.options.maxAttempts ?? s3TargetDefaults.maxAttempts;
+  const integrityRetries: IntegrityRetry[] = [];
   for (let tries = 1; ; tries += 1) {
+    let read: ReadOutcome;
     try {
-      return await copyOnce(env, object);
+      read = await copyOnce(env, object);
     } catch (error) {
       if (isAbort(error, env.signal)) throw error;
       if (isNotFound(error)) return { kind: 'vanished', object };
@@ -94,7 +107,17 @@ export async function copyObject(env: CopyEnv, object: SourceObject): Promise<Co
       const delayMs = Math.min(s3TargetDefaults.retryMaxDelayMs, s3TargetDefaults.retryBaseDelayMs * 2 ** (tries - 1));
       env.source.retries.push({ attempt: tries, errorType: 'TRANSIENT', code, delayMs });
       await env.clock.sleep(delayMs, env.signal);
+      continue;
     }
+    const integrity = integritySummary(read.integrity);
+    if (read.kind === 'copied') return { kind: 'copied', entry: read.entry, integrity, integrityRetries };
+    // Damaged on the way (or by the source): read once more from scratch before calling it corrupted.
+    if (integrityRetries.length === 0 && worthRetrying(read.integrity)) {
+      integrityRetries.push({ mismatches: read.integrity.mismatches });
+      continue;
+    }
+    const reads = integrityRetries.length + 1;
+    return { kind: 'corrupted', object, reason: `${describeMismatches(read.integrity.mismatches)}${reads > 1 ? ` (on ${reads} reads)` : ''}`, integrity, integrityRetries };
   }
 }
 
@@ -112,49 +135,45 @@ function bodyInfo(response: GetObjectCommandOutput): BodyInfo {
   };
 }
 
-/** With SSE-KMS or SSE-C the ETag is no MD5 of the body, even when it looks like one. */
-function etagIsMd5(etag: string, response: GetObjectCommandOutput): boolean {
-  const kms = typeof response.ServerSideEncryption === 'string' && response.ServerSideEncryption.startsWith('aws:kms');
-  return plainMd5.test(etag) && !kms && response.SSECustomerAlgorithm === undefined;
-}
-
-async function copyOnce(env: CopyEnv, object: SourceObject): Promise<CopyOutcome> {
+async function copyOnce(env: CopyEnv, object: SourceObject): Promise<ReadOutcome> {
   const { client, target } = env.source;
   const version = env.versions && object.versionId !== undefined ? { VersionId: object.versionId } : {};
-  const response = await client.send(new GetObjectCommand({ Bucket: target.bucket, Key: object.fullKey, ...version }), { abortSignal: env.signal });
+  const parts = /-([1-9]\d{0,4})$/.exec(object.etag);
+  // Asked before the GET, for the object the listing showed; of no use if the GET finds another one.
+  const partSizes = parts ? await partSizesOf(env.source, object.fullKey, version.VersionId, Number(parts[1]), env.signal) : undefined;
+  const response = await client.send(getCommand({ Bucket: target.bucket, Key: object.fullKey, ...version }), { abortSignal: env.signal });
   const body = response.Body as Readable | undefined;
   if (!body) throw new StepError('S3_NO_BODY', `GetObject returned no body for ${object.key}`);
   // The bytes are those of the object as it is now, which may have changed since the listing.
   const etag = unquoteEtag(response.ETag) || object.etag;
-  const md5 = etagIsMd5(etag, response);
-  const tap = new ExportTap(md5);
+  const unchanged = etag === object.etag;
+  const check = new IntegrityCheck({
+    ...(unchanged ? { size: object.size, partSizes } : {}),
+    contentLength: response.ContentLength,
+    etag,
+    etagOpaque: opaqueEtagReason(response),
+    checksums: checksumsOf(response),
+  });
+  const tap = new ExportTap(check);
   const info = bodyInfo(response);
   let copy: OpenCopy | undefined;
   let kept = false;
   try {
     copy = await env.store.open(object, info, env.signal);
     await pipeline(body, tap, copy.sink, { signal: env.signal });
-    const digest = tap.digest();
-    const bytes = tap.bytes;
-    const problem =
-      response.ContentLength !== undefined && bytes !== response.ContentLength
-        ? `read ${bytes} bytes, the store announced ${response.ContentLength}`
-        : etag === object.etag && bytes !== object.size
-          ? `read ${bytes} bytes, the listing said ${object.size}`
-          : md5 && digest.md5 !== etag.toLowerCase()
-            ? `MD5 of the body read is ${digest.md5 ?? '?'}, the source's ETag is ${etag}`
-            : undefined;
-    if (problem !== undefined) return { kind: 'corrupted', object, reason: problem };
+    const integrity = check.finish();
+    if (integrity.mismatches.length > 0) return { kind: 'corrupted', integrity };
+    const bytes = integrity.bytes;
     const format = await classifyFormat(tap.head(), object.key);
-    const stored = await copy.keep(digest.sha256);
+    const stored = await copy.keep(integrity.sha256);
     kept = true;
     const versionId = env.versions ? object.versionId : response.VersionId;
     const entry: ExportEntry = {
       key: object.key,
       size: bytes,
       etag,
-      sha256: digest.sha256,
-      lastModified: etag === object.etag ? object.lastModified : (response.LastModified?.toISOString() ?? object.lastModified),
+      sha256: integrity.sha256,
+      lastModified: unchanged ? object.lastModified : (response.LastModified?.toISOString() ?? object.lastModified),
       ...(versionId === undefined ? {} : { versionId }),
       ...(env.versions && object.isLatest !== undefined ? { isLatest: object.isLatest } : {}),
       ...(info.contentType === undefined ? {} : { contentType: info.contentType }),
@@ -162,7 +181,7 @@ async function copyOnce(env: CopyEnv, object: SourceObject): Promise<CopyOutcome
       format,
       ...stored,
     };
-    return { kind: 'copied', entry };
+    return { kind: 'copied', entry, integrity };
   } finally {
     env.read.bytes += tap.bytes;
     if (!kept) {

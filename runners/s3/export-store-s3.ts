@@ -5,13 +5,15 @@
  * refusal is a key S3 cannot hold (over 1,024 bytes). Versions of one key are copied oldest first by the
  * runner and need a versioned destination: each keeps the version id the destination gave it.
  */
-import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
-import { DeleteObjectCommand, GetBucketVersioningCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { PassThrough } from 'node:stream';
+import { DeleteObjectCommand, GetBucketVersioningCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import type { AttemptClock } from '../../src/runner-contract.js';
 import type { S3Session } from '../shared/s3/client.js';
+import { describeMismatches } from '../shared/s3/integrity.js';
+import { getVerified, IntegrityError, type BodySink } from '../shared/s3/verified-get.js';
 import { isAbort, isNotFound, describeS3Error } from '../shared/s3/errors.js';
 import { StepError } from '../shared/step-error.js';
 import type { ExportStore, OpenCopy } from './export-copy.js';
@@ -30,7 +32,11 @@ export interface S3StoreOptions {
   partSizeBytes: number;
   versions: boolean;
   signal: AbortSignal;
+  clock: AttemptClock;
 }
+
+/** A read-back only hashes: nothing is kept. */
+const hashOnly: BodySink = { write: () => undefined, discard: () => Promise.resolve() };
 
 export async function openS3Store(options: S3StoreOptions): Promise<ExportStore> {
   const { session } = options;
@@ -108,20 +114,26 @@ export async function openS3Store(options: S3StoreOptions): Promise<ExportStore>
     },
     async check(entry, signal) {
       const key = entry.destinationKey ?? destinationKey(entry.key);
-      const hash = createHash('sha256');
-      let bytes = 0;
       try {
-        const got = await client.send(new GetObjectCommand({ Bucket: target.bucket, Key: key, ...version(entry) }), { abortSignal: signal });
-        for await (const chunk of (got.Body as Readable | undefined) ?? []) {
-          bytes += (chunk as Buffer).length;
-          hash.update(chunk as Buffer);
-        }
-        const sha256 = hash.digest('hex');
-        if (sha256 === entry.sha256 && bytes === entry.size) return undefined;
-        return `the destination's copy holds ${bytes} bytes with SHA-256 ${sha256}, expected ${entry.size} bytes with ${entry.sha256}`;
+        // The manifest's size and SHA-256, and the destination's own ETag and checksums; read once more if they fail.
+        await getVerified(session, {
+          key,
+          versionId: entry.destinationVersionId,
+          listed: { size: entry.size, etag: '' },
+          expectedSha256: entry.sha256,
+          signal,
+          clock: options.clock,
+          open: () => Promise.resolve(hashOnly),
+        });
+        return undefined;
       } catch (error) {
         if (isAbort(error, signal)) throw error;
         if (isNotFound(error)) return `the destination has no ${key}`;
+        if (error instanceof IntegrityError) {
+          const { bytes, sha256 } = error.integrity;
+          if (error.code === 'S3_DIGEST_MISMATCH') return `the destination's copy holds ${bytes} bytes with SHA-256 ${sha256}, expected ${entry.size} bytes with ${entry.sha256}`;
+          return `the destination's copy read back fails its checks on ${error.retries.length + 1} reads: ${describeMismatches(error.integrity.mismatches)}`;
+        }
         return `the destination's copy could not be read back: ${describeS3Error(error, 's3.export', key).message}`;
       }
     },

@@ -12,12 +12,13 @@ import { resolve } from 'node:path';
 import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
 import { openS3Session, type S3Session } from '../shared/s3/client.js';
 import { describeS3Error } from '../shared/s3/errors.js';
+import { integrityCounts } from '../shared/s3/integrity.js';
 import { jsonObservation } from '../shared/json-report.js';
 import { eachLimited } from '../shared/each-limited.js';
 import { StepError } from '../shared/step-error.js';
 import { fullKey } from '../shared/s3/target.js';
 import { s3ExportOptions, type S3ExportOptions } from './definition.js';
-import { copyObject, type CopyEnv, type ExportStore } from './export-copy.js';
+import { copyObject, type CopyEnv, type CopyIntegrity, type ExportStore } from './export-copy.js';
 import { buildExportFacts, describeGaps, volumeOf, type ExportOutcome, type Problem } from './export-facts.js';
 import { listSource, type SourceObject } from './export-list.js';
 import { identityOf, labelOf, loadManifest, openManifestLog, rewriteManifest, writeManifest, type ExportEntry } from './export-manifest.js';
@@ -68,6 +69,7 @@ async function openStore(a: Attempt): Promise<ExportStore> {
     partSizeBytes: (options.partSizeMiB ?? defaultPartSizeMiB) * 1024 * 1024,
     versions: a.versions,
     signal: ctx.signal,
+    clock: ctx.clock,
   });
 }
 
@@ -109,6 +111,8 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
   const corrupted: Problem[] = [];
   const failed: Problem[] = [];
   const vanished: string[] = [];
+  // What each object read was checked against (details.integrity counts them).
+  const reads: CopyIntegrity[] = [];
   const read = { bytes: 0 };
   const problem = (object: SourceObject, reason: string, code?: string): Problem => ({
     key: object.key,
@@ -131,6 +135,7 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
           continue;
         }
         const outcome = await copyObject(env, object);
+        if (outcome.kind === 'copied' || outcome.kind === 'corrupted') reads.push({ integrity: outcome.integrity, integrityRetries: outcome.integrityRetries });
         if (outcome.kind === 'copied') {
           await log.append(outcome.entry);
           final.set(id, outcome.entry);
@@ -141,7 +146,14 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
     });
   } finally {
     await log.close();
-    Object.assign(progress, { exported: final.size, resumed: resumed.length, corrupted: corrupted.length, failed: failed.length, bytesRead: read.bytes });
+    Object.assign(progress, {
+      exported: final.size,
+      resumed: resumed.length,
+      corrupted: corrupted.length,
+      failed: failed.length,
+      bytesRead: read.bytes,
+      integrity: integrityCounts(reads),
+    });
   }
   const copyMs = Math.round(ctx.clock.now() - copyStartedMs);
   if (ctx.signal.aborted) {

@@ -7,6 +7,8 @@ import { openS3Session, type S3Session } from '../shared/s3/client.js';
 import { s3GetOptions } from './definition.js';
 import { downloadObject } from './download.js';
 import { describeS3Error, isNotFound } from '../shared/s3/errors.js';
+import { integritySummary } from '../shared/s3/integrity.js';
+import { failureDetails } from '../shared/s3/verified-get.js';
 import { jsonObservation } from '../shared/json-report.js';
 import { fullKey } from '../shared/s3/target.js';
 
@@ -58,12 +60,17 @@ async function runGet(ctx: AttemptContext): Promise<Observation> {
     };
     // The facts an auditor checks go in the record itself, not only in the step's log.
     const facts = { key, versionId: got.versionId, size: got.bytes, sha256: got.sha256 };
-    return jsonObservation(ctx, result, { ...session.details(), ...facts, resumes: got.resumes, durationMs });
+    const integrity = {
+      integrity: integritySummary(got.integrity),
+      ...(got.integrity.notChecked.length ? { integrityNotChecked: got.integrity.notChecked } : {}),
+      integrityRetries: got.retries,
+    };
+    return jsonObservation(ctx, { ...result, integrity: integrity.integrity }, { ...session.details(), ...facts, ...integrity, resumes: got.resumes, durationMs });
   } catch (error) {
     const failure = isNotFound(error)
       ? { code: 'S3_NOT_FOUND', message: `s3.get: ${where} does not exist` }
       : describeS3Error(error, 's3.get', `downloading ${where}`);
-    return { error: failure, details: session.details() };
+    return { error: failure, details: { ...session.details(), ...failureDetails(error) } };
   } finally {
     session.close();
   }

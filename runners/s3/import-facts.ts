@@ -1,5 +1,7 @@
 /** What a re-import proved (`ReimportFacts`), the line per object kept as evidence, and the message of a gap. Pure. */
 import { keyListLimit, type KeyList, type ReimportFacts, type Volume } from '../../src/exit/facts.js';
+import type { IntegritySummary } from '../shared/s3/integrity.js';
+import type { IntegrityRetry } from '../shared/s3/verified-get.js';
 
 /** One expected key and what became of it on the destination. */
 export interface ImportResult {
@@ -11,7 +13,12 @@ export interface ImportResult {
   /** Uploaded in this attempt. */
   uploaded: boolean;
   reason?: string;
+  /** What the read-back was checked against: the destination's facts, or `'size-checked only'`. */
+  integrity?: IntegritySummary;
+  /** Reads done again after the destination's facts failed (the first read was damaged on the way). */
+  integrityRetries?: IntegrityRetry[];
 }
+
 
 export function keyList(keys: readonly string[]): KeyList {
   return { count: keys.length, keys: [...keys].sort().slice(0, keyListLimit) };

@@ -19,6 +19,7 @@ import { jsonObservation } from '../shared/json-report.js';
 import { eachLimited } from '../shared/each-limited.js';
 import { StepError, stepErrorOf } from '../shared/step-error.js';
 import { s3ImportOptions, type S3ImportOptions } from './definition.js';
+import { integrityCounts } from '../shared/s3/integrity.js';
 import { buildReimportFacts, gapError, gapsOf, keyList, type ImportResult } from './import-facts.js';
 import { loadManifests, type LoadedManifests } from './import-manifest.js';
 import { planImport, type ImportPlan, type PlannedObject } from './import-plan.js';
@@ -79,10 +80,18 @@ async function verifyAll(a: Attempt, plan: ImportPlan, upload: Awaited<ReturnTyp
     }
     const base = { key: entry.key, destinationKey, size: entry.size, sha256: entry.sha256, uploaded: upload.uploaded.has(entry.key) };
     try {
-      const check = await checkCopy(a.session, { entry, key: destinationKey, listed: listed.get(destinationKey), versionId: upload.uploaded.get(entry.key), signal: a.ctx.signal });
-      if (check.kind === 'verified') results.push({ ...base, status: 'verified' });
+      const check = await checkCopy(a.session, {
+        entry,
+        key: destinationKey,
+        listed: listed.get(destinationKey),
+        versionId: upload.uploaded.get(entry.key),
+        signal: a.ctx.signal,
+        clock: a.ctx.clock,
+      });
+      const { kind, ...readBack } = check;
+      if (kind === 'verified') results.push({ ...base, status: 'verified', ...readBack });
       // An upload error explains a missing copy better than the listing does.
-      else results.push({ ...base, status: check.kind, reason: check.kind === 'missing' && failed?.reason ? failed.reason : check.reason });
+      else results.push({ ...base, ...readBack, status: kind, reason: kind === 'missing' && failed?.reason ? failed.reason : check.reason });
     } catch (error) {
       const reason = objectFailure(error, a, `reading back ${JSON.stringify(entry.key)}`);
       results.push({ ...base, status: 'missing', reason: isNotFound(error) ? 'listed, but not found when read back' : `could not be read back: ${reason}` });
@@ -138,7 +147,7 @@ async function importAll(a: Attempt, manifests: LoadedManifests): Promise<Observ
     ...(attached ? { attachment: attachmentName } : {}),
     durationMs,
   };
-  return jsonObservation(ctx, report, { ...session.details(), exit: facts }, gapError(facts, results));
+  return jsonObservation(ctx, report, { ...session.details(), exit: facts, integrity: integrityCounts(results) }, gapError(facts, results));
 }
 
 async function runImport(ctx: AttemptContext): Promise<Observation> {

@@ -3,11 +3,8 @@
  * was found: the object exists (or not), its size, its SHA-256 (read in full, streamed), the bucket's
  * versioning, Object Lock retention (mode, days left) and legal hold. Any failed check fails the step.
  */
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import {
   GetBucketVersioningCommand,
-  GetObjectCommand,
   GetObjectLegalHoldCommand,
   GetObjectLockConfigurationCommand,
   GetObjectRetentionCommand,
@@ -21,6 +18,9 @@ import { describeS3Error, isNotFound } from '../shared/s3/errors.js';
 import { jsonObservation } from '../shared/json-report.js';
 import { errorCode } from '../shared/s3/retry.js';
 import { fullKey } from '../shared/s3/target.js';
+import { describeMismatches, integritySummary, type IntegrityResult, type IntegritySummary } from '../shared/s3/integrity.js';
+import { unquoteEtag } from '../shared/s3/list-objects.js';
+import { getVerified, IntegrityError, type BodySink, type IntegrityRetry } from '../shared/s3/verified-get.js';
 
 /** One check: what was asked, what was found. */
 export interface Check {
@@ -44,7 +44,13 @@ interface Context {
   session: S3Session;
   key?: string;
   versionId?: string;
+  /** What the `sha256` read was checked against, when there was one. */
+  integrity?: IntegritySummary;
+  integrityRetries?: IntegrityRetry[];
 }
+
+/** The `sha256` read only hashes: nothing is kept. */
+const hashOnly: BodySink = { write: () => undefined, discard: () => Promise.resolve() };
 
 function abort(c: Context): { abortSignal: AbortSignal } {
   return { abortSignal: c.ctx.signal };
@@ -135,12 +141,28 @@ async function objectChecks(c: Context, options: S3VerifyOptions, checks: Check[
     checks.push({ check: 'legal hold', ok: (actual === 'ON') === options.legalHold, expected: options.legalHold ? 'ON' : 'OFF', actual });
   }
   if (options.sha256 !== undefined) {
-    const got = await c.session.client.send(new GetObjectCommand({ Bucket: bucket, Key: c.key, ...version, ...(head.ETag ? { IfMatch: head.ETag } : {}) }), abort(c));
-    const hash = createHash('sha256');
-    for await (const chunk of (got.Body as Readable | undefined) ?? []) hash.update(chunk as Buffer);
-    const sha256 = hash.digest('hex');
-    result['sha256'] = sha256;
-    checks.push({ check: 'sha256', ok: sha256 === options.sha256.toLowerCase(), expected: options.sha256.toLowerCase(), actual: sha256 });
+    // Read like every download: against the store's own facts too, once more if they fail.
+    let integrity: IntegrityResult;
+    try {
+      const got = await getVerified(c.session, {
+        key: c.key,
+        versionId: c.versionId,
+        listed: { size: head.ContentLength ?? 0, etag: unquoteEtag(head.ETag) },
+        signal: c.ctx.signal,
+        clock: c.ctx.clock,
+        open: () => Promise.resolve(hashOnly),
+      });
+      integrity = got.integrity;
+      c.integrityRetries = got.retries;
+    } catch (error) {
+      if (!(error instanceof IntegrityError)) throw error;
+      integrity = error.integrity;
+      c.integrityRetries = error.retries;
+      checks.push({ check: 'integrity', ok: false, expected: `the store's ${integrity.checked.join(', ')}`, actual: describeMismatches(integrity.mismatches) });
+    }
+    c.integrity = integritySummary(integrity);
+    result['sha256'] = integrity.sha256;
+    checks.push({ check: 'sha256', ok: integrity.sha256 === options.sha256.toLowerCase(), expected: options.sha256.toLowerCase(), actual: integrity.sha256 });
   }
 }
 
@@ -167,7 +189,8 @@ async function runVerify(ctx: AttemptContext): Promise<Observation> {
     await bucketChecks(c, options, checks, result);
     await objectChecks(c, options, checks, result);
     const failed = checks.filter((check) => !check.ok);
-    const details = { ...session.details(), checks: checks.length, failed: failed.length };
+    const integrity = c.integrity === undefined ? {} : { integrity: c.integrity, integrityRetries: c.integrityRetries ?? [] };
+    const details = { ...session.details(), checks: checks.length, failed: failed.length, ...integrity };
     const report = { ...result, passed: failed.length === 0 && checks.length > 0, checks };
     if (checks.length === 0) return jsonObservation(ctx, report, details, { code: 'S3_NO_CHECK', message: 's3.verify: no check was asked for' });
     if (failed.length === 0) return jsonObservation(ctx, report, details);

@@ -24,6 +24,11 @@ export interface S3Session {
   close(): void;
 }
 
+/**
+ * Tries of one request on throttling when the target sets no `maxAttempts`: a burst of 30 SlowDowns over
+ * 4 concurrent requests needs about 8 each, more than the 5 other errors get.
+ */
+export const defaultThrottlingAttempts = 12;
 const connectTimeoutMs = 10_000;
 // A socket silent this long is dead: the request fails (and is retried) instead of hanging to the step timeout.
 const socketIdleTimeoutMs = 60_000;
@@ -35,6 +40,8 @@ export function clientConfig(target: ResolvedS3Target, onRetry: (record: RetryRe
   const checksums = options.checksums ?? (compatible ? 'when-required' : 'when-supported');
   const checksumMode = checksums === 'when-required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
   const maxAttempts = options.maxAttempts ?? s3TargetDefaults.maxAttempts;
+  // A target's own maxAttempts counts every try; without it, throttling gets the longer budget.
+  const throttlingAttempts = options.maxAttempts ?? Math.max(defaultThrottlingAttempts, maxAttempts);
   return {
     region: options.region,
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
@@ -43,9 +50,10 @@ export function clientConfig(target: ResolvedS3Target, onRetry: (record: RetryRe
     responseChecksumValidation: checksumMode,
     ...(target.credentials ? { credentials: target.credentials } : {}),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
-    maxAttempts,
+    maxAttempts: Math.max(maxAttempts, throttlingAttempts),
     retryStrategy: createRetryStrategy({
       maxAttempts,
+      throttlingAttempts,
       baseDelayMs: (options.retryBaseDelay === undefined ? undefined : parseDuration(options.retryBaseDelay)) ?? s3TargetDefaults.retryBaseDelayMs,
       maxDelayMs: s3TargetDefaults.retryMaxDelayMs,
       onRetry,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { startFaultProxy, type FaultProxy } from '../s3/fault-proxy.js';
@@ -51,5 +52,37 @@ describe('canary on an S3 object', () => {
     // The data-loss boundary lies between the last stored marker and the first lost one: the stated
     // uncertainty covers that gap.
     expect(Date.parse(firstLost.writtenAt) - Date.parse(lastStored.writtenAt)).toBeLessThanOrEqual(result['uncertaintyMs'] as number);
+  });
+
+  it('a marker damaged on its way back is read again, never taken for another time; damaged on every read, the read fails', async () => {
+    const marker = { seq: 7, writtenAt: '2026-11-28T14:00:00.000Z', writer: 'w-1', intervalMs: 1000, maxGapMs: 1000, maxWriteMs: 20, clockDriftMs: 0 };
+    const body = JSON.stringify(marker);
+    await client.send(new PutObjectCommand({ Bucket: bucket.name, Key: 'canary/flip.json', Body: body }));
+    // The tens of minutes: '0' XOR 1 is '1', so a damaged marker still parses, ten minutes younger.
+    const at = body.indexOf('14:00') + 3;
+    const damage = (times?: number) =>
+      proxy.inject({ fault: 'flip-byte', at, mask: 0x01, ...(times === undefined ? {} : { times }), match: (r) => r.method === 'GET' && r.key === 'canary/flip.json' });
+    const target = labTarget(lab(), bucket.name, { endpoint: proxy.endpoint, prefix: 'canary/' });
+    const options = { s3: { key: 'flip.json' }, t0: '2026-11-28T14:30:00.000Z' };
+    proxy.clear();
+    try {
+      damage(1);
+      const once = await read(options, { target, secrets: labSecrets(lab()) });
+      expect(once.observation.error).toBeUndefined();
+      expect(once.result).toMatchObject({ rpoMs: 30 * 60_000, newestMarker: { seq: 7, writtenAt: marker.writtenAt } });
+
+      proxy.clear();
+      damage();
+      const always = await read(options, { target, secrets: labSecrets(lab()) });
+      const damaged = Buffer.from(body);
+      damaged[at] = (damaged[at] ?? 0) ^ 0x01;
+      const md5 = (data: string | Buffer): string => createHash('md5').update(data).digest('hex');
+      expect(always.observation.error).toEqual({
+        code: 'S3_INTEGRITY_MISMATCH',
+        message: `canary.read: s3://${bucket.name}/canary/flip.json failed its integrity check on 2 reads (${body.length} bytes received): md5-etag: expected ${md5(body)}, got ${md5(damaged)}; nothing of it was kept`,
+      });
+    } finally {
+      proxy.clear();
+    }
   });
 });

@@ -1,19 +1,17 @@
 /**
- * For s3.export tests: attempts with attachments and declared targets, seeding helpers, and a tampering
- * proxy in front of radosgw that can damage a body in transit (same length, one byte flipped), hold a
- * body half-sent (an export interrupted mid-object), or run a hook before forwarding a request (to change
- * the source while an export runs). Listens on 127.0.0.1 only; the Host header passes unchanged, so
- * request signatures stay valid.
+ * For s3.export tests: attempts with attachments and declared targets, seeding helpers, and the fault
+ * proxy with rules by key: damage a body in transit (same length, one byte flipped), hold a body
+ * half-sent (an export interrupted mid-object), or run a hook before forwarding a request (to change the
+ * source while an export runs).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
-import { createServer, request as forward, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ExportFacts, ManifestEntry } from '../../../src/exit/facts.js';
 import type { Target } from '../../../src/scenario/types.js';
 import { MemorySink, type TestAttempt, type TestAttemptOptions } from '../attempt-context.js';
+import { startFaultProxy, type ProxiedRequest } from './fault-proxy.js';
 import { s3Attempt } from './support.js';
 
 export const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
@@ -77,83 +75,40 @@ export function filesUnder(dir: string): string[] {
   return found.sort();
 }
 
-/** Decoded object key of a path-style request on `bucket` (undefined for bucket-level requests such as listings). */
-export function objectKeyOf(url: string, bucket: string): string | undefined {
-  const path = new URL(url, 'http://proxy').pathname;
-  const prefix = `/${bucket}/`;
-  if (!path.startsWith(prefix) || path.length === prefix.length) return undefined;
-  return decodeURIComponent(path.slice(prefix.length));
-}
-
 export interface TamperRules {
   /** Flip the first byte of the body of a GET for which this holds. */
   corrupt?(key: string): boolean;
   /** Send half the body of a GET for which this holds, then hold the rest until the proxy closes. */
   stall?(key: string): boolean;
-  /** Awaited before a request is forwarded. */
+  /** Awaited before a request is forwarded; `key` only for object requests on the bucket. */
   before?(method: string, key: string | undefined): Promise<void>;
 }
 
 export interface TamperProxy {
   endpoint: string;
-  /** `METHOD key` of every object request, in arrival order. */
+  /** `METHOD key` of every object request on the bucket, in arrival order. */
   readonly seen: readonly string[];
   close(): Promise<void>;
 }
 
+/** The fault proxy (fault-proxy.ts) with rules by object key of one bucket, as the export tests write them. */
 export async function startTamperProxy(upstream: string, bucket: string, rules: TamperRules): Promise<TamperProxy> {
-  const target = new URL(upstream);
-  const seen: string[] = [];
-  const pass = (incoming: IncomingMessage, outgoing: ServerResponse, key: string | undefined): void => {
-    const method = incoming.method ?? '';
-    const upstreamRequest = forward({ host: target.hostname, port: target.port, method, path: incoming.url, headers: incoming.headers }, (response) => {
-      const tamper = method === 'GET' && key !== undefined && (response.statusCode ?? 0) < 300;
-      outgoing.writeHead(response.statusCode ?? 502, response.headers);
-      if (tamper && rules.stall?.(key)) {
-        const length = Number(response.headers['content-length'] ?? 0);
-        let sent = 0;
-        response.on('data', (chunk: Buffer) => {
-          const room = Math.max(0, Math.floor(length / 2) - sent);
-          if (room > 0) outgoing.write(chunk.subarray(0, room));
-          sent += Math.min(room, chunk.length);
-        });
-        return;
-      }
-      let first = tamper && rules.corrupt?.(key) === true;
-      response.on('data', (chunk: Buffer) => {
-        if (first && chunk.length > 0) {
-          const damaged = Buffer.from(chunk);
-          damaged[0] = (damaged[0] ?? 0) ^ 0xff;
-          outgoing.write(damaged);
-          first = false;
-          return;
-        }
-        outgoing.write(chunk);
-      });
-      response.on('end', () => outgoing.end());
-    });
-    upstreamRequest.on('error', () => outgoing.destroy());
-    incoming.pipe(upstreamRequest);
+  const keyOf = (request: ProxiedRequest): string | undefined => (request.bucket === bucket ? request.key : undefined);
+  const proxy = await startFaultProxy(upstream, { before: (request) => rules.before?.(request.method, keyOf(request)) ?? Promise.resolve() });
+  const on = (request: ProxiedRequest, rule: ((key: string) => boolean) | undefined): boolean => {
+    const key = keyOf(request);
+    return request.method === 'GET' && key !== undefined && rule?.(key) === true;
   };
-  const server = createServer((incoming, outgoing) => {
-    const key = objectKeyOf(incoming.url ?? '/', bucket);
-    if (key !== undefined) seen.push(`${incoming.method ?? ''} ${key}`);
-    incoming.pause();
-    const hook = rules.before?.(incoming.method ?? '', key) ?? Promise.resolve();
-    hook.then(
-      () => pass(incoming, outgoing, key),
-      () => outgoing.destroy(),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  if (rules.corrupt) proxy.inject({ fault: 'flip-byte', at: 0, match: (request) => on(request, rules.corrupt?.bind(rules)) });
+  if (rules.stall) proxy.inject({ fault: 'stall', match: (request) => on(request, rules.stall?.bind(rules)) });
   return {
-    endpoint: `http://127.0.0.1:${port}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    endpoint: proxy.endpoint,
+    get seen() {
+      return proxy.log.flatMap((request) => {
+        const key = keyOf(request);
+        return key === undefined ? [] : [`${request.method} ${key}`];
+      });
+    },
+    close: () => proxy.close(),
   };
 }

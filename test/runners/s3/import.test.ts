@@ -15,6 +15,7 @@ import { openS3Session } from '../../../runners/shared/s3/client.js';
 import { listObjects } from '../../../runners/shared/s3/list-objects.js';
 import type { ManifestEntry, ReimportFacts } from '../../../src/exit/facts.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
+import { startFaultProxy } from './fault-proxy.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
 
 const lab = useS3Lab();
@@ -153,6 +154,52 @@ describe('s3.import', () => {
     const lines = attempt.attached('reimport.jsonl');
     expect(lines.map((line) => [line['key'], line['status'], line['uploaded']])).toEqual(latest.map(([entry]) => [entry.key, 'verified', true]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)));
     expect(lines.find((line) => line['key'] === 'versioned.txt')).toMatchObject({ destinationKey: 'neutral/restore/versioned.txt', sha256: sha256(newVersion) });
+    // Every read-back checked against the destination's own facts as well as the manifest's digest.
+    expect(observation.details?.['integrity']).toEqual({
+      objects: 9,
+      verified: 9,
+      sizeCheckedOnly: 0,
+      mismatched: 0,
+      retried: 0,
+      checked: ['size', 'md5-etag', 'multipart-etag', 'expected-sha256'],
+    });
+    expect(lines.find((line) => line['key'] === 'big/archive.bin')).toMatchObject({
+      integrity: { checked: ['size', 'multipart-etag', 'expected-sha256'], result: 'verified', partSizes: { source: 'inferred', parts: 2, partBytes: 8 * 1024 * 1024 } },
+    });
+  });
+
+  it('a copy damaged on its way back is read again; damaged on every read, it is mismatched with the destination’s facts', async () => {
+    const once = Buffer.from('flipped on the first read back only\n');
+    const always = Buffer.from('flipped on every read back\n');
+    writeExport('export-a', [
+      [entryOf('once.txt', once), once],
+      [entryOf('always.txt', always), always],
+    ]);
+    const proxy = await startFaultProxy(lab().endpoint);
+    try {
+      proxy.inject({ fault: 'flip-byte', times: 1, match: (r) => r.method === 'GET' && r.key === 'once.txt' });
+      proxy.inject({ fault: 'flip-byte', match: (r) => r.method === 'GET' && r.key === 'always.txt' });
+      const attempt = importAttempt({ from: `export-${cases}` }, { endpoint: proxy.endpoint });
+      const observation = await runner.run(attempt.ctx);
+      const damaged = Buffer.from(always);
+      damaged[Math.floor(always.length / 2)] = (damaged[Math.floor(always.length / 2)] ?? 0) ^ 0xff;
+      const md5 = (data: Buffer): string => createHash('md5').update(data).digest('hex');
+      const reason = `the copy read back fails the destination's own facts on 2 reads: md5-etag: expected ${md5(always)}, got ${md5(damaged)}; expected-sha256: expected ${sha256(always)}, got ${sha256(damaged)}`;
+      expect(observation.error).toEqual({
+        code: 'REIMPORT_MISMATCH',
+        message: `s3.import: 1 of 2 objects not proven on s3://${bucket.name}/: 0 missing, 1 mismatched; first: "always.txt" mismatched (${reason})`,
+      });
+      expect(observation.details?.['integrity']).toEqual({ objects: 2, verified: 1, sizeCheckedOnly: 0, mismatched: 1, retried: 2, checked: ['size', 'md5-etag', 'expected-sha256'] });
+      const lines = attempt.attached('reimport.jsonl');
+      expect(lines.find((line) => line['key'] === 'once.txt')).toMatchObject({
+        status: 'verified',
+        integrity: { checked: ['size', 'md5-etag', 'expected-sha256'], result: 'verified' },
+        integrityRetries: [{ mismatches: [{ fact: 'md5-etag', expected: md5(once) }, { fact: 'expected-sha256', expected: sha256(once) }] }],
+      });
+      expect(lines.find((line) => line['key'] === 'always.txt')).toMatchObject({ status: 'mismatched', reason, integrity: { result: 'mismatch' } });
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a tampered or missing body is mismatched and never uploaded; the step fails with REIMPORT_MISMATCH', async () => {
@@ -265,16 +312,24 @@ describe('s3.import', () => {
     try {
       const listed = new Map((await listObjects(session, '', attempt.ctx.signal, 2)).map((object) => [object.key, object]));
       expect([...listed.keys()].sort()).toEqual(['bytes', 'meta', 'same', 'type']);
-      const check = (key: string) => checkCopy(session, { entry, key, listed: listed.get(key), versionId: undefined, signal: attempt.ctx.signal });
+      const check = (key: string) => checkCopy(session, { entry, key, listed: listed.get(key), versionId: undefined, signal: attempt.ctx.signal, clock: attempt.ctx.clock });
+      // The destination's MD5 ETag vouches for the bytes it sent: it holds another body, no second read.
       expect(await check('bytes')).toEqual({
         kind: 'mismatched',
         reason: `read back ${other.length} bytes with SHA-256 ${sha256(other)}, the manifest says ${body.length} bytes with ${sha256(body)}`,
+        integrity: {
+          checked: ['size', 'md5-etag', 'expected-sha256'],
+          result: 'mismatch',
+          mismatches: [{ fact: 'expected-sha256', expected: sha256(body), actual: sha256(other) }],
+          bytes: other.length,
+        },
       });
-      expect(await check('type')).toEqual({ kind: 'mismatched', reason: 'content type "application/octet-stream", the manifest says "text/plain"' });
-      expect(await check('meta')).toEqual({ kind: 'mismatched', reason: 'user metadata {"owner":"marketing"}, the manifest says {"owner":"finance"}' });
-      expect(await check('same')).toEqual({ kind: 'verified' });
+      const verified = { integrity: { checked: ['size', 'md5-etag', 'expected-sha256'], result: 'verified' } };
+      expect(await check('type')).toEqual({ kind: 'mismatched', reason: 'content type "application/octet-stream", the manifest says "text/plain"', ...verified });
+      expect(await check('meta')).toEqual({ kind: 'mismatched', reason: 'user metadata {"owner":"marketing"}, the manifest says {"owner":"finance"}', ...verified });
+      expect(await check('same')).toEqual({ kind: 'verified', ...verified });
       expect(await check('absent')).toEqual({ kind: 'missing', reason: 'not listed on the destination' });
-      expect(await checkCopy(session, { entry, key: 'same', listed: { key: 'same', size: 3, etag: '', lastModified: new Date(0).toISOString() }, versionId: undefined, signal: attempt.ctx.signal })).toEqual({
+      expect(await checkCopy(session, { entry, key: 'same', listed: { key: 'same', size: 3, etag: '', lastModified: new Date(0).toISOString() }, versionId: undefined, signal: attempt.ctx.signal, clock: attempt.ctx.clock })).toEqual({
         kind: 'mismatched',
         reason: `listed with 3 bytes, the manifest says ${body.length}`,
       });

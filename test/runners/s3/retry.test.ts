@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createS3ExportRunner } from '../../../runners/s3/export.js';
 import { createS3GetRunner } from '../../../runners/s3/get.js';
 import { createS3LatestRunner } from '../../../runners/s3/latest.js';
 import { createS3PutRunner } from '../../../runners/s3/put.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+import { exportAttempt, factsOf, seed } from './export-support.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
 
 const lab = useS3Lab();
@@ -28,7 +30,7 @@ describe('s3 retries through a fault-injecting proxy', () => {
     proxy = await startFaultProxy(lab().endpoint);
     dir = mkdtempSync(join(tmpdir(), 'drillbook-s3-retry-'));
   });
-  afterEach(() => proxy.fail(0, 'slowdown'));
+  afterEach(() => proxy.clear());
   afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
     await proxy.close();
@@ -49,9 +51,9 @@ describe('s3 retries through a fault-injecting proxy', () => {
       { n: 2, errorType: 'THROTTLING', code: 'SlowDown', status: 503 },
       { n: 3, errorType: 'THROTTLING', code: 'SlowDown', status: 503 },
     ]);
-    // Exponential backoff with jitter: each delay within [base·2^(n−1)/2, base·2^(n−1)].
+    // Exponential backoff with full jitter: each delay within [0, base·2^(n−1)].
     log.forEach(({ delayMs }, i) => {
-      expect(delayMs).toBeGreaterThanOrEqual((20 * 2 ** i) / 2);
+      expect(delayMs).toBeGreaterThanOrEqual(0);
       expect(delayMs).toBeLessThanOrEqual(20 * 2 ** i);
     });
   });
@@ -69,13 +71,32 @@ describe('s3 retries through a fault-injecting proxy', () => {
 
   it('gives up after maxAttempts with the store’s last answer', async () => {
     proxy.fail(10, 'slowdown');
+    const seen = proxy.log.length;
     const attempt = s3Attempt(throughProxy({ maxAttempts: 3 }), labSecrets(lab()), { baseDir: dir, options: { key: 'db/2026-11-28.dump', file: 'never.dump' } });
     const observation = await createS3GetRunner().run(attempt.ctx);
+    // s3.get asks HEAD first (size, storage class, part sizes); a HEAD answer names no error code.
     expect(observation.error).toEqual({
-      code: 'S3_SLOWDOWN',
-      message: `s3.get: downloading s3://${bucket.name}/db/2026-11-28.dump: SlowDown (HTTP 503): Please reduce your request rate.`,
+      code: 'S3_HTTP_503',
+      message: `s3.get: HEAD of s3://${bucket.name}/db/2026-11-28.dump answered HTTP 503 (SlowDown or ServiceUnavailable) on 3 tries`,
     });
     expect(observation.details).toMatchObject({ retries: 2 });
+    expect(proxy.log.slice(seen).map((request) => `${request.method} ${String(request.faulted)}`)).toEqual(['HEAD true', 'HEAD true', 'HEAD true']);
+  });
+
+  it('a burst of 30 SlowDowns over 4 objects in flight is ridden out, every retry in the record', async () => {
+    const keys = ['burst/a', 'burst/b', 'burst/c', 'burst/d'];
+    await seed(client, bucket.name, Object.fromEntries(keys.map((key) => [key, `body of ${key}`])));
+    const seen = proxy.log.length;
+    // Only the object reads: the listing before them goes through.
+    proxy.inject({ fault: 'slowdown', times: 30, match: (request) => request.method === 'GET' && request.key?.startsWith('burst/') === true });
+    const attempt = exportAttempt(throughProxy(), labSecrets(lab()), { baseDir: dir, options: { prefix: 'burst/', to: { dir: 'burst-export' }, concurrency: 4 } });
+    const observation = await createS3ExportRunner().run(attempt.ctx);
+    expect(observation.error).toBeUndefined();
+    expect(factsOf(observation.details)).toMatchObject({ exported: { objects: 4 }, destinationVerified: true });
+    expect(proxy.log.slice(seen).filter((request) => request.faults.includes('slowdown'))).toHaveLength(30);
+    expect(observation.details).toMatchObject({ retries: 30 });
+    const log = observation.details?.['retryLog'] as { errorType: string; code: string }[];
+    expect(log.every((retry) => retry.errorType === 'THROTTLING' && retry.code === 'SlowDown')).toBe(true);
   });
 
   it('a stop during a backoff ends the attempt at once', async () => {

@@ -65,7 +65,7 @@ describe('s3.put and s3.get', () => {
     const observation = await get.run(down.ctx);
     expect(observation.error).toEqual({
       code: 'S3_DIGEST_MISMATCH',
-      message: `s3.get: SHA-256 of small.txt is ${sha256(Buffer.from('backup of record\n'))}, expected ${wrong}; no file was written`,
+      message: `s3.get: SHA-256 of s3://${bucket.name}/small.txt is ${sha256(Buffer.from('backup of record\n'))}, expected ${wrong} (the store's md5-etag vouches for the bytes: it holds another object than the expected one); no file was written`,
     });
     expect(readdirSync(dir).filter((name) => name.includes('small-restored'))).toEqual([]);
   });

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3VerifyRunner } from '../../../runners/s3/verify.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
+import { startFaultProxy } from './fault-proxy.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
 
 const lab = useS3Lab();
@@ -89,5 +90,28 @@ describe('s3.verify', () => {
     const missing = await check(plain.name, { key: 'gone.dump', size: 1 });
     expect(missing.error).toEqual({ code: 'S3_CHECK_FAILED', message: `s3.verify s3://${plain.name}/gone.dump: exists: expected true, found false` });
     expect((await check(plain.name, { key: 'gone.dump', exists: false })).error).toBeUndefined();
+  });
+  it('the sha256 read is checked against the store’s facts: damaged once, read again; damaged always, a failed integrity check', async () => {
+    const proxy = await startFaultProxy(lab().endpoint);
+    try {
+      const run = async () => {
+        const attempt = s3Attempt(labTarget(lab(), plain.name, { endpoint: proxy.endpoint }), labSecrets(lab()), { options: { key: 'db.dump', sha256: digest } });
+        const observation = await verify.run(attempt.ctx);
+        return { observation, result: printed(attempt) };
+      };
+      proxy.inject({ fault: 'flip-byte', times: 1, match: (r) => r.method === 'GET' });
+      const once = await run();
+      expect(once.observation.error).toBeUndefined();
+      expect(once.observation.details).toMatchObject({ integrity: { checked: ['size', 'md5-etag'], result: 'verified' }, integrityRetries: [{ mismatches: [{ fact: 'md5-etag' }] }] });
+      expect(once.result).toMatchObject({ passed: true, sha256: digest });
+
+      proxy.clear();
+      proxy.inject({ fault: 'flip-byte', match: (r) => r.method === 'GET' });
+      const always = await run();
+      expect(always.observation.error?.code).toBe('S3_CHECK_FAILED');
+      expect(always.observation.error?.message).toMatch(/: integrity: expected the store's size, md5-etag, found md5-etag: expected [0-9a-f]{32}, got [0-9a-f]{32}; sha256: expected [0-9a-f]{64}, found [0-9a-f]{64}$/);
+    } finally {
+      await proxy.close();
+    }
   });
 });
