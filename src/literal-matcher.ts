@@ -28,7 +28,29 @@ export interface LiteralMatcher {
  * A matcher for `literals` (empty ones ignored) over UTF-16 code units, so latin1 strings that stand for
  * bytes work as well.
  */
-export function createLiteralMatcher(literals: Iterable<string>): LiteralMatcher {
+export interface LiteralMatcherOptions {
+  /**
+   * Literals that match only as a whole token: not right after or before an ASCII letter or digit. A
+   * four-digit PIN must not cut every hex digest and timestamp that happens to contain its digits.
+   */
+  wholeToken?: ReadonlySet<string>;
+}
+
+const alnum = (text: string, at: number): boolean => {
+  if (at < 0 || at >= text.length) return false;
+  const c = text.charCodeAt(at);
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+};
+const separator = (text: string, at: number): boolean => at >= 0 && at < text.length && '-:.,+/'.includes(text.charAt(at));
+/**
+ * Whether the unit at `at` joins a match to more of a word; for digits also a number's separator with a
+ * digit beyond it (2026 in 2026-12-02, 47 in 1.47, 721 in 14,721 are parts of a larger number).
+ */
+const wordUnit = (text: string, at: number, numeric: boolean, step: -1 | 1): boolean =>
+  alnum(text, at) || (numeric && separator(text, at) && alnum(text, at + step));
+const digits = /^[0-9]+$/;
+
+export function createLiteralMatcher(literals: Iterable<string>, options: LiteralMatcherOptions = {}): LiteralMatcher {
   const unique = [...new Set(literals)].filter((literal) => literal !== '');
   if (unique.length === 0) return { longest: 0, next: () => undefined };
   const short = new Set(unique.filter((literal) => literal.length <= prefixLength));
@@ -43,8 +65,17 @@ export function createLiteralMatcher(literals: Iterable<string>): LiteralMatcher
   const fallback = new Map(keys.map((key) => [key, longestShortPrefix(key, short)]));
   const pattern = new RegExp(compilePrefixTree(keys), 'g');
 
+  const bounded = options.wholeToken ?? new Set<string>();
+  const whole = (text: string, index: number, length: number): boolean => {
+    const literal = text.slice(index, index + length);
+    if (!bounded.has(literal)) return true;
+    const numeric = digits.test(literal);
+    return !wordUnit(text, index - 1, numeric, -1) && !wordUnit(text, index + length, numeric, 1);
+  };
+  const longest = Math.max(...unique.map((literal) => literal.length));
   return {
-    longest: Math.max(...unique.map((literal) => literal.length)),
+    // Two more units when whole-token literals need to see what follows them (a separator and a digit).
+    longest: bounded.size > 0 ? longest + 2 : longest,
     next(text, from) {
       pattern.lastIndex = from;
       for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
@@ -52,8 +83,8 @@ export function createLiteralMatcher(literals: Iterable<string>): LiteralMatcher
         const confirmed = long.get(match[0])?.find((literal) => text.startsWith(literal, index));
         if (confirmed !== undefined) return { index, length: confirmed.length };
         const length = fallback.get(match[0]) ?? 0;
-        if (length > 0) return { index, length };
-        // Only the start of a long literal was here: look again from the next position.
+        if (length > 0 && whole(text, index, length)) return { index, length };
+        // Only the start of a long literal, or a short one inside a word: look again from the next position.
         pattern.lastIndex = index + 1;
       }
       return undefined;

@@ -5,8 +5,8 @@
  */
 import { Transform } from 'node:stream';
 import { createLiteralMatcher } from './literal-matcher.js';
-import { createRedactingStream, replaceMatches } from './redacting-stream.js';
-import { secretForms } from './secret-forms.js';
+import { createRedactingStream, replaceMatches, type RedactingStream } from './redacting-stream.js';
+import { minimumDerivedFormLength, secretForms } from './secret-forms.js';
 
 export const redactionMark = '***';
 
@@ -16,8 +16,8 @@ export interface Redactor {
   /**
    * `value` (anything JSON.stringify accepts) with every string and every object key redacted, ready to
    * serialise: the value is redacted, not its JSON text, so the result always serialises to valid JSON.
-   * A number (or bigint) whose decimal text contains a form becomes the string `***`, since part of a
-   * number cannot be masked. An object with `toJSON()` is replaced by its result, as JSON.stringify does;
+   * Numbers are kept as they are (a record's durations and counts keep their type); the seal's scan still
+   * refuses a number that is exactly a secret of digits. An object with `toJSON()` is replaced by its result, as JSON.stringify does;
    * keys that become equal once redacted keep the last value, as JSON.parse would. Throws a TypeError on a
    * circular structure.
    */
@@ -28,7 +28,7 @@ export interface Redactor {
    * A byte-stream transform with the same result as `redact()` over the whole stream (for UTF-8 text),
    * wherever the chunks are cut: it holds back at most (longest form in bytes − 1) bytes until it can decide.
    */
-  stream(): Transform;
+  stream(): RedactingStream;
 }
 
 /**
@@ -43,30 +43,37 @@ export function createRedactor(secrets: readonly string[]): Redactor {
       redact: (text) => text,
       redactJson: (value) => value,
       containsSecret: () => false,
-      stream: () => new Transform({ transform: (chunk: Buffer, _encoding, callback) => callback(null, chunk) }),
+      stream: () => Object.assign(new Transform({ transform: (chunk: Buffer, _encoding, callback) => callback(null, chunk) }), { redactions: 0 }),
     };
   }
-  const textMatcher = createLiteralMatcher(forms);
+  // Short forms (a PIN) count only as whole tokens, in text and in bytes alike.
+  const short = forms.filter((form) => form.length < minimumDerivedFormLength);
+  const textMatcher = createLiteralMatcher(forms, { wholeToken: new Set(short) });
   // Streams are matched byte for byte: each byte is one latin1 character, forms as their UTF-8 bytes.
-  const byteMatcher = createLiteralMatcher(forms.map((form) => Buffer.from(form, 'utf8').toString('latin1')));
+  const byteMatcher = createLiteralMatcher(
+    forms.map((form) => Buffer.from(form, 'utf8').toString('latin1')),
+    { wholeToken: new Set(short.map((form) => Buffer.from(form, 'utf8').toString('latin1'))) },
+  );
 
   const redact = (text: string): string => replaceMatches(text, textMatcher, redactionMark);
   const containsSecret = (text: string): boolean => textMatcher.next(text, 0) !== undefined;
   return {
     redact,
-    redactJson: createJsonRedactor(redact, containsSecret),
+    redactJson: createJsonRedactor(redact),
     containsSecret,
     stream: () => createRedactingStream(byteMatcher, redactionMark),
   };
 }
 
 /** The structural walk behind `redactJson()`; `ancestors` catches cycles, which JSON.stringify also refuses. */
-function createJsonRedactor(redact: (text: string) => string, contains: (text: string) => boolean): (value: unknown) => unknown {
+function createJsonRedactor(redact: (text: string) => string): (value: unknown) => unknown {
   const ancestors = new Set<object>();
   const walk = (value: unknown, key: string): unknown => {
     if (typeof value === 'string') return redact(value);
-    if (typeof value === 'number') return Number.isFinite(value) && contains(String(value)) ? redactionMark : value;
-    if (typeof value === 'bigint') return contains(String(value)) ? redactionMark : value;
+    // Numbers stay numbers: a record's durations and byte counts must keep their type, and a secret of
+    // digits inside a longer number is a coincidence (the seal's scan refuses one that is the whole number).
+    if (typeof value === 'number') return value;
+    if (typeof value === 'bigint') return value;
     if (typeof value !== 'object' || value === null) return value;
     const toJson = (value as { toJSON?: unknown }).toJSON;
     if (typeof toJson === 'function') return walk((toJson as (key: string) => unknown).call(value, key), key);

@@ -2,7 +2,7 @@
  * The runner contract: the only part of drillbook a runner depends on.
  * A runner performs one attempt of one step and returns what it observed; the engine judges and times.
  */
-import type { Writable } from 'node:stream';
+import type { Transform, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ZodType } from 'zod';
 import type { Target } from './scenario/types.js';
@@ -88,6 +88,11 @@ export interface AttemptContext {
   env: Readonly<Record<string, string>>;
   /** Fires on timeout, deadline, interrupt, or when a group fails fast. */
   signal: AbortSignal;
+  /**
+   * A fresh transform redacting the run's secrets, for a runner that combines several streams into one sink
+   * (each host of a group): redacting each before they are combined keeps a secret whole in every stream.
+   */
+  redactStream?(): Transform;
   /** Full-stream sinks; the engine redacts secrets and writes them into the bundle's logs. */
   sink: { stdout: Writable; stderr: Writable };
   captureLimitBytes: number;
@@ -188,6 +193,11 @@ export interface RunnerDefinition {
    * with all their steps.
    */
   preflight?: (request: PreflightRequest) => Promise<PreflightCheck[]>;
+  /**
+   * Files whose content decides where this runner's steps go (an ssh client config and everything it
+   * includes). Their digests are journalled; `recover` refuses when one changed since the run started.
+   */
+  resolutionFiles?: (settings: RunnerSettings) => Promise<string[]>;
   load(settings?: RunnerSettings): Promise<StepRunner>;
 }
 

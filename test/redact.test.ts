@@ -56,7 +56,7 @@ describe('createRedactor', () => {
 
   it('stream output equals redact(whole) and holds no secret, for any secrets, text and chunking', async () => {
     // A small alphabet makes overlaps, prefixes and repeats of secrets frequent.
-    const unit = fc.constantFrom('a', 'b', 'c', 'é', '€', '😀', ' ');
+    const unit = fc.constantFrom('a', 'b', 'c', 'é', '€', '😀', ' ', '4', '7', '-', '.');
     const secret = fc.string({ unit, minLength: 1, maxLength: 6 });
     await fc.assert(
       fc.asyncProperty(
@@ -69,11 +69,32 @@ describe('createRedactor', () => {
           const expected = redactor.redact(whole);
           const streamed = (await throughStream(redactor.stream(), cut(Buffer.from(whole), offsets))).toString();
           expect(streamed).toBe(expected);
-          expect(redactor.containsSecret(expected)).toBe(false);
+          // Secrets this short count only as whole tokens, so whether one remains depends on its neighbours,
+          // which redaction changes: the containment property is checked for longer secrets below.
         },
       ),
       { numRuns: 500 },
     );
+  });
+
+  it('leaves no secret of 8 or more characters, for any secrets, text and chunking', async () => {
+    const unit = fc.constantFrom('a', 'b', 'é', '😀', ' ');
+    const secret = fc.string({ unit, minLength: 8, maxLength: 12 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(secret, { minLength: 1, maxLength: 3 }), fc.array(fc.oneof(fc.string({ unit, maxLength: 8 }), secret), { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 8 }), async (secrets, parts, offsets) => {
+        const redactor = createRedactor(secrets);
+        const whole = parts.join('');
+        const expected = redactor.redact(whole);
+        expect((await throughStream(redactor.stream(), cut(Buffer.from(whole), offsets))).toString()).toBe(expected);
+        expect(redactor.containsSecret(expected)).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('redacts a short secret (under 8 characters) as a whole token, never inside a word, a digest or a time', () => {
+    const redactor = createRedactor(['4721']);
+    expect(redactor.redact('pin 4721. sha256 ab4721cd at 2026-12-02T15:47:21Z id=4721')).toBe('pin ***. sha256 ab4721cd at 2026-12-02T15:47:21Z id=***');
   });
 
   it('keeps the value as written working for short secrets, whose derived forms are dropped', () => {
@@ -146,20 +167,18 @@ describe('createRedactor: every form of a secret', () => {
 });
 
 describe('createRedactor: redactJson', () => {
-  it('redacts strings, keys and numbers whose decimal text holds a form, keeping JSON valid', () => {
+  it('redacts strings and keys, keeps numbers as numbers (a record keeps its types), JSON stays valid', () => {
     const redactor = createRedactor(['123', 'tok"en\\secret']);
     const value = { n: 41234, m: 5, list: [1230, 'x tok"en\\secret y', 12.3], 'tok"en\\secret': true, nested: { ok: null, no: false } };
-    // The old way: redacting the JSON text cut the number in half.
-    expect(() => JSON.parse(redactor.redact(JSON.stringify(value))) as unknown).toThrow(SyntaxError);
     const redacted = redactor.redactJson(value);
-    expect(redacted).toEqual({ n: '***', m: 5, list: ['***', 'x *** y', 12.3], '***': true, nested: { ok: null, no: false } });
+    expect(redacted).toEqual({ n: 41234, m: 5, list: [1230, 'x *** y', 12.3], '***': true, nested: { ok: null, no: false } });
     expect(JSON.parse(JSON.stringify(redacted))).toEqual(redacted);
     expect(value.n).toBe(41234);
   });
 
-  it('follows JSON.stringify: toJSON is applied, bigints are checked, a cycle is refused', () => {
+  it('follows JSON.stringify: toJSON is applied, bigints are kept, a cycle is refused', () => {
     const redactor = createRedactor(['2026-11-28', '98765']);
-    expect(redactor.redactJson({ at: new Date('2026-11-28T10:00:00.000Z'), big: 198765n, small: 5n })).toEqual({ at: '***T10:00:00.000Z', big: '***', small: 5n });
+    expect(redactor.redactJson({ at: new Date('2026-11-28T10:00:00.000Z'), big: 198765n, small: 5n })).toEqual({ at: '***T10:00:00.000Z', big: 198765n, small: 5n });
     const cycle: Record<string, unknown> = {};
     cycle['self'] = cycle;
     expect(() => redactor.redactJson(cycle)).toThrow(new TypeError('cannot redact a circular structure'));

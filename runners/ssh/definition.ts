@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RunnerDefinition } from '../../src/runner-contract.js';
 import { durationOption } from '../option-types.js';
 import { preflightSshSteps } from './readiness.js';
+import { sshResolutionFiles } from './resolution-files.js';
 
 /** `with` of `uses: ssh`. The command itself is the step's `run` (an argument array). */
 export const sshOptions = z.strictObject({
@@ -53,6 +54,7 @@ export const sshRunner: RunnerDefinition = {
   run: 'required',
   targetKinds: ['ssh'],
   preflight: preflightSshSteps,
+  resolutionFiles: sshResolutionFiles,
   expects: ['exitCode', 'stdout', 'stderr'],
   load: async (settings) => (await import('./run.js')).createSshRunner(settings),
 };
@@ -64,6 +66,7 @@ export const sshPutRunner: RunnerDefinition = {
   run: 'forbidden',
   targetKinds: ['ssh'],
   preflight: preflightSshSteps,
+  resolutionFiles: sshResolutionFiles,
   expects: ['stdout'],
   load: async (settings) => (await import('./transfer.js')).createSshPutRunner(settings),
 };
@@ -75,6 +78,7 @@ export const sshGetRunner: RunnerDefinition = {
   run: 'forbidden',
   targetKinds: ['ssh'],
   preflight: preflightSshSteps,
+  resolutionFiles: sshResolutionFiles,
   expects: ['stdout'],
   load: async (settings) => (await import('./transfer.js')).createSshGetRunner(settings),
 };
@@ -86,6 +90,7 @@ export const sshDumpRunner: RunnerDefinition = {
   run: 'required',
   targetKinds: ['ssh'],
   preflight: preflightSshSteps,
+  resolutionFiles: sshResolutionFiles,
   expects: ['exitCode', 'stderr'],
   load: async (settings) => (await import('./dump.js')).createSshDumpRunner(settings),
 };

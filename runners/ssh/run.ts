@@ -2,6 +2,7 @@
  * The `ssh` runner: the step's argument array on its target, one host or a group (bounded concurrency,
  * success rule). Remote failures, refused host keys and lost connections are observations, not throws.
  */
+import type { Writable } from 'node:stream';
 import type { AttemptContext, Observation, RunnerSettings, StepRunner } from '../../src/runner-contract.js';
 import { parseDuration } from '../../src/scenario/duration.js';
 import { sshOptions } from './definition.js';
@@ -87,17 +88,31 @@ async function runSsh(session: SshSession, ctx: AttemptContext): Promise<Observa
   const relay = groupSignal(ctx.signal, target.hosts.length);
   try {
     const outcomes = await mapLimited(target.hosts, target.concurrency, async (host): Promise<HostOutcome> => {
-      const stdout = createLinePrefixer(`[${host.label}] `, ctx.sink.stdout);
-      const stderr = createLinePrefixer(`[${host.label}] `, ctx.sink.stderr);
+      // Each host's output is redacted before it is tagged and interleaved with the others': a long line cut
+      // by the prefixer, or another host's line in between, must not split a secret out of reach.
+      const stdout = perHost(`[${host.label}] `, ctx.sink.stdout, ctx);
+      const stderr = perHost(`[${host.label}] `, ctx.sink.stderr, ctx);
       try {
-        const observation = await runOnHost(host, command, { ...base, signal: relay.signal, sinks: { stdout, stderr } });
+        const observation = await runOnHost(host, command, { ...base, signal: relay.signal, sinks: { stdout: stdout.input, stderr: stderr.input } });
         return { host: host.label, observation, judgement: ctx.judge(observation) };
       } finally {
-        await Promise.all([stdout, stderr].map((sink) => new Promise<void>((resolve) => sink.end(resolve))));
+        await Promise.all([stdout, stderr].map((sink) => sink.end()));
       }
     });
     return aggregate(outcomes, target.rule, Math.round(ctx.clock.now() - startedAt));
   } finally {
     relay.dispose();
   }
+}
+
+/** One host's stream: redacted (when the engine offers it), then tagged line by line into the shared sink. */
+function perHost(tag: string, sink: Writable, ctx: AttemptContext): { input: Writable; end(): Promise<void> } {
+  const prefixer = createLinePrefixer(tag, sink);
+  const redacting = ctx.redactStream?.();
+  if (!redacting) return { input: prefixer, end: () => new Promise<void>((resolve) => prefixer.end(resolve)) };
+  redacting.pipe(prefixer);
+  return { input: redacting, end: () => new Promise<void>((resolve) => {
+    prefixer.once('finish', () => resolve());
+    redacting.end();
+  }) };
 }

@@ -110,6 +110,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--json', 'print NDJSON events')
     .option('--ssh-config <file>', "a copy of the OpenSSH client config the run read (same text; default: the file the run read)")
     .option('--var <name=value>', 'give again a --var value the journal kept redacted because it held a secret (checked against its digest)', collect)
+    .option('--trust-bundle', 'recover a run this machine did not start (another machine, an old journal): you have checked its scenario.yaml and journal')
     .action(async (bundle: string, flags: RecoverFlags) => {
       const { recoverCommand } = await import('./commands/recover.js');
       exitCode = await recoverCommand(bundle, flags, io, process);

@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { builtinRunners } from '../../runners/index.js';
 import { executeRun, type RunningDrill } from '../engine/run.js';
-import { prepareInputs } from '../engine/run-inputs.js';
+import { prepareRunInputs } from '../engine/run-inputs.js';
 import { DrillbookError } from '../errors.js';
 import type { LockHolder } from '../register/s3/lock.js';
 import type { PushOptions } from '../register/s3/push.js';
@@ -55,8 +55,8 @@ export function createLauncher(flags: LaunchFlags, store: EvidenceStore, io: Cli
   const operator = operatorName(flags.operator, env);
   const retention = retentionFlags(flags);
   // The same pipeline as `drillbook run`: the readiness check included.
-  const start = (scenario: Scenario, storeDir: string) =>
-    executeRun(scenario, prepareInputs(scenario, { env }), {
+  const start = async (scenario: Scenario, storeDir: string) =>
+    executeRun(scenario, await prepareRunInputs(scenario, builtinRunners, { env }), {
       mode: 'fresh',
       storeDir,
       runners: builtinRunners,
@@ -79,7 +79,7 @@ export function createLauncher(flags: LaunchFlags, store: EvidenceStore, io: Cli
     }
     let running: RunningDrill;
     try {
-      running = start(scenario, flags.work ?? 'reports');
+      running = await start(scenario, flags.work ?? 'reports');
     } catch (error) {
       await store.lock.release(scenario.id, holder.token);
       throw error;

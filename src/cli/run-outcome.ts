@@ -7,7 +7,8 @@ import { renderSummary } from './summary.js';
 
 export function exitCodeForRun(record: RunRecord): ExitCode {
   if (record.endReason === 'write-failed') return exitCodes.evidenceNotWritten;
-  if (record.endReason === 'signal') return exitCodeForSignal(record.signal);
+  // A signal always gives its exit code, also one that came during the cleanup (the verdict stands).
+  if (record.endReason === 'signal' || record.signal !== undefined) return exitCodeForSignal(record.signal);
   if (record.endReason === 'precondition-failed') return exitCodes.preconditionFailed;
   return exitCodeForVerdict(record.verdict);
 }

@@ -132,6 +132,7 @@ export function createAttemptService(options: AttemptServiceOptions): AttemptSer
         env: stepEnvironment(scenario, step, options.parentEnv ?? process.env),
         signal: flight.controller.signal,
         sink: { stdout: files.stdout.sink, stderr: files.stderr.sink },
+        redactStream: () => redactor.stream(),
         captureLimitBytes: options.captureLimitBytes,
         clock: { now: () => clock.now(), sleep: (ms, signal) => sleepOn(clock, ms, signal) },
         judge: (o) => judgeObservation(step.expect, o),
@@ -175,7 +176,8 @@ export function createAttemptService(options: AttemptServiceOptions): AttemptSer
     let outputs: Record<string, string> = {};
     if (judgement.ok && Object.keys(step.outputs).length > 0 && !step.background) {
       const extracted = extractOutputs(step.outputs, observation);
-      if (extracted.ok) outputs = Object.fromEntries(Object.entries(extracted.values).map(([k, v]) => [k, redactor.redact(v)]));
+      // As captured: later steps get the real value; the journal redacts it like every value it writes.
+      if (extracted.ok) outputs = extracted.values;
       else judgement = { ok: false, reason: 'expectation', message: extracted.message };
     }
     const message = judgement.message === undefined ? undefined : redactor.redact(judgement.message);
@@ -274,14 +276,22 @@ function judgeAbort(reason: AbortReason | undefined, observation: Observation, s
   return undefined;
 }
 
+/**
+ * A stream's record: the raw stream's size and digest, the stored log and its digest. When a secret was
+ * redacted from the stream the raw digest is not kept (with the log as a template it would let anyone test
+ * guesses of the secret offline): size and digest are then the stored log's, marked `redacted`.
+ */
 function streamField(name: 'stdout' | 'stderr', captured: Observation['stdout'], log: StepLogResult): Record<string, unknown> {
   if (!captured) return {};
+  const stored = log.redacted === true && log.sha256 !== undefined && log.bytes !== undefined;
   return {
     [name]: {
-      sha256: captured.sha256,
-      bytes: captured.bytes,
+      sha256: stored ? log.sha256 : captured.sha256,
+      bytes: stored ? log.bytes : captured.bytes,
       truncated: captured.truncated,
       ...(log.path ? { log: log.path } : {}),
+      ...(log.sha256 ? { logSha256: log.sha256 } : {}),
+      ...(stored ? { redacted: true } : {}),
       ...(log.error ? { logError: log.error } : {}),
     },
   };

@@ -3,8 +3,8 @@
  * proven writable before anything with a side effect runs, so a read-only or full disk is found up front.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DrillbookError } from '../errors.js';
 
 const createFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -28,6 +28,17 @@ function trueCode(dir: string, error: unknown): string {
   }
 }
 
+/** The store's folder of a scenario (it holds the store lock); it may exist. Throws PRECONDITION. */
+export function createStoreFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+  } catch (error) {
+    throw new DrillbookError('PRECONDITION', `evidence store folder ${dir} cannot be created (${trueCode(dir, error)})`, {
+      hint: 'choose another store with --store, or fix its permissions',
+    });
+  }
+}
+
 /** Create (or accept an empty) bundle folder and prove it takes a durable write. Throws PRECONDITION. */
 export function createBundleFolder(dir: string): void {
   try {
@@ -37,6 +48,9 @@ export function createBundleFolder(dir: string): void {
   }
   const stat = lstatSync(dir);
   if (stat.isSymbolicLink() || !stat.isDirectory()) refuse(dir, 'is not a folder (a symbolic link?)');
+  // Whoever may rename entries of the parent could swap the bundle folder for one of theirs mid-run.
+  const parent = statSync(dirname(dir));
+  if ((parent.mode & 0o002) !== 0 && (parent.mode & 0o1000) === 0) refuse(dir, `is in ${dirname(dir)}, which anyone may write to (and which has no sticky bit)`);
   const uid = process.getuid?.();
   if (uid !== undefined && stat.uid !== uid) refuse(dir, `belongs to uid ${stat.uid}, not to this user (${uid})`);
   // Anyone else who can write here could plant links or files in the evidence while the run writes it.

@@ -150,6 +150,8 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
     if (options.guard?.failure) deviations.push(`evidence write failed: ${options.guard.failure.message}; the steps were stopped and the cleanup ran`);
     if (abandoned) deviations.push('cleanup was abandoned by the operator: run `drillbook recover` on this bundle to finish it');
     const endReason: EndReason = context.endReason ?? (abandoned ? 'signal' : 'crashed');
+    // The steps had ended when the signal came: the cleanup ran on, and the record says the signal came.
+    if (signalName && endReason !== 'signal') deviations.push(`${signalName} arrived during the cleanup; the cleanup ran to its end`);
     return finishRun(scenario, journal, { endReason, ...(signalName ? { signal: signalName } : {}), deviations, close: !abandoned, t: t() });
   })();
 

@@ -1,8 +1,8 @@
 /**
  * Fault injection for the crash campaign (test/campaigns/crash.test.ts): `DRILLBOOK_FAULT=kill-after-line:N`
  * kills this process with SIGKILL right after the N-th journal line of a run is on disk;
- * `DRILLBOOK_FAULT=kill-while-sealing` kills it after the reports are rendered and before record.json is
- * written. Only for testing how drillbook survives a crash; never set it on a real run.
+ * `DRILLBOOK_FAULT=kill-while-sealing` kills it after the reports and the envelope are written and before
+ * record.json is. Only for testing how drillbook survives a crash; never set it on a real run.
  */
 const fault = process.env['DRILLBOOK_FAULT'] ?? '';
 const afterLine = /^kill-after-line:(\d+)$/.exec(fault)?.[1];

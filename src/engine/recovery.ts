@@ -4,7 +4,7 @@
  * run's own inputs rebuilt from its journal. Nothing with a side effect happens here.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DrillbookError } from '../errors.js';
 import { bundleLayout } from '../evidence/bundle-files.js';
 import { eventsOfType, parseJournalEvents } from '../evidence/journal-events.js';
@@ -12,10 +12,13 @@ import { readJournal } from '../evidence/journal.js';
 import type { RunnerCatalog } from '../runner-contract.js';
 import { formatIssue, loadScenario } from '../scenario/validate.js';
 import type { Scenario } from '../scenario/types.js';
-import { prepareInputs, rebuildInputs, rebuildVarOverrides, type RunInputs } from './run-inputs.js';
+import { prepareInputs, rebuildInputs, rebuildVarOverrides, resolutionChanges, type RunInputs } from './run-inputs.js';
+import { firstLineSha256, readRunTicket } from './run-lock.js';
 
 export interface Recovery {
   bundleDir: string;
+  /** The store the run was started in: its lock and the previous record of the chain live there. */
+  storeDir: string;
   runId: string;
   scenario: Scenario;
   inputs: RunInputs;
@@ -29,6 +32,11 @@ export interface RecoveryOptions {
   varOverrides?: Record<string, string>;
   /** A copy of the run's ssh client config to read instead (same text). */
   sshConfigFile?: string;
+  /**
+   * Recover a bundle this machine has no ticket for (made on another machine, or a journal from before
+   * tickets): the operator vouches for its scenario.yaml and journal. Recorded as a deviation.
+   */
+  trustBundle?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -46,8 +54,30 @@ export async function prepareRecovery(bundle: string, options: RecoveryOptions):
   }
   const record = started.data.inputs;
   const warnings: string[] = [];
+  // The journal and scenario.yaml are in a store others may write to: only this machine's ticket, written
+  // where only this user can write, says that this machine started this run with these bytes.
+  const ticket = readRunTicket(started.data.runId, options.env);
+  const expected = { bundle: bundleDir, scenarioSha256: started.data.scenarioSha256, startedLineSha256: firstLineSha256(file) };
+  if (ticket) {
+    const differs = (Object.keys(expected) as (keyof typeof expected)[]).filter((k) => ticket[k] !== undefined && ticket[k] !== expected[k]);
+    if (differs.length) {
+      throw new DrillbookError('PRECONDITION', `the bundle is not the one this machine started as run ${started.data.runId}: ${differs.join(', ')} differ`, {
+        hint: 'its journal or scenario was changed after the run started; nothing was run',
+      });
+    }
+  } else if (!options.trustBundle) {
+    throw new DrillbookError('PRECONDITION', `this machine did not start run ${started.data.runId} (it has no ticket for it): the bundle's scenario and journal cannot be trusted`, {
+      hint: 'when the run was made on another machine and you have checked its scenario.yaml and journal.jsonl, pass --trust-bundle',
+    });
+  } else warnings.push('recovered without a ticket of this machine: the operator vouched for the bundle');
+  if (!record && !options.trustBundle) {
+    throw new DrillbookError('PRECONDITION', 'the journal predates recorded inputs: the run cannot be recovered with its own inputs', {
+      hint: 'pass --trust-bundle to recover it with the vars its run.started lists',
+    });
+  }
   const varOverrides = record ? rebuildVarOverrides(record, options.varOverrides) : { ...started.data.vars, ...(options.varOverrides ?? {}) };
   if (!record) warnings.push('the journal predates recorded inputs: secrets and the ssh client config could not be checked against the run');
+  const storeDir = record?.storeDir ?? dirname(dirname(bundleDir));
   const loaded = await loadScenario(join(bundleDir, bundleLayout.scenario), {
     catalog: options.catalog,
     vars: varOverrides,
@@ -67,5 +97,14 @@ export async function prepareRecovery(bundle: string, options: RecoveryOptions):
   const inputs = record
     ? rebuildInputs(scenario, record, varOverrides, { env, ...(options.sshConfigFile ? { sshConfigFile: options.sshConfigFile } : {}) })
     : prepareInputs(scenario, { varOverrides, env, ...(options.sshConfigFile ? { sshConfigFile: options.sshConfigFile } : {}) });
-  return { bundleDir, runId: started.data.runId, scenario, inputs, warnings };
+  if (record) {
+    const changed = await resolutionChanges(scenario, options.catalog, record, inputs);
+    if (changed.length) {
+      throw new DrillbookError('PRECONDITION', 'the run cannot be recovered with its own inputs', {
+        details: changed.map((p) => `  ${p}`).join('\n'),
+        hint: 'restore the files and environment the run used (nothing was run)',
+      });
+    }
+  }
+  return { bundleDir, storeDir, runId: started.data.runId, scenario, inputs, warnings };
 }

@@ -14,6 +14,9 @@ export type ResolvedStep = { ok: true; argv?: string[]; options: Record<string, 
 
 class MissingValue extends Error {}
 
+/** A value that is a URL (`scheme://…`) as written. */
+const urlPattern = /^[a-z][a-z0-9+.-]*:\/\//i;
+
 export function resolveStepTemplates(step: Step, values: TemplateValues): ResolvedStep {
   const lookup = (ref: TemplateRef): string => {
     const value =
@@ -31,8 +34,12 @@ export function resolveStepTemplates(step: Step, values: TemplateValues): Resolv
     }
     return value;
   };
+  // In a URL a secret is a component value: encoded, its `#`, `?`, `/` or `\` cannot change where the URL
+  // points, and the redactor knows the encoded form.
+  const inUrl = (ref: TemplateRef): string => (ref.scope === 'secrets' ? encodeURIComponent(lookup(ref)) : lookup(ref));
+  const renderText = (text: string): string => renderTemplate(text, urlPattern.test(text) ? inUrl : lookup);
   const render = (value: unknown): unknown => {
-    if (typeof value === 'string') return renderTemplate(value, lookup);
+    if (typeof value === 'string') return renderText(value);
     if (Array.isArray(value)) return value.map(render);
     if (value !== null && typeof value === 'object') {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, render(v)]));
@@ -41,7 +48,7 @@ export function resolveStepTemplates(step: Step, values: TemplateValues): Resolv
   };
   try {
     const options = render(step.with) as Record<string, unknown>;
-    return step.run ? { ok: true, argv: step.run.map((arg) => renderTemplate(arg, lookup)), options } : { ok: true, options };
+    return step.run ? { ok: true, argv: step.run.map(renderText), options } : { ok: true, options };
   } catch (error) {
     if (error instanceof MissingValue) return { ok: false, message: error.message };
     throw error;

@@ -10,13 +10,16 @@ import { join, resolve } from 'node:path';
 import { DrillbookError } from '../errors.js';
 import type { RunInputsRecord, SecretDigest } from '../evidence/journal-events.js';
 import type { Redactor } from '../redact.js';
-import type { RunnerSettings } from '../runner-contract.js';
+import type { RunnerCatalog, RunnerSettings } from '../runner-contract.js';
 import type { Scenario } from '../scenario/types.js';
+import { allSteps } from '../scenario/types.js';
 import { resolveSecrets } from './secrets.js';
 
 export interface RunInputs {
   /** `--var` overrides as given (already applied to `scenario.vars` by validation). */
   varOverrides: Readonly<Record<string, string>>;
+  /** Files that decide where steps go (from the runners), with their SHA-256; see `fingerprintResolution`. */
+  resolution?: Readonly<Record<string, string>>;
   /** Declared secret values, by name. In memory only. */
   secrets: Readonly<Record<string, string>>;
   /** What the runners read: the ssh client config, the environment. */
@@ -53,6 +56,17 @@ function fileSha256(file: string): string | undefined {
   }
 }
 
+/** Shorter secrets cannot be told apart from the rest of the evidence (a 1 in `"seq":1`, a year in a time). */
+export const minimumSecretLength = 4;
+
+function assertRedactable(values: Readonly<Record<string, string>>): void {
+  const short = Object.entries(values).filter(([, value]) => [...value].length < minimumSecretLength);
+  if (short.length === 0) return;
+  throw new DrillbookError('USAGE', `secret ${short.map(([name]) => name).join(', ')} is shorter than ${minimumSecretLength} characters: it cannot be redacted without also hiding counts, times and digests`, {
+    hint: 'use a longer secret; secrets of 4 to 7 characters are redacted where they stand alone (not inside words or numbers)',
+  });
+}
+
 export interface PrepareInputsOptions {
   varOverrides?: Readonly<Record<string, string>>;
   /** `--ssh-config`: a file, or false for none; default ~/.ssh/config when it exists. */
@@ -65,6 +79,7 @@ export function prepareInputs(scenario: Scenario, options: PrepareInputsOptions 
   const env = options.env ?? process.env;
   const secrets = resolveSecrets(scenario.secrets, scenario.source.dir, env);
   if (!secrets.ok) throw new DrillbookError('USAGE', 'secrets could not be resolved', { details: secrets.problems.join('\n') });
+  assertRedactable(secrets.values);
   return {
     varOverrides: { ...(options.varOverrides ?? {}) },
     secrets: secrets.values,
@@ -72,8 +87,30 @@ export function prepareInputs(scenario: Scenario, options: PrepareInputsOptions 
   };
 }
 
+/** The files the scenario's runners say decide where its steps go, each with its SHA-256 now. */
+export async function fingerprintResolution(scenario: Scenario, catalog: RunnerCatalog, settings: RunnerSettings): Promise<Record<string, string>> {
+  const sources = new Set(allSteps(scenario).flatMap((step) => (catalog[step.uses]?.resolutionFiles ? [catalog[step.uses]?.resolutionFiles] : [])));
+  const files = (await Promise.all([...sources].map((list) => list?.(settings) ?? Promise.resolve([])))).flat();
+  return Object.fromEntries([...new Set(files)].sort().map((file) => [file, fileSha256(file) ?? 'unreadable']));
+}
+
+/** The new run's inputs with the resolution files fingerprinted: what `run` and scheduled runs start from. */
+export async function prepareRunInputs(scenario: Scenario, catalog: RunnerCatalog, options: PrepareInputsOptions = {}): Promise<RunInputs> {
+  const inputs = prepareInputs(scenario, options);
+  return { ...inputs, resolution: await fingerprintResolution(scenario, catalog, inputs.runnerSettings) };
+}
+
+/** Variables of drillbook's environment the steps get besides the fixed base that decides what they reach. */
+function inheritedNames(scenario: Scenario): string[] {
+  return [...new Set(['PATH', ...(scenario.inheritEnv ?? []), ...allSteps(scenario).flatMap((s) => s.inheritEnv ?? [])])].sort();
+}
+
+function environmentDigest(name: string, value: string | undefined, salt: string): string {
+  return value === undefined ? 'unset' : createHash('sha256').update(`${salt}\0${name}\0${value}`).digest('hex');
+}
+
 /** What run.started records of the inputs: nothing secret, enough to rebuild and check them. */
-export function recordInputs(scenario: Scenario, inputs: RunInputs, redactor: Redactor): RunInputsRecord {
+export function recordInputs(scenario: Scenario, inputs: RunInputs, redactor: Redactor, storeDir: string): RunInputsRecord {
   const varOverrides: Record<string, string> = {};
   const redactedVars: Record<string, SecretDigest> = {};
   for (const [name, value] of Object.entries(inputs.varOverrides)) {
@@ -88,13 +125,38 @@ export function recordInputs(scenario: Scenario, inputs: RunInputs, redactor: Re
   }
   const file = inputs.runnerSettings.sshConfigFile ?? false;
   const sha256 = file === false ? undefined : fileSha256(file);
+  const env = inputs.runnerSettings.env ?? process.env;
+  const salt = randomBytes(16).toString('hex');
+  const environment = { salt, values: Object.fromEntries(inheritedNames(scenario).map((name) => [name, environmentDigest(name, env[name], salt)])) };
   return {
     scenarioDir: scenario.source.dir,
+    storeDir,
     varOverrides,
     redactedVars,
     secrets,
     sshConfig: { file, ...(sha256 ? { sha256 } : {}) },
+    ...(inputs.resolution ? { resolution: { ...inputs.resolution } } : {}),
+    environment,
   };
+}
+
+/**
+ * What recover must refuse beyond secrets: a file that decides where steps go that changed (an included ssh
+ * config now sending `db` to another host), or a variable the steps inherit that changed (PATH, KUBECONFIG).
+ */
+export async function resolutionChanges(scenario: Scenario, catalog: RunnerCatalog, record: RunInputsRecord, inputs: RunInputs): Promise<string[]> {
+  const problems: string[] = [];
+  const now = await fingerprintResolution(scenario, catalog, inputs.runnerSettings);
+  for (const [file, sha256] of Object.entries(record.resolution ?? {})) {
+    if (now[file] === undefined) problems.push(`${file}: it decided where steps went when the run started, and is not read now`);
+    else if (now[file] !== sha256) problems.push(`${file}: it changed since the run started, so targets may resolve to other hosts`);
+  }
+  for (const file of Object.keys(now)) if (record.resolution && !(file in record.resolution)) problems.push(`${file}: read now, but not when the run started`);
+  const env = inputs.runnerSettings.env ?? process.env;
+  for (const [name, digest] of Object.entries(record.environment?.values ?? {})) {
+    if (environmentDigest(name, env[name], record.environment?.salt ?? '') !== digest) problems.push(`environment variable ${name}: it is not what it was when the run started`);
+  }
+  return problems;
 }
 
 export interface RebuildOptions {

@@ -4,7 +4,7 @@
  * journalled once at start and rebuilt from the journal when a crashed run is recovered.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -18,7 +18,7 @@ import { createLogger } from '../log.js';
 import { createRedactor, type Redactor } from '../redact.js';
 import type { RunnerCatalog } from '../runner-contract.js';
 import type { Scenario } from '../scenario/types.js';
-import { createBundleFolder, writeNewBundleFile } from './bundle-folder.js';
+import { createBundleFolder, createStoreFolder, writeNewBundleFile } from './bundle-folder.js';
 import { systemClock, type Clock } from './clock.js';
 import { startDrill, type DrillHandle } from './drill-actor.js';
 import { sealing } from './fault-injection.js';
@@ -27,7 +27,17 @@ import { createJournalWriter, type JournalWriter } from './journal-writer.js';
 import { checkReadiness } from './readiness.js';
 import { closeInterruptedSteps, stopLeftovers } from './recover-leftovers.js';
 import { recordInputs, type RunInputs } from './run-inputs.js';
-import { acquireRunLocks, lockFiles, machineLockDir, takeOverRunLocks, type HeldLocks } from './run-lock.js';
+import {
+  acquireRunLocks,
+  firstLineSha256,
+  lockFiles,
+  machineLockDir,
+  ownLockInfo,
+  removeRunTicket,
+  takeOverRunLocks,
+  writeRunTicket,
+  type HeldLocks,
+} from './run-lock.js';
 import { projectRecord } from './project-record.js';
 import { createWriteFailureGuard, describeWriteFailure, isStorageError, type WriteFailure, type WriteFailureGuard } from './write-failure.js';
 import { continueTimeline, createClockWatch, startTimeline, type RunTimeline } from './run-timeline.js';
@@ -52,6 +62,8 @@ export interface ExecuteOptions {
   breakLock?: boolean;
   /** Where the machine-wide locks live (default: see run-lock.ts) is read from this environment. */
   env?: NodeJS.ProcessEnv;
+  /** Deviations known before the run starts (a recovery the operator vouched for). */
+  deviations?: string[];
 }
 
 export interface RunResult {
@@ -137,8 +149,8 @@ function openFresh(scenario: Scenario, inputs: RunInputs, options: ExecuteOption
   const bundleDir = resolve(options.bundleDir ?? join(storeDir, scenario.id, runId));
   const files = lockFiles(storeDir, scenario.id, options.env);
   // The store's per-scenario folder holds the store lock; it may already exist.
-  mkdirSync(join(storeDir, scenario.id), { recursive: true });
-  const locks = acquireRunLocks(files, { runId, pid: process.pid, host: hostname(), bundle: bundleDir, startedAt: new Date().toISOString() }, options.breakLock ?? false);
+  createStoreFolder(join(storeDir, scenario.id));
+  const locks = acquireRunLocks(files, ownLockInfo(runId, bundleDir), options.breakLock ?? false);
   const timeline = startTimeline(clock);
   try {
     createBundleFolder(bundleDir);
@@ -147,6 +159,10 @@ function openFresh(scenario: Scenario, inputs: RunInputs, options: ExecuteOption
       throw new DrillbookError('USAGE', `${scenario.source.file} changed after it was validated`, { hint: 'run again' });
     }
     writeNewBundleFile(join(bundleDir, bundleLayout.scenario), bytes);
+    // What recover checks before it trusts this bundle, kept where only this user can write: first without
+    // the journal's first line (a crash may come right after it), then with it.
+    const ticket = { runId, bundle: bundleDir, scenarioSha256: scenario.source.sha256 };
+    writeRunTicket(ticket, options.env);
     const logger = createLogger(bundleDir, redactor, { runId, scenario: scenario.id }, false, (error) => guard.report(error, `writing ${bundleLayout.log}`));
     const journal = createJournalWriter(createJournal(join(bundleDir, bundleLayout.journal), 'barrier'), {
       redactor,
@@ -169,15 +185,17 @@ function openFresh(scenario: Scenario, inputs: RunInputs, options: ExecuteOption
         tool: { name: 'drillbook', version: options.toolVersion, node: process.version, platform: `${process.platform}-${process.arch}` },
         vars: scenario.vars,
         t: 0,
-        inputs: recordInputs(scenario, inputs, redactor),
+        inputs: recordInputs(scenario, inputs, redactor, storeDir),
       },
       { barrier: true },
     );
     // Nothing has run: a journal that cannot take its first line refuses the run outright.
     if (guard.failure) throw notWritable(bundleDir, guard.failure);
+    writeRunTicket({ ...ticket, startedLineSha256: firstLineSha256(join(bundleDir, bundleLayout.journal)) }, options.env);
     return { runId, bundleDir, locks, journal, timeline, log: logger.log, closeLog: () => logger.close(), deviations: [...locks.deviations], sealOnly: false };
   } catch (error) {
     locks.release();
+    removeRunTicket(runId, options.env);
     if (isStorageError(error)) throw notWritable(bundleDir, describeWriteFailure(error, 'preparing the bundle'));
     throw error;
   }
@@ -207,13 +225,7 @@ function openRecovery(scenario: Scenario, options: ExecuteOptions, clock: Clock,
   const started = eventsOfType(first, 'run.started')[0];
   if (!started) throw new DrillbookError('USAGE', `${file} has no run.started entry`);
   const runId = started.data.runId;
-  const locks = takeOverRunLocks(lockFiles(resolve(options.storeDir), scenario.id, options.env), runId, {
-    runId,
-    pid: process.pid,
-    host: hostname(),
-    bundle: bundleDir,
-    startedAt: new Date().toISOString(),
-  });
+  const locks = takeOverRunLocks(lockFiles(resolve(options.storeDir), scenario.id, options.env), runId, ownLockInfo(runId, bundleDir));
   try {
     appendSpilled(file, spillFile(runId, options.env));
     const { events } = parseJournalEvents(readJournal(file).entries);
@@ -235,7 +247,8 @@ function openRecovery(scenario: Scenario, options: ExecuteOptions, clock: Clock,
     const deviations = [`the run did not finish (crash or abandoned cleanup); closed by \`drillbook recover\` run by ${options.operator}`];
     return { runId, bundleDir, locks, journal, timeline, log: logger.log, closeLog: () => logger.close(), deviations, sealOnly };
   } catch (error) {
-    locks.release();
+    // The run is still unfinished: its locks go back to it, so nothing else starts on its systems.
+    locks.restore();
     if (isStorageError(error)) throw notWritable(bundleDir, describeWriteFailure(error, 'continuing the journal'));
     throw error;
   }
@@ -248,6 +261,7 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
   const redactor = createRedactor(secretValues);
   let drill: DrillHandle | undefined;
   let interruptedBy: string | undefined;
+  let abandonedEarly = false;
   const readinessStop = new AbortController();
   const guard = createWriteFailureGuard(() => {
     readinessStop.abort(new Error('write-failed'));
@@ -257,7 +271,7 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
   const { journal, timeline, log, bundleDir, runId } = opened;
 
   const drive = async (): Promise<RunRecord> => {
-    const deviations = [...opened.deviations];
+    const deviations = [...opened.deviations, ...(options.deviations ?? [])];
     if (opened.sealOnly) {
       // Not in the journal (it ends with run.finished): the record itself says it was sealed later.
       const record = projectRecord(scenario, journal.events, { journal: journal.info() });
@@ -267,6 +281,8 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
     let cleanupOnly: string[] | undefined;
     if (options.mode === 'recover') {
       deviations.push(...(await stopLeftovers(scenario, journal, { runners: options.runners, runnerSettings: inputs.runnerSettings, secrets: inputs.secrets, log, t: () => timeline.t() })));
+      // Abandoned while its leftovers were being stopped: the run stays unfinished, nothing more runs.
+      if (abandonedEarly) return finishRun(scenario, journal, { endReason: 'crashed', deviations, close: false, t: timeline.t() });
       cleanupOnly = closeInterruptedSteps(scenario, journal, () => timeline.t());
     } else {
       const readiness = await checkReadiness(scenario, options.runners, { settings: inputs.runnerSettings, secrets: inputs.secrets, signal: readinessStop.signal });
@@ -320,12 +336,16 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
     }
     const previous = previousRecordDigest(resolve(options.storeDir), scenario.id, runId);
     try {
-      return await sealBundle(bundleDir, record, {
+      const sealed = await sealBundle(bundleDir, record, {
         ...(options.signingKeyFile ? { signingKey: options.signingKeyFile } : {}),
         secrets: secretValues,
         ...(previous ? { previousRecordSha256: previous } : {}),
         onRendered: sealing,
       });
+      if (sealed.sealed || sealed.reason !== 'secret-found') return sealed;
+      // Named, never shown: which declared secret, in which file, where.
+      const name = Object.keys(inputs.secrets)[sealed.secretIndex] ?? `#${sealed.secretIndex + 1}`;
+      return { ...sealed, message: `declared secret "${name}" occurs in ${sealed.file} at byte ${sealed.offset}: nothing was signed` };
     } catch (error) {
       if (!isStorageError(error)) throw error;
       const failure = describeWriteFailure(error, 'sealing the bundle');
@@ -340,9 +360,14 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
       result = await seal(record);
       return { record, bundleDir, seal: result };
     } finally {
-      // An unfinished or unwritten run keeps its locks: the next run must be told to recover it first.
+      // An unfinished or unwritten run keeps its locks (and its ticket): the next run must be told to
+      // recover it first. A finished run whose sealing failed otherwise (a secret found, a bug) lets go.
       const finished = eventsOfType(journal.events, 'run.finished').length > 0;
-      if (finished && result !== undefined && !(result.sealed === false && (result.reason === 'not-written' || result.reason === 'unfinished'))) opened.locks.release();
+      const keep = result !== undefined && result.sealed === false && (result.reason === 'not-written' || result.reason === 'unfinished');
+      if (finished && !keep) {
+        opened.locks.release();
+        removeRunTicket(runId, options.env);
+      }
     }
   })();
 
@@ -356,6 +381,7 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
       drill?.interrupt(signal);
     },
     abandon() {
+      abandonedEarly = true;
       drill?.abandon();
     },
     done,

@@ -5,13 +5,20 @@
  */
 import { constants, createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Writable, type Transform } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { RedactingStream } from '../redacting-stream.js';
 import { finished } from 'node:stream/promises';
 import type { WriteFailureGuard } from './write-failure.js';
 
 export interface StepLogResult {
   /** Bundle-relative path, when anything was written. */
   path?: string;
+  /** Hex SHA-256 and size of the stored (redacted) log. */
+  sha256?: string;
+  bytes?: number;
+  /** A secret was redacted from the stream: the stored log differs from what the step printed. */
+  redacted?: boolean;
   /** Why the log is incomplete (the storage refused a write). */
   error?: string;
 }
@@ -24,9 +31,12 @@ export interface StepLog {
 
 const createFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
-export function openStepLog(bundleDir: string, relativePath: string, redact: Transform, guard?: WriteFailureGuard): StepLog {
+export function openStepLog(bundleDir: string, relativePath: string, redact: RedactingStream, guard?: WriteFailureGuard): StepLog {
   let file: WriteStream | undefined;
   let error: string | undefined;
+  // Hashed as written, so the record can name the stored log's digest (and sealing can see it unchanged).
+  const hash = createHash('sha256');
+  let bytes = 0;
   const fail = (cause: unknown): void => {
     if (error !== undefined) return;
     error = (cause as NodeJS.ErrnoException).code ?? String(cause);
@@ -52,6 +62,8 @@ export function openStepLog(bundleDir: string, relativePath: string, redact: Tra
       file = createWriteStream('', { fd });
       file.on('error', fail);
     }
+    hash.update(chunk);
+    bytes += chunk.length;
     file.write(chunk);
   });
   const sink = new Writable({
@@ -69,7 +81,11 @@ export function openStepLog(bundleDir: string, relativePath: string, redact: Tra
       if (!file) return error === undefined ? {} : { error };
       file.end();
       await finished(file).catch(fail);
-      return { path: relativePath, ...(error !== undefined ? { error } : {}) };
+      return {
+        path: relativePath,
+        ...(error !== undefined ? { error } : { sha256: hash.digest('hex'), bytes }),
+        ...(redact.redactions > 0 ? { redacted: true } : {}),
+      };
     },
   };
 }

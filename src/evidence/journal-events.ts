@@ -23,6 +23,7 @@ const streamRecord = z.object({
   log: z.string().exactOptional(),
   logSha256: z.string().exactOptional(),
   logError: z.string().exactOptional(),
+  redacted: z.literal(true).exactOptional(),
 });
 
 /** A slow, salted digest of a secret value: recover compares it, the value never reaches the disk. */
@@ -46,6 +47,8 @@ const secretSource = z.union([z.object({ env: z.string() }), z.object({ file: z.
 export const runInputsSchema = z.object({
   /** Absolute folder of the scenario file as run: relative paths in steps resolve against it. */
   scenarioDir: z.string(),
+  /** The evidence store the run was started in (its lock and the chain of records live there). */
+  storeDir: z.string().exactOptional(),
   /** `--var` overrides as given (values of vars that held a secret are redacted; their digests are below). */
   varOverrides: z.record(z.string(), z.string()),
   /** Digests of var values that had to be redacted, so a value given again at recover can be checked. */
@@ -54,6 +57,10 @@ export const runInputsSchema = z.object({
   secrets: z.record(z.string(), z.object({ source: secretSource, digest: secretDigestSchema })),
   /** How targets were resolved: the OpenSSH client config read (false: none) and a digest of its text. */
   sshConfig: z.object({ file: z.union([z.string(), z.literal(false)]), sha256: z.string().exactOptional() }),
+  /** Every file the runners said decides where steps go (a config and what it includes), with its SHA-256. */
+  resolution: z.record(z.string(), z.string()).exactOptional(),
+  /** Salted SHA-256 of each variable the steps' environments take from drillbook's (PATH, inheritEnv). */
+  environment: z.object({ salt: z.string(), values: z.record(z.string(), z.string()) }).exactOptional(),
 });
 export type RunInputsRecord = z.infer<typeof runInputsSchema>;
 

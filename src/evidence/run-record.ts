@@ -31,6 +31,11 @@ export interface StreamRecord {
   logSha256?: string;
   /** The stored log is incomplete: the storage refused a write (the code, e.g. ENOSPC). */
   logError?: string;
+  /**
+   * A secret was redacted from the stream: `sha256` and `bytes` are then those of the stored log, not of the
+   * raw stream (whose digest would let anyone test guesses of the secret).
+   */
+  redacted?: true;
 }
 
 /** An evidence file a runner added to the bundle (a manifest, a reconciliation). */

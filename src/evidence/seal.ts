@@ -13,6 +13,7 @@ import { bundleLayout, isSafeSubjectName, isSubjectFile, listBundleFiles } from 
 import { serializeEnvelope, signEnvelope } from './dsse.js';
 import { hashFile } from './hash-file.js';
 import { checkJournalConsistency } from './journal-consistency.js';
+import { checkStoredFiles } from './stored-files.js';
 import { readJournalBytes } from './journal.js';
 import { loadSigningKey, type SigningKey } from './keys.js';
 import { renderHtml } from './render-html.js';
@@ -29,7 +30,7 @@ export interface SealOptions {
   secrets?: readonly string[];
   /** Hex SHA-256 of the previous record.json of the same scenario; stored in the predicate. */
   previousRecordSha256?: string;
-  /** Called after the reports are written and before record.json (a crash test kills the process here). */
+  /** Called after the reports and the envelope are written, before record.json (a crash test kills the process here). */
   onRendered?: () => void;
 }
 
@@ -86,6 +87,11 @@ export async function sealBundle(dir: string, record: RunRecord, options: SealOp
     if (digest.secret) return notSealed(name, digest.secret.offset, digest.secret.index);
     subjects.push({ name, digest: { sha256: digest.sha256 } });
   }
+  // A log or attachment changed between its step and now (someone edited the bundle) is not sealed.
+  const changed = checkStoredFiles(predicate, new Map(subjects.map((subject) => [subject.name, subject.digest.sha256])));
+  if (changed.length > 0) {
+    throw new DrillbookError('EVIDENCE', `cannot seal ${dir}: files changed after their steps wrote them`, { details: changed.map((p) => `  ${p}`).join('\n') });
+  }
   for (const [name, bytes] of rendered) {
     const hit = findSecret(bytes, scanner);
     if (hit) return notSealed(name, hit.offset, hit.index);
@@ -98,8 +104,8 @@ export async function sealBundle(dir: string, record: RunRecord, options: SealOp
   if (hit) return notSealed(bundleLayout.record, hit.offset, hit.index);
 
   for (const [name, bytes] of rendered) writeFileAtomic(join(dir, name), bytes);
-  options.onRendered?.();
-  writeFileAtomic(join(dir, bundleLayout.record), payload);
+  // The envelope first, record.json last: record.json marks a sealed bundle, so a crash in between leaves
+  // one that recover seals again, never a record that lost its signature for good.
   const result: Sealed = { sealed: true, statement, recordSha256: sha256Hex(payload) };
   if (key) {
     writeFileAtomic(join(dir, bundleLayout.envelope), serializeEnvelope(signEnvelope(inTotoPayloadType, payload, key)));
@@ -108,6 +114,8 @@ export async function sealBundle(dir: string, record: RunRecord, options: SealOp
     // An envelope from an earlier sealing would sign another payload: an unsigned bundle has none.
     await rm(join(dir, bundleLayout.envelope), { force: true });
   }
+  options.onRendered?.();
+  writeFileAtomic(join(dir, bundleLayout.record), payload);
   return result;
 }
 

@@ -3,7 +3,7 @@
  * redactor masks) as UTF-8 bytes, compiled once, searched for in bytes.
  */
 import { createLiteralMatcher, type LiteralMatcher } from '../literal-matcher.js';
-import { secretForms } from '../secret-forms.js';
+import { minimumDerivedFormLength, secretForms } from '../secret-forms.js';
 
 /** Where a secret was found: byte offset, and index into the list of secrets searched for. */
 export interface SecretHit {
@@ -27,13 +27,16 @@ export interface SecretScanner {
  */
 export function createSecretScanner(secrets: readonly string[]): SecretScanner {
   const owners = new Map<string, number>();
+  const short = new Set<string>();
   for (const [index, secret] of secrets.entries()) {
     for (const form of secretForms(secret)) {
       const bytes = Buffer.from(form, 'utf8').toString('latin1');
       if (!owners.has(bytes)) owners.set(bytes, index);
+      if (form.length < minimumDerivedFormLength) short.add(bytes);
     }
   }
-  const matcher = createLiteralMatcher(owners.keys());
+  // As the redactor: a short secret counts only as a whole token (not inside a digest or a word).
+  const matcher = createLiteralMatcher(owners.keys(), { wholeToken: short });
   return { longestFormBytes: matcher.longest, matcher, owners };
 }
 
@@ -41,8 +44,15 @@ export function createSecretScanner(secrets: readonly string[]): SecretScanner {
 export function findSecret(bytes: Uint8Array, scanner: SecretScanner): SecretHit | undefined {
   if (scanner.longestFormBytes === 0) return undefined;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-  const match = scanner.matcher.next(text, 0);
-  if (match === undefined) return undefined;
-  const index = scanner.owners.get(text.slice(match.index, match.index + match.length));
-  return index === undefined ? undefined : { offset: match.index, index };
+  for (let match = scanner.matcher.next(text, 0); match !== undefined; match = scanner.matcher.next(text, match.index + 1)) {
+    const form = text.slice(match.index, match.index + match.length);
+    // A secret of digits inside a longer number (a duration, a byte count) is a coincidence, not a leak.
+    if (digitsOnly.test(form) && (isDigit(text, match.index - 1) || isDigit(text, match.index + match.length))) continue;
+    const index = scanner.owners.get(form);
+    if (index !== undefined) return { offset: match.index, index };
+  }
+  return undefined;
 }
+
+const digitsOnly = /^\d+$/;
+const isDigit = (text: string, at: number): boolean => at >= 0 && at < text.length && text.charCodeAt(at) >= 0x30 && text.charCodeAt(at) <= 0x39;

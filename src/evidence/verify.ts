@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { bundleLayout, isSafeSubjectName, isSubjectFile, listBundleFiles, signOffFile, type BundleListing } from './bundle-files.js';
 import { hashFile } from './hash-file.js';
 import { checkJournalConsistency } from './journal-consistency.js';
+import { checkStoredFiles } from './stored-files.js';
 import { readJournalBytes } from './journal.js';
 import { keyIdOf, loadTrustedKey, type TrustedKey } from './keys.js';
 import { runRecordSchema } from './run-record-schema.js';
@@ -201,7 +202,8 @@ async function checkJournal(dir: string, statement: InTotoStatement, judged: Jud
   if (journal.count !== record.journal.entries) problems.push(`${journal.count} entries, the record says ${record.journal.entries}`);
   const torn = journal.tornLines.length ? [`torn line(s) ${journal.tornLines.join(', ')} recorded by journal.torn-line entries`] : [];
   judged('journal', problems, [`${journal.count} entries, head ${journal.head}`, ...torn]);
-  judged('consistency', checkJournalConsistency(record, journal.entries), [`${record.steps.length + record.cleanup.length} steps and the verdict ${record.verdict} match the journal`]);
+  const stored = checkStoredFiles(record, new Map(statement.subject.map((subject) => [subject.name, subject.digest.sha256])));
+  judged('consistency', [...checkJournalConsistency(record, journal.entries), ...stored], [`${record.steps.length + record.cleanup.length} steps and the verdict ${record.verdict} match the journal`]);
 }
 
 async function previousProblems(previousDir: string, statement: InTotoStatement): Promise<string[]> {

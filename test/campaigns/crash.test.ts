@@ -41,7 +41,9 @@ describe('crash campaign: kill -9 at every point of a drill, then recover', asyn
     it(`${fault} of ${total}`, async () => {
       const dir = workspace();
       const store = join(dir, 'store');
-      const crashed = await drillbook(['run', scenarioIn(dir), '--store', store, '--var', 'out=chosen'], { env: { DRILLBOOK_FAULT: fault } });
+      const key = join(dir, 'ops');
+      await drillbook(['keys', 'generate', key]);
+      const crashed = await drillbook(['run', scenarioIn(dir), '--store', store, '--var', 'out=chosen', '--sign-key', `${key}.key`], { env: { DRILLBOOK_FAULT: fault } });
       expect(crashed.signal).toBe('SIGKILL');
       const bundle = onlyBundle(store);
       const atCrash = lines(bundle);
@@ -51,11 +53,12 @@ describe('crash campaign: kill -9 at every point of a drill, then recover', asyn
       const cutShort = (id: string) =>
         atCrash.some((e) => e.type === 'attempt.started' && e.data['stepId'] === id) && !atCrash.some((e) => e.type === 'attempt.finished' && e.data['stepId'] === id);
 
-      const recovered = await drillbook(['recover', bundle]);
+      const recovered = await drillbook(['recover', bundle, '--sign-key', `${key}.key`]);
+      expect(recovered.stderr).toBe('');
       expect(recovered.stderr).not.toContain('    at ');
       expect(recovered.exitCode).toBe(0);
       for (const pid of pids) expect(isAlive(pid)).toBe(false);
-      const verified = await drillbook(['verify', bundle, '--threshold', '0']);
+      const verified = await drillbook(['verify', bundle, '--key', `${key}.pub`]);
       expect(verified.exitCode).toBe(0);
 
       const runs = counter(dir);

@@ -15,7 +15,7 @@ import { secretForms } from '../../src/secret-forms.js';
 import { drillbook, workspace, writeScenario } from '../cli/support.js';
 
 const runs = Number(process.env['DRILLBOOK_CAMPAIGN_RUNS'] ?? 5) || 5;
-const alphabet = ['a', 'Z', '7', '"', "'", '\\', '%', '+', '/', '=', '&', '<', ' ', '\t', 'é', 'ß', '日', '😀', '\r\n', '\n', '$', '{', '*', '?'];
+const alphabet = ['a', 'Z', '7', '"', "'", '\\', '#', '?', '%', '+', '/', '=', '&', '<', ' ', '\t', 'é', 'ß', '日', '😀', '\r\n', '\n', '$', '{', '*'];
 const secretArb = fc
   .array(fc.constantFrom(...alphabet), { minLength: 10, maxLength: 28 })
   .map((parts) => `k${parts.join('')}q`)
@@ -71,7 +71,14 @@ steps:
     with:
       url: "http://127.0.0.1:${port}/h?token=\${{ secrets.token }}"
       method: POST
-      headers: { X-Token: "\${{ secrets.token }}" }
+      headers: { X-Token: "t-\${{ secrets.token }}" }
+      body: "secret=\${{ secrets.token }}"
+  - id: probe-no-header
+    uses: http
+    continueOnError: true
+    with:
+      url: "http://127.0.0.1:${port}/h?token=\${{ secrets.token }}#\${{ secrets.token }}"
+      method: POST
       body: "secret=\${{ secrets.token }}"
   - id: reuse
     uses: local

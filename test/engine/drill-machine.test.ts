@@ -108,7 +108,7 @@ describe('a run journal', () => {
     ]);
   });
 
-  it('records a secret inside a number as redacted instead of failing the attempt', async () => {
+  it('keeps numbers as numbers when a secret of digits is inside them, and redacts it in text', async () => {
     const clock = new SimulatedClock();
     const handle = startTestDrill(scenario({ steps: [step('count', [], { uses: 'probe' })] }), {
       bundleDir: mkdtempSync(join(tmpdir(), 'drillbook-number-')),
@@ -118,7 +118,7 @@ describe('a run journal', () => {
     });
     const record = await clock.run(handle.done);
     expect(record.verdict).toBe('PASS');
-    expect(record.steps[0]?.attempts[0]?.details).toEqual({ count: '***', text: 'value *** seen' });
+    expect(record.steps[0]?.attempts[0]?.details).toEqual({ count: 412345, text: 'value *** seen' });
   });
 
   it('a runner that throws: the attempt fails with its cause in the record, code RUNNER_FAILED', async () => {

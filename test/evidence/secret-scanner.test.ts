@@ -71,3 +71,12 @@ describe('hashFile with a scanner', () => {
     expect(await hashFile(join(dir, 'a.log'))).toEqual({ sha256: sha256(secret), bytes: Buffer.byteLength(secret) });
   });
 });
+
+describe('a secret of digits', () => {
+  it('inside a longer number is a coincidence; the number itself, or in text, is a hit', () => {
+    const pin = createSecretScanner(['4721']);
+    expect(findSecret(Buffer.from('{"durationMs":14721,"bytes":47210}'), pin)).toBeUndefined();
+    expect(findSecret(Buffer.from('{"durationMs":14721,"pin":4721}'), pin)).toEqual({ offset: 26, index: 0 });
+    expect(findSecret(Buffer.from('pin accepted: 4721\n'), pin)).toEqual({ offset: 14, index: 0 });
+  });
+});

@@ -184,8 +184,12 @@ describe('verifyBundle', () => {
       id: 'journal',
       details: [`head is ${sha256(lines[lines.length - 2]!)}, the record says ${record.journal.headSha256}`, `${lines.length - 1} entries, the record says ${lines.length}`],
     });
+    // The logs were removed above: the record still names them with their digests.
     expect(dropped.checks.find((c) => c.id === 'consistency')?.details).toEqual([
       'the journal has no run.finished entry: the run never finished (or the journal is cut short)',
+      'logs/disaster.1.stdout.log: the record names it, the bundle does not have it',
+      'logs/promote.1.stdout.log: the record names it, the bundle does not have it',
+      'logs/promote.2.stdout.log: the record names it, the bundle does not have it',
     ]);
   });
 

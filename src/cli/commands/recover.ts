@@ -1,5 +1,4 @@
 /** `drillbook recover BUNDLE`: finish a run that crashed or whose cleanup was abandoned, with its own inputs. */
-import { dirname } from 'node:path';
 import { builtinRunners } from '../../../runners/index.js';
 import { prepareRecovery } from '../../engine/recovery.js';
 import { executeRun, type RunningDrill } from '../../engine/run.js';
@@ -20,6 +19,8 @@ export interface RecoverFlags {
   var?: string[];
   /** A copy of the ssh client config the run read (it must hold the same text). */
   sshConfig?: string;
+  /** Recover a bundle this machine did not start (its scenario and journal checked by the operator). */
+  trustBundle?: boolean;
 }
 
 export async function recoverCommand(bundle: string, flags: RecoverFlags, terminal: CliIo, signals: SignalSource): Promise<number> {
@@ -44,6 +45,7 @@ async function recover(bundle: string, flags: RecoverFlags, terminal: CliIo, sta
     catalog: builtinRunners,
     varOverrides: parseVarFlags(flags.var ?? []),
     ...(flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {}),
+    ...(flags.trustBundle ? { trustBundle: true } : {}),
   });
   for (const warning of recovery.warnings) terminal.stderr(`drillbook: warning: ${warning}\n`);
   // Until the run exists nothing of its secrets is printed; from then on every line is redacted.
@@ -54,7 +56,8 @@ async function recover(bundle: string, flags: RecoverFlags, terminal: CliIo, sta
   const running = executeRun(recovery.scenario, recovery.inputs, {
     mode: 'recover',
     // The store the bundle is in: the lock and the previous record of the chain live there.
-    storeDir: dirname(dirname(recovery.bundleDir)),
+    storeDir: recovery.storeDir,
+    deviations: recovery.warnings,
     bundleDir: recovery.bundleDir,
     runners: builtinRunners,
     operator: operatorName(flags.operator),

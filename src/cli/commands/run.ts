@@ -1,7 +1,7 @@
 /** `drillbook run FILE`: validate, then run with live progress; the bundle is sealed before the exit code. */
 import { builtinRunners } from '../../../runners/index.js';
 import { executeRun, type RunningDrill } from '../../engine/run.js';
-import { prepareInputs } from '../../engine/run-inputs.js';
+import { prepareRunInputs } from '../../engine/run-inputs.js';
 import { DrillbookError } from '../../errors.js';
 import { formatIssue, loadScenario } from '../../scenario/validate.js';
 import { redactingIo, type CliIo } from '../io.js';
@@ -78,7 +78,7 @@ async function startRun(
     });
   }
   // Default: ~/.ssh/config when it exists, as ops users expect; --ssh-config names another file.
-  const inputs = prepareInputs(scenario, { varOverrides, ...(flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {}) });
+  const inputs = await prepareRunInputs(scenario, builtinRunners, { varOverrides, ...(flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {}) });
   if (ladder.first) return exitCodeForSignal(ladder.first);
   // Until the run exists nothing of its secrets is printed; from then on every line is redacted.
   let redact = (text: string): string => text;
