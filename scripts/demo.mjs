@@ -107,18 +107,18 @@ function labSet() {
 }
 
 /**
- * The restore test: PostgreSQL and Ceph radosgw (S3, on the port the scenario names) on 127.0.0.1, the
+ * The restore test: PostgreSQL and Ceph radosgw (S3, on a free port given to the scenario) on 127.0.0.1, the
  * shop's backup job run once, then the drill restores the newest dump. Credentials reach drillbook as the
  * environment variables the scenario's secrets name.
  */
-function restoreSample() {
+async function restoreSample() {
   const scenario = 'scenarios/pg-restore.yaml';
   const failed = { scenario, exit: 1, verified: false, report: '(lab failed)' };
   const { up, down } = labSet();
-  console.log('\n== lab: PostgreSQL and Ceph radosgw (S3 on 127.0.0.1:17480)');
+  console.log('\n== lab: PostgreSQL and Ceph radosgw (S3 on a free port of 127.0.0.1)');
   try {
     const pg = up('scripts/lab/postgres.sh', []);
-    const s3 = pg && up('scripts/lab/radosgw.sh', ['--port', '17480']);
+    const s3 = pg && up('scripts/lab/radosgw.sh', []);
     if (!pg || !s3) return failed;
     console.log('\n== lab: the nightly backup job (pg_dump -Fc into the immutable bucket)');
     if (sh(process.execPath, ['scenarios/lab/pg-backup-job.mjs', pg.file, s3.file, 'shop-backups']) !== 0) return failed;
@@ -127,7 +127,7 @@ function restoreSample() {
       DRILLBOOK_S3_ACCESS_KEY_ID: s3.lab.accessKeyId,
       DRILLBOOK_S3_SECRET_ACCESS_KEY: s3.lab.secretAccessKey,
     });
-    return runSample(scenario, ['--var', `pgPort=${pg.lab.port}`]);
+    return runSample(scenario, ['--var', `pgPort=${pg.lab.port}`, '--var', `s3Endpoint=${s3.lab.endpoint}`, '--var', `appPort=${await freePort()}`]);
   } finally {
     for (const name of ['DRILLBOOK_PG_PASSWORD', 'DRILLBOOK_S3_ACCESS_KEY_ID', 'DRILLBOOK_S3_SECRET_ACCESS_KEY']) delete process.env[name];
     down();
@@ -165,10 +165,10 @@ function exitSample() {
   const scenario = 'scenarios/exit-readiness.yaml';
   const failed = { scenario, exit: 1, verified: false, report: '(lab failed)' };
   const { up, down } = labSet();
-  console.log('\n== lab: PostgreSQL, Ceph radosgw (S3 on 127.0.0.1:17480) and an SSH host on 127.0.0.1');
+  console.log('\n== lab: PostgreSQL, Ceph radosgw (S3 on a free port) and an SSH host on 127.0.0.1');
   try {
     const pg = up('scripts/lab/postgres.sh', []);
-    const s3 = pg && up('scripts/lab/radosgw.sh', ['--port', '17480']);
+    const s3 = pg && up('scripts/lab/radosgw.sh', []);
     const ssh = s3 && up('scripts/lab/ssh-lab.sh', ['--hosts', '0']);
     if (!pg || !s3 || !ssh) return failed;
     mkdirSync(join('.lab', 'ssh'), { recursive: true });
@@ -182,7 +182,7 @@ function exitSample() {
     console.log('\n== lab: the shop database, the customer bucket and an empty neutral bucket');
     if (sh(process.execPath, ['scenarios/lab/pg-backup-job.mjs', pg.file, s3.file, 'shop-backups']) !== 0) return failed;
     if (sh(process.execPath, ['scenarios/lab/exit-seed.mjs', s3.lab.endpoint, 'shop-data', '--empty', 'exit-reimport']) !== 0) return failed;
-    return runSample(scenario, ['--ssh-config', join('.lab', 'ssh', 'config'), '--var', `pgPort=${pg.lab.port}`], 'PARTIAL');
+    return runSample(scenario, ['--ssh-config', join('.lab', 'ssh', 'config'), '--var', `pgPort=${pg.lab.port}`, '--var', `s3Endpoint=${s3.lab.endpoint}`], 'PARTIAL');
   } finally {
     for (const name of ['DRILLBOOK_PG_PASSWORD', 'DRILLBOOK_S3_ACCESS_KEY_ID', 'DRILLBOOK_S3_SECRET_ACCESS_KEY']) delete process.env[name];
     down();

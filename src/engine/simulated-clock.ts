@@ -44,6 +44,32 @@ export class SimulatedClock implements Clock {
     return this.#timers.size;
   }
 
+  /** When (simulated monotonic time) the earliest timer fires; undefined when none is pending. */
+  nextAt(): number | undefined {
+    let at: number | undefined;
+    for (const timer of this.#timers.values()) if (at === undefined || timer.at < at) at = timer.at;
+    return at;
+  }
+
+  /** Wall-clock time at which the earliest timer fires. */
+  nextWallAt(): number | undefined {
+    const at = this.nextAt();
+    return at === undefined ? undefined : this.#wallStart + at;
+  }
+
+  /** Move to the earliest timer and fire every timer due then, in order; false when none is pending. */
+  fireDue(): boolean {
+    const at = this.nextAt();
+    if (at === undefined) return false;
+    this.#now = Math.max(this.#now, at);
+    for (const timer of [...this.#timers.values()].sort((a, b) => a.at - b.at || a.id - b.id)) {
+      if (timer.at > this.#now) break;
+      this.#timers.delete(timer.id);
+      timer.fn();
+    }
+    return true;
+  }
+
   /** Fire the earliest timer (moving time to it); false when none is pending. */
   fireNext(): boolean {
     let next: Timer | undefined;

@@ -22,6 +22,7 @@ import {
   varValueSchema,
 } from './schema.js';
 import { targetKindSchemas, targetKinds } from './targets.js';
+import { parseTemplate } from './template.js';
 import type { TargetKind } from './targets.js';
 import type { Expectation, GroupStep, Objectives, OutputSpec, Phase, Scenario, SecretSource, Step, StepOrGroup, Target } from './types.js';
 import { normalizeWindow } from './window.js';
@@ -195,7 +196,47 @@ function normalizeList(value: unknown, phase: Phase, walk: Walk): StepOrGroup[] 
 }
 
 /** Check and normalise the data of one scenario file. `source` is filled by the caller. */
-export function normalizeScenario(value: Record<string, unknown>, source: Scenario['source'], sink: IssueSink): Draft {
+/**
+ * Target options may use `${{ vars.NAME }}` (the file's values and `--var`): filled in before the target is
+ * checked, so the checks and their positions apply to the value it will have. Anything else there (secrets,
+ * step outputs, marks) has no value yet and is refused.
+ */
+function fillTargetTemplates(value: unknown, path: Path, vars: Readonly<Record<string, string>>, sink: IssueSink): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('${{')) return value;
+    const { parts, problems } = parseTemplate(value);
+    for (const problem of problems) sink.report({ code: 'bad-template', message: at(path, problem.message) }, { path });
+    let out = '';
+    let failed = problems.length > 0;
+    for (const part of parts) {
+      if ('literal' in part) out += part.literal;
+      else if (part.ref.scope !== 'vars') {
+        failed = true;
+        sink.report(
+          { code: 'bad-template', message: at(path, `${part.raw}: targets take only \${{ vars.NAME }}`), hint: 'secrets are named by the target option meant for them (passphraseSecret, accessKeySecret …)' },
+          { path },
+        );
+      } else if (vars[part.ref.name] === undefined) {
+        failed = true;
+        sink.report({ code: 'undeclared-var', message: at(path, `${part.raw}: no var "${part.ref.name}" is declared`), hint: 'declare it under vars: with a default value' }, { path });
+      } else out += vars[part.ref.name];
+    }
+    // A value that could not be filled is left out: its problem is reported once, not again by the checks.
+    return failed ? undefined : out;
+  }
+  if (Array.isArray(value)) return value.map((item, index) => fillTargetTemplates(item, [...path, index], vars, sink));
+  if (isMapping(value)) {
+    return Object.fromEntries(
+      Object.entries(value).flatMap(([key, item]) => {
+        const filled = fillTargetTemplates(item, [...path, key], vars, sink);
+        return filled === undefined && item !== undefined ? [] : [[key, filled]];
+      }),
+    );
+  }
+  return value;
+}
+
+export function normalizeScenario(value: Record<string, unknown>, source: Scenario['source'], sink: IssueSink, varOverrides: Readonly<Record<string, string>> = {}): Draft {
   const top = checkFields(scenarioShape, value, [], sink, ['objectives', 'exit', 'vars', 'secrets', 'allowEnv', 'targets', 'window', ...listKeys]);
   // checkFields only fails on a non-mapping, which load.ts has already excluded.
   const v = top?.values ?? {};
@@ -232,7 +273,8 @@ export function normalizeScenario(value: Record<string, unknown>, source: Scenar
   const targets: Record<string, Target> = {};
   if (Object.hasOwn(raw, 'targets')) {
     const kinds = Object.keys(targetKindSchemas).map((kind) => `{ ${kind}: … }`);
-    const checked = checkEntries(raw.targets, ['targets'], sink, nameSchema, (entry, path) =>
+    const filled = fillTargetTemplates(raw.targets, ['targets'], { ...vars, ...varOverrides }, sink);
+    const checked = checkEntries(filled, ['targets'], sink, nameSchema, (entry, path) =>
       checkKind(targetKindSchemas, entry, path, sink, { code: 'bad-target', hint: `a target is exactly one of ${kinds.join(', ')}` }),
     );
     if (checked) declared.targets = checked.written;

@@ -50,8 +50,8 @@ function validate(text: string, bytes: Uint8Array, file: string, options: Valida
 
   const absolute = resolve(file);
   const source = { file: absolute, dir: options.sourceDir ?? dirname(absolute), sha256: createHash('sha256').update(bytes).digest('hex') };
-  const draft = normalizeScenario(document.value, source, sink);
   const vars = options.vars ?? {};
+  const draft = normalizeScenario(document.value, source, sink, vars);
   applyRules({ draft, catalog: options.catalog, sink, vars });
   const issues = sortIssues(sink.issues);
   if (issues.some(isError)) return { ok: false, issues };

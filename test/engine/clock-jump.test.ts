@@ -1,13 +1,10 @@
 /** A wall-clock step during a run (NTP, a VM resumed) is noticed, journalled and explained; durations are unaffected. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { SimulatedClock } from '../../src/engine/simulated-clock.js';
 import { renderHtml } from '../../src/evidence/render-html.js';
 import type { AttemptContext, Observation, RunnerCatalog } from '../../src/runner-contract.js';
-import { scenario, startTestDrill, step } from './support.js';
+import { scenario, startTestDrill, step, tempBundle } from './support.js';
 
 function catalog(clock: SimulatedClock): RunnerCatalog {
   return {
@@ -44,7 +41,7 @@ describe('clock jumps', () => {
           step('back', [], { uses: 'jumpy', marks: ['recovered'] }),
         ],
       }),
-      { bundleDir: mkdtempSync(join(tmpdir(), 'drillbook-clock-')), runners: catalog(clock), clock, onEvent: (e) => types.push(e.type) },
+      { bundleDir: tempBundle('drillbook-clock-'), runners: catalog(clock), clock, onEvent: (e) => types.push(e.type) },
     );
     const record = await clock.run(handle.done);
     expect(types.filter((t) => t === 'clock.jumped')).toHaveLength(1);
@@ -62,7 +59,7 @@ describe('clock jumps', () => {
     const clock = new SimulatedClock();
     const types: string[] = [];
     const handle = startTestDrill(scenario({ steps: [step('one', [], { uses: 'jumpy' })] }), {
-      bundleDir: mkdtempSync(join(tmpdir(), 'drillbook-clock-')),
+      bundleDir: tempBundle('drillbook-clock-'),
       runners: catalog(clock),
       clock,
       onEvent: (e) => types.push(e.type),

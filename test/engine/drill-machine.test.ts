@@ -14,9 +14,7 @@ import { compileScenario, type StateConfig } from '../../src/scenario/compile.js
 import { actionNames, actorNames, guardNames } from '../../src/scenario/machine-vocabulary.js';
 import { loadScenario } from '../../src/scenario/validate.js';
 import { SimulatedClock } from '../../src/engine/simulated-clock.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { scenario, startTestDrill, step } from './support.js';
+import { scenario, startTestDrill, step, tempBundle } from './support.js';
 
 function namesIn(state: StateConfig, found = { actions: new Set<string>(), guards: new Set<string>(), actors: new Set<string>() }) {
   const transitions = (value: unknown): void => {
@@ -92,7 +90,7 @@ describe('a run journal', () => {
     const types: string[] = [];
     const handle = startTestDrill(
       scenario({ steps: [step('disaster', [], { uses: 'probe', marks: ['t0'], run: ['x'] })] }),
-      { bundleDir: mkdtempSync(join(tmpdir(), 'drillbook-order-')), runners: faulty, clock, onEvent: (e) => types.push(e.type) },
+      { bundleDir: tempBundle('drillbook-order-'), runners: faulty, clock, onEvent: (e) => types.push(e.type) },
     );
     await clock.run(handle.done);
     expect(types).toEqual([
@@ -111,7 +109,7 @@ describe('a run journal', () => {
   it('keeps numbers as numbers when a secret of digits is inside them, and redacts it in text', async () => {
     const clock = new SimulatedClock();
     const handle = startTestDrill(scenario({ steps: [step('count', [], { uses: 'probe' })] }), {
-      bundleDir: mkdtempSync(join(tmpdir(), 'drillbook-number-')),
+      bundleDir: tempBundle('drillbook-number-'),
       runners: faulty,
       clock,
       secrets: { pin: '12345' },
@@ -124,7 +122,7 @@ describe('a run journal', () => {
   it('a runner that throws: the attempt fails with its cause in the record, code RUNNER_FAILED', async () => {
     const clock = new SimulatedClock();
     const handle = startTestDrill(scenario({ steps: [step('fall', [], { uses: 'probe', with: { boom: true } })] }), {
-      bundleDir: mkdtempSync(join(tmpdir(), 'drillbook-throw-')),
+      bundleDir: tempBundle('drillbook-throw-'),
       runners: faulty,
       clock,
     });

@@ -2,14 +2,11 @@
  * `${{ marks.t0 }}` in a step's options resolves to the instant the t0 step started, and runners can
  * look up declared secrets by name (`ctx.secret`) without them passing through templates.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../src/engine/simulated-clock.js';
 import type { AttemptContext, Observation, RunnerCatalog } from '../../src/runner-contract.js';
-import { scenario, startTestDrill, step } from './support.js';
+import { scenario, startTestDrill, step, tempBundle } from './support.js';
 
 const seen: { stepId: string; options: Record<string, unknown>; secret: string | undefined }[] = [];
 
@@ -35,7 +32,7 @@ const catalog: RunnerCatalog = {
 
 describe('mark templates', () => {
   it('gives later steps and cleanup the instants t0 and recovered were reached', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'drillbook-marks-'));
+    const dir = tempBundle('drillbook-marks-');
     const clock = new SimulatedClock(Date.UTC(2026, 10, 28, 14, 0, 0));
     const s = scenario({
       steps: [

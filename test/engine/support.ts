@@ -1,8 +1,9 @@
 /** Builders for engine tests: scenarios as data, a scripted runner, a simulated clock. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { onTestFinished } from 'vitest';
 import { z } from 'zod';
 import { createJournal } from '../../src/evidence/journal.js';
 import type { RunRecord } from '../../src/evidence/run-record.js';
@@ -161,8 +162,15 @@ export function startTestDrill(s: Scenario, options: TestDrillOptions): DrillHan
   });
 }
 
+/** A bundle folder for one test, removed when the test is over. */
+export function tempBundle(prefix = 'drillbook-engine-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 export function simulate(s: Scenario, options: { secrets?: Record<string, string>; confirm?: () => Promise<boolean> } = {}): SimulatedRun {
-  const dir = mkdtempSync(join(tmpdir(), 'drillbook-engine-'));
+  const dir = tempBundle();
   const clock = new SimulatedClock();
   const calls: string[] = [];
   const events: JournalEvent[] = [];

@@ -18,7 +18,7 @@ import { createScheduler, type Scheduler, type SchedulerEvent } from '../../src/
 import type { Scenario } from '../../src/scenario/types.js';
 import { testKeys } from '../evidence/fixtures.js';
 import { runIdAt, storeBundle } from './bundles.js';
-import { SimClock } from './sim-clock.js';
+import { SimulatedClock } from '../../src/engine/simulated-clock.js';
 import { at, iso } from './support.js';
 
 const keys = testKeys();
@@ -51,7 +51,7 @@ interface Fake {
 }
 
 /** Drills that take `durationMs` of simulated time and end with a signed bundle in the store. */
-function fakeDrills(clock: SimClock, durationMs: number): Fake {
+function fakeDrills(clock: SimulatedClock, durationMs: number): Fake {
   let current = 0;
   const fake: Fake = {
     ending: new Set(),
@@ -116,7 +116,7 @@ function recordingNotifier(): Notifier & { events: NotifyEvent[] } {
   };
 }
 
-function schedulerFor(clock: SimClock, fake: Fake, notifier?: Notifier, events: SchedulerEvent[] = []): Scheduler {
+function schedulerFor(clock: SimulatedClock, fake: Fake, notifier?: Notifier, events: SchedulerEvent[] = []): Scheduler {
   return createScheduler({
     paths: [scenarios],
     store: createLocalStore(store),
@@ -133,20 +133,20 @@ function schedulerFor(clock: SimClock, fake: Fake, notifier?: Notifier, events: 
 }
 
 /** Fire timers until simulated time reaches `untilMs` (the scheduler's own work settles between timers). */
-async function advanceTo(clock: SimClock, scheduler: Scheduler, untilMs: number, fake?: Fake): Promise<void> {
+async function advanceTo(clock: SimulatedClock, scheduler: Scheduler, untilMs: number, fake?: Fake): Promise<void> {
   for (;;) {
     while (fake?.ending.size) await Promise.all([...fake.ending]);
     await scheduler.idle();
-    const next = clock.nextAt();
+    const next = clock.nextWallAt();
     if (next === undefined || next > untilMs) return;
-    clock.fireNext();
+    clock.fireDue();
   }
 }
 
 describe('scheduler', () => {
   it('catches up a never-run scenario when its window opens, then runs its slots, across the spring DST change', async () => {
     writeScenario('weekly', 'schedule: "30 2 * * 0"\ntimezone: Europe/Berlin\ncadence: 21d\nwindow:\n  hours: { sun: "02:00-06:00" }');
-    const clock = new SimClock(at('2026-03-20T00:00:00Z')); // a Friday
+    const clock = new SimulatedClock(at('2026-03-20T00:00:00Z')); // a Friday
     const fake = fakeDrills(clock, 10 * 60_000);
     const events: SchedulerEvent[] = [];
     const scheduler = schedulerFor(clock, fake, undefined, events);
@@ -174,7 +174,7 @@ describe('scheduler', () => {
   it('records the slots missed while it was down, with the reason, and sends an overdue notice once a day', async () => {
     writeScenario('weekly', 'schedule: "30 2 * * 0"\ntimezone: Europe/Berlin\ncadence: 14d\nwindow:\n  hours: { sun: "02:30-06:00" }\n  blackout: [{ from: 2026-04-19, to: 2026-04-19, reason: release day }]');
     await storeBundle(store, { startedAt: '2026-04-05T00:30:05.000Z', scenarioId: 'weekly', signingKey: keys.signing.privateKey, scenarioSha256: sha(join(scenarios, 'weekly.yaml')) });
-    const clock = new SimClock(at('2026-04-27T12:00:00Z')); // back after three weeks
+    const clock = new SimulatedClock(at('2026-04-27T12:00:00Z')); // back after three weeks
     const fake = fakeDrills(clock, 10 * 60_000);
     const notifier = recordingNotifier();
     const events: SchedulerEvent[] = [];
@@ -201,7 +201,7 @@ describe('scheduler', () => {
   it('never runs one scenario twice at once: slots that come during a run wait, then count as missed', async () => {
     writeScenario('often', 'schedule: "*/10 * * * *"');
     await storeBundle(store, { startedAt: '2026-01-01T00:00:30.000Z', scenarioId: 'often', signingKey: keys.signing.privateKey, scenarioSha256: sha(join(scenarios, 'often.yaml')) });
-    const clock = new SimClock(at('2026-01-01T00:05:00Z'));
+    const clock = new SimulatedClock(at('2026-01-01T00:05:00Z'));
     const fake = fakeDrills(clock, 25 * 60_000);
     const events: SchedulerEvent[] = [];
     const scheduler = schedulerFor(clock, fake, undefined, events);
@@ -231,7 +231,7 @@ describe('scheduler', () => {
   it('on stop lets the running drill finish normally and starts nothing new; interrupt ends it through its cleanup', async () => {
     writeScenario('often', 'schedule: "*/10 * * * *"');
     await storeBundle(store, { startedAt: '2026-01-01T00:00:30.000Z', scenarioId: 'often', signingKey: keys.signing.privateKey, scenarioSha256: sha(join(scenarios, 'often.yaml')) });
-    const clock = new SimClock(at('2026-01-01T00:05:00Z'));
+    const clock = new SimulatedClock(at('2026-01-01T00:05:00Z'));
     const fake = fakeDrills(clock, 25 * 60_000);
     const events: SchedulerEvent[] = [];
     const scheduler = schedulerFor(clock, fake, undefined, events);
@@ -250,7 +250,7 @@ describe('scheduler', () => {
     expect(events.filter((e) => e.type === 'finished')).toEqual([{ type: 'finished', scenarioId: 'often', runId: runIdAt('2026-01-01T00:10:00.000Z'), verdict: 'PASS', sealed: true }]);
     expect(events.at(-1)).toEqual({ type: 'stopped' });
 
-    const clock2 = new SimClock(at('2026-01-01T02:05:00Z'));
+    const clock2 = new SimulatedClock(at('2026-01-01T02:05:00Z'));
     const fake2 = fakeDrills(clock2, 25 * 60_000);
     const events2: SchedulerEvent[] = [];
     const second = schedulerFor(clock2, fake2, undefined, events2);

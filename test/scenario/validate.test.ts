@@ -230,3 +230,15 @@ describe('loadScenario', () => {
     expect(result.ok && result.scenario.source).toEqual({ file, dir, sha256: createHash('sha256').update(text, 'utf8').digest('hex') });
   });
 });
+
+describe('target options with templates', () => {
+  const text = `version: 1\nkind: restore\nid: tpl\ntitle: t\nowner: o\nobjectives: {}\nvars: { endpoint: "http://127.0.0.1:7480" }\ntargets:\n  backups: { s3: { bucket: shop-backups, region: us-east-1, endpoint: "\${{ vars.endpoint }}" } }\nsteps:\n  - { id: find, uses: s3.latest, on: backups, with: { prefix: dumps/ } }\n`;
+  it('are filled with the vars (and --var) before the target is checked', async () => {
+    const { validateScenarioText } = await import('../../src/scenario/validate.js');
+    const { builtinRunners } = await import('../../runners/index.js');
+    const ok = validateScenarioText(text, 'tpl.yaml', { catalog: builtinRunners, vars: { endpoint: 'http://127.0.0.1:29999' } });
+    expect(ok.ok && ok.scenario.targets['backups']).toMatchObject({ options: { endpoint: 'http://127.0.0.1:29999' } });
+    const bad = validateScenarioText(text.replace('vars.endpoint', 'secrets.key'), 'tpl.yaml', { catalog: builtinRunners });
+    expect(bad.ok ? [] : bad.issues.map((i) => `${i.line}:${i.column} ${i.message}`)).toContain('9:71 targets.backups.s3.endpoint: ${{ secrets.key }}: targets take only ${{ vars.NAME }}');
+  });
+});

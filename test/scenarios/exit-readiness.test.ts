@@ -58,7 +58,7 @@ describe('scenarios/exit-readiness.yaml', () => {
     await execa(process.execPath, ['scenarios/lab/pg-backup-job.mjs', join(dir, 'pg.json'), join(dir, 's3.json'), backups, source]);
     await execa(process.execPath, ['scenarios/lab/exit-seed.mjs', s3Lab().endpoint, provider, '--empty', neutral], { env: credentials() });
     const text = readFileSync('scenarios/exit-readiness.yaml', 'utf8')
-      .replaceAll('endpoint: http://127.0.0.1:17480', `endpoint: ${s3Lab().endpoint}`)
+      .replace('s3Endpoint: http://127.0.0.1:17480', `s3Endpoint: ${s3Lab().endpoint}`)
       .replace('bucket: shop-data', `bucket: ${provider}`)
       .replace('bucket: exit-reimport', `bucket: ${neutral}`)
       .replace('knownHosts: ../.lab/ssh/known_hosts', `knownHosts: ${sshLab().knownHosts}`);

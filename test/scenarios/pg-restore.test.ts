@@ -55,7 +55,7 @@ describe('scenarios/pg-restore.yaml', () => {
     writeFileSync(join(dir, 's3.json'), JSON.stringify(s3Lab()));
     await execa(process.execPath, ['scenarios/lab/pg-backup-job.mjs', join(dir, 'pg.json'), join(dir, 's3.json'), bucket, source]);
     const text = readFileSync('scenarios/pg-restore.yaml', 'utf8')
-      .replace('endpoint: http://127.0.0.1:17480', `endpoint: ${s3Lab().endpoint}`)
+      .replace('s3Endpoint: http://127.0.0.1:17480', `s3Endpoint: ${s3Lab().endpoint}`)
       .replace('bucket: shop-backups', `bucket: ${bucket}`);
     scenarioFile = join(dir, 'pg-restore.yaml');
     writeFileSync(scenarioFile, text);
