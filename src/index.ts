@@ -5,7 +5,7 @@
  */
 export { DrillbookError, isDrillbookError, errorCodes, type ErrorCode } from './errors.js';
 
-export { loadScenario, validateScenarioText, formatIssue, type ValidationResult, type ValidateOptions, type ScenarioIssue } from './scenario/validate.js';
+export { loadScenario, validateScenario, formatIssue, type ValidationResult, type ValidateOptions, type ScenarioIssue } from './scenario/validate.js';
 export { compileScenario, type CompiledScenario } from './scenario/compile.js';
 export { renderPlanText, renderPlanMermaid } from './scenario/plan.js';
 export type { Scenario, Step, StepOrGroup, Target, Mark, Phase } from './scenario/types.js';

@@ -4,7 +4,7 @@
  */
 import { basename, relative } from 'node:path';
 import type { RunnerCatalog } from '../runner-contract.js';
-import { loadScenario, validateScenarioText, type ScenarioIssue } from '../scenario/validate.js';
+import { loadScenario, validateScenario, type ScenarioIssue } from '../scenario/validate.js';
 import type { Scenario } from '../scenario/types.js';
 import { assessScenario, type Assessment } from './assess.js';
 import { readRuns, type HistoryOptions } from './read-history.js';
@@ -54,7 +54,7 @@ function display(file: string): string {
 async function targetStaleness(store: EvidenceStore, scenario: Scenario, lastPass: RunEntry, catalog: RunnerCatalog): Promise<string[]> {
   const text = (await store.readFile({ scenarioId: lastPass.scenarioId, runId: lastPass.runId }, 'scenario.yaml'))?.toString('utf8');
   if (text === undefined) return [];
-  const then = validateScenarioText(text, 'scenario.yaml', { catalog });
+  const then = validateScenario(text, 'scenario.yaml', { catalog });
   if (!then.ok) return ['the targets could not be compared: the scenario of the last pass no longer validates'];
   const changes = targetChanges(then.scenario.targets, scenario.targets);
   return changes.length ? [`targets changed since the last pass: ${changes.join(', ')}`] : [];

@@ -3,7 +3,7 @@
  * with a did-you-mean, a price without its currency); those that need the steps are rules (exit-rules.ts).
  */
 import { formatIds } from '../exit/format-ids.js';
-import { checkFields, checkValue } from './check.js';
+import { checkFields, checkValue } from './check-value.js';
 import { at, describeValue, suggestionHint } from './issues.js';
 import type { IssueSink, Path } from './issues.js';
 import { exitShape, slugSchema } from './schema.js';

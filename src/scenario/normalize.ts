@@ -3,7 +3,7 @@
  * defaults applied in one place. What did not pass is left out or given a placeholder and remembered,
  * so that the rules still see everything else and stay quiet about what is already reported.
  */
-import { checkEntries, checkFields, checkKind, checkValue, isMapping } from './check.js';
+import { checkEntries, checkFields, checkKind, checkValue, isMapping } from './check-value.js';
 import { parseDuration } from './duration.js';
 import { defaultExitPlan, normalizeExitPlan } from './exit-plan.js';
 import type { ExitSites } from './exit-plan.js';

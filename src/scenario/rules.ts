@@ -5,7 +5,7 @@
  */
 import type { RunnerCatalog, RunnerDefinition } from '../runner-contract.js';
 import { characterProblems } from './characters.js';
-import { checkValue, isMapping } from './check.js';
+import { checkValue, isMapping } from './check-value.js';
 import { findDetachments } from './detached.js';
 import { at, formatPath, suggestionHint } from './issues.js';
 import type { IssueSink, Path } from './issues.js';

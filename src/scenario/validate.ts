@@ -62,7 +62,7 @@ function validate(text: string, bytes: Uint8Array, file: string, options: Valida
 }
 
 /** Pure: text in, result out. `file` names the file in issues (as given) and, resolved, in `Scenario.source`. */
-export function validateScenarioText(text: string, file: string, options: ValidateOptions): ValidationResult {
+export function validateScenario(text: string, file: string, options: ValidateOptions): ValidationResult {
   try {
     return validate(text, Buffer.from(text, 'utf8'), file, options);
   } catch (error) {

@@ -3,7 +3,7 @@
  * becomes a `RunWindow` of minutes per weekday; problems the schema cannot see (a day given twice, an
  * empty range, a blackout ending before it starts) are reported here. Pure.
  */
-import { checkEntries, checkFields, checkValue, isMapping } from './check.js';
+import { checkEntries, checkFields, checkValue, isMapping } from './check-value.js';
 import { at } from './issues.js';
 import type { IssueSink, Path } from './issues.js';
 import { timeRangePattern, windowDaysPattern, windowDaysSchema, windowShape } from './schema.js';

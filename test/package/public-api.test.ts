@@ -12,7 +12,7 @@ describe('import "drillbook"', () => {
     }
     const { builtinRunners } = await import('../../runners/index.js');
     const dir = mkdtempSync(join(tmpdir(), 'drillbook-api-'));
-    const result = api.validateScenarioText('version: 1\nkind: drill\nid: api\ntitle: t\nowner: o\nobjectives: {}\nsteps:\n  - { id: a, uses: wait, with: { duration: 1ms } }\n', join(dir, 'api.yaml'), { catalog: builtinRunners });
+    const result = api.validateScenario('version: 1\nkind: drill\nid: api\ntitle: t\nowner: o\nobjectives: {}\nsteps:\n  - { id: a, uses: wait, with: { duration: 1ms } }\n', join(dir, 'api.yaml'), { catalog: builtinRunners });
     expect(result.ok).toBe(true);
     if (result.ok) expect(api.renderPlanText(api.compileScenario(result.scenario))).toContain('api (drill): t');
   });

@@ -1,14 +1,14 @@
 /** Control characters are refused in every scalar; bidi controls are warned about, and never echoed raw. */
 import { describe, expect, it } from 'vitest';
 import { builtinRunners } from '../../runners/index.js';
-import { formatIssue, validateScenarioText } from '../../src/scenario/validate.js';
+import { formatIssue, validateScenario } from '../../src/scenario/validate.js';
 import { head, problems } from './helpers.js';
 
 const hint = "\n  hint: remove it: control characters cannot be typed meaningfully; a command that needs one gets the program's own escape for it (printf '\\033')";
 const step = '  - { id: s, uses: wait, with: { duration: 1s } }\n';
 
 function all(text: string, vars: Record<string, string> = {}): string[] {
-  const result = validateScenarioText(text, 'scenario.yaml', { catalog: builtinRunners, vars });
+  const result = validateScenario(text, 'scenario.yaml', { catalog: builtinRunners, vars });
   return (result.ok ? result.warnings : result.issues).map(formatIssue);
 }
 
@@ -44,7 +44,7 @@ describe('bidi controls', () => {
 
   it('are a warning in text, and the scenario stays valid', () => {
     const text = `${head.replace('owner: sre-team', 'owner: "sre\\u200F-team"')}steps:\n  - { id: s, name: "rtl \u202B\u05E9\u05DC\u05D5\u05DD\u202C", uses: wait, with: { duration: 1s } }\n`;
-    const result = validateScenarioText(text, 'scenario.yaml', { catalog: builtinRunners });
+    const result = validateScenario(text, 'scenario.yaml', { catalog: builtinRunners });
     expect(result.ok).toBe(true);
     expect(all(text)).toEqual([
       warning(5, 8, 'owner', 'the bidirectional control U+200F', 'U+200F'),

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { builtinRunners } from '../../runners/index.js';
 import { findDetachments } from '../../src/scenario/detached.js';
-import { formatIssue, validateScenarioText } from '../../src/scenario/validate.js';
+import { formatIssue, validateScenario } from '../../src/scenario/validate.js';
 import { head } from './helpers.js';
 
 const tokens = (argv: string[]): string[] => findDetachments(argv).map(({ index, token }) => `${index}:${token}`);
@@ -42,7 +42,7 @@ steps:
   - { id: dump, uses: ssh.dump, on: db, run: [bash, -c, "pg_dump db & wait"], with: { file: d.sql } }
   - { id: probe, uses: http, with: { url: "https://x.example/&" } }
 `;
-    const result = validateScenarioText(text, 'scenario.yaml', { catalog: builtinRunners });
+    const result = validateScenario(text, 'scenario.yaml', { catalog: builtinRunners });
     expect(result.ok).toBe(true);
     const lines = result.ok ? result.warnings.map((issue) => formatIssue(issue).split('\n')[0]) : [];
     expect(lines).toEqual([

@@ -2,11 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { builtinRunners } from '../../runners/index.js';
 import { findProgramEnv, programEnv } from '../../src/scenario/program-env.js';
-import { formatIssue, validateScenarioText } from '../../src/scenario/validate.js';
+import { formatIssue, validateScenario } from '../../src/scenario/validate.js';
 import { head } from './helpers.js';
 
 function all(text: string): string[] {
-  const result = validateScenarioText(text, 'scenario.yaml', { catalog: builtinRunners });
+  const result = validateScenario(text, 'scenario.yaml', { catalog: builtinRunners });
   return (result.ok ? result.warnings : result.issues).map(formatIssue);
 }
 

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { builtinRunners } from '../../runners/index.js';
-import { loadScenario, maxScenarioBytes, validateScenarioText } from '../../src/scenario/validate.js';
+import { loadScenario, maxScenarioBytes, validateScenario } from '../../src/scenario/validate.js';
 import { maxSteps } from '../../src/scenario/limits.js';
 import type { ValidationResult } from '../../src/scenario/validate.js';
 import { fixtureNames, fixtureText } from './fixtures.js';
@@ -34,7 +34,7 @@ function unsound(result: ValidationResult): string[] {
 }
 
 function validate(text: string): ValidationResult {
-  const result = validateScenarioText(text, 'fuzz.yaml', options);
+  const result = validateScenario(text, 'fuzz.yaml', options);
   // One expect per input: vitest's expect is slow next to the validator.
   expect(unsound(result)).toEqual([]);
   return result;

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinRunners } from '../../runners/index.js';
-import { formatIssue, loadScenario, maxScenarioBytes, validateScenarioText } from '../../src/scenario/validate.js';
+import { formatIssue, loadScenario, maxScenarioBytes, validateScenario } from '../../src/scenario/validate.js';
 import { head, problems, valid } from './helpers.js';
 
 const options = { catalog: builtinRunners };
 
-describe('validateScenarioText', () => {
+describe('validateScenario', () => {
   it('reports every problem at once, sorted by position', () => {
     const text = `version: 1
 kind: drill
@@ -41,7 +41,7 @@ steps:
   });
 
   it('returns issues as data: file as given, 1-based line and column, code, message, hint', () => {
-    const result = validateScenarioText(`${head}steps:\n  - id: s\n    uses: wat\n`, 'dir/../scenario.yaml', options);
+    const result = validateScenario(`${head}steps:\n  - id: s\n    uses: wat\n`, 'dir/../scenario.yaml', options);
     expect(result).toEqual({
       ok: false,
       issues: [{ file: 'dir/../scenario.yaml', line: 9, column: 11, severity: 'error', code: 'unknown-runner', message: 'steps[0].uses: unknown runner "wat"', hint: 'did you mean "wait"?' }],
@@ -234,11 +234,11 @@ describe('loadScenario', () => {
 describe('target options with templates', () => {
   const text = `version: 1\nkind: restore\nid: tpl\ntitle: t\nowner: o\nobjectives: {}\nvars: { endpoint: "http://127.0.0.1:7480" }\ntargets:\n  backups: { s3: { bucket: shop-backups, region: us-east-1, endpoint: "\${{ vars.endpoint }}" } }\nsteps:\n  - { id: find, uses: s3.latest, on: backups, with: { prefix: dumps/ } }\n`;
   it('are filled with the vars (and --var) before the target is checked', async () => {
-    const { validateScenarioText } = await import('../../src/scenario/validate.js');
+    const { validateScenario } = await import('../../src/scenario/validate.js');
     const { builtinRunners } = await import('../../runners/index.js');
-    const ok = validateScenarioText(text, 'tpl.yaml', { catalog: builtinRunners, vars: { endpoint: 'http://127.0.0.1:29999' } });
+    const ok = validateScenario(text, 'tpl.yaml', { catalog: builtinRunners, vars: { endpoint: 'http://127.0.0.1:29999' } });
     expect(ok.ok && ok.scenario.targets['backups']).toMatchObject({ options: { endpoint: 'http://127.0.0.1:29999' } });
-    const bad = validateScenarioText(text.replace('vars.endpoint', 'secrets.key'), 'tpl.yaml', { catalog: builtinRunners });
+    const bad = validateScenario(text.replace('vars.endpoint', 'secrets.key'), 'tpl.yaml', { catalog: builtinRunners });
     expect(bad.ok ? [] : bad.issues.map((i) => `${i.line}:${i.column} ${i.message}`)).toContain('9:71 targets.backups.s3.endpoint: ${{ secrets.key }}: targets take only ${{ vars.NAME }}');
   });
 });
