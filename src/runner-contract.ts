@@ -101,6 +101,11 @@ export interface AttemptContext {
   judge(observation: Observation): Judgement;
   /** Must be called as soon as a process exists, before waiting on it. */
   onProcess(info: ProcessInfo): void;
+  /**
+   * Called just before a process is started, with the run token it will carry in its environment: a crash
+   * between the start and `onProcess` still leaves something `recover` can find it by.
+   */
+  onProcessStarting?(intent: { runner: string; host: string; runToken: string }): void;
   log: Logger;
   /**
    * The value of a declared secret, by name, for secrets a runner needs outside `argv`/`with` (the

@@ -22,11 +22,12 @@ export async function stopLocalLeftover(info: ProcessInfo, log: Logger): Promise
     log.warn({ host: info.host, pid }, 'process ran on another host; cannot stop it from here');
     return false;
   }
-  if (!Number.isSafeInteger(pgid) || pgid <= 1 || !Number.isSafeInteger(pid) || pid <= 1) {
+  const byTokenOnly = pid === 0 && pgid === 0 && info.runToken !== undefined;
+  if (!byTokenOnly && (!Number.isSafeInteger(pgid) || pgid <= 1 || !Number.isSafeInteger(pid) || pid <= 1)) {
     log.warn({ pid, pgid }, 'journalled process ids are not usable');
     return false;
   }
-  if (!hasProcFs()) {
+  if (!hasProcFs() && !byTokenOnly) {
     // Without /proc the identity of the process cannot be checked: only report.
     const gone = isGroupGone(pgid);
     if (!gone) log.warn({ pid, pgid }, 'process group still exists; cannot verify it is ours without /proc');

@@ -55,6 +55,8 @@ async function runLocal(ctx: AttemptContext): Promise<Observation> {
   const stdout = createCapture(ctx.captureLimitBytes);
   const stderr = createCapture(ctx.captureLimitBytes);
   const token = randomBytes(16).toString('hex');
+  // Announced first: should drillbook die before it learns the pid, recover finds the process by its token.
+  ctx.onProcessStarting?.({ runner: 'local', host: hostname(), runToken: token });
   const subprocess = execa(file, args, {
     cwd,
     // The step's environment (never all of drillbook's), its own `env` on top, the run token last, so a

@@ -72,16 +72,19 @@ function isAlive(pid: number, startTime: string): boolean {
  * `killConfirmMs` after KILL). Never throws for a process that is gone or not ours to signal.
  */
 export async function stopStepProcesses(ids: LocalProcessIds, graceMs: number, clock: AttemptClock): Promise<LocalStop> {
-  if (!Number.isSafeInteger(ids.pgid) || ids.pgid <= 1 || !Number.isSafeInteger(ids.pid) || ids.pid <= 1) {
+  // pid 0 with a run token: the command's start was journalled but not its pid (a crash came in between).
+  const byTokenOnly = ids.pid === 0 && ids.pgid === 0 && ids.runToken !== undefined;
+  if (!byTokenOnly && (!Number.isSafeInteger(ids.pgid) || ids.pgid <= 1 || !Number.isSafeInteger(ids.pid) || ids.pid <= 1)) {
     throw new RangeError(`refusing to signal process ${String(ids.pid)} / group ${String(ids.pgid)}`);
   }
+  if (byTokenOnly && !hasProcFs()) return { method: 'session+tree+marker', signalsSent: [], signalled: [], gone: [], unconfirmed: [], allGone: false };
   if (!hasProcFs()) {
     const stop = await stopProcessGroup(ids.pgid, graceMs, clock);
     return { method: 'process-group', signalsSent: stop.signalsSent, signalled: [], gone: [], unconfirmed: stop.gone ? [] : [ids.pgid], allGone: stop.gone };
   }
-  const leader = readProcStat(ids.pid);
+  const leader = byTokenOnly ? undefined : readProcStat(ids.pid);
   // A pid reused by another process: its group and session numbers are not ours either (ours are gone).
-  const trusted = leader === undefined || (ids.startTime !== undefined ? leader.startTime === ids.startTime : leader.pgid === ids.pgid);
+  const trusted = !byTokenOnly && (leader === undefined || (ids.startTime !== undefined ? leader.startTime === ids.startTime : leader.pgid === ids.pgid));
   const method: StopMethod = ids.runToken === undefined ? 'session+tree' : 'session+tree+marker';
   const found = new Map<number, string>();
   const signalled = new Set<number>();

@@ -19,6 +19,8 @@ export interface SignalLadder {
   dispose(): void;
 }
 
+const ignore = (): void => undefined;
+
 /** `rungs[i]` handles the (i+1)-th signal; the last rung handles every later one. */
 export function installSignalLadder(source: SignalSource, rungs: readonly ((signal: HandledSignal) => void)[]): SignalLadder {
   let count = 0;
@@ -41,7 +43,12 @@ export function installSignalLadder(source: SignalSource, rungs: readonly ((sign
       return first;
     },
     dispose() {
-      for (const [signal, listener] of listeners) source.off(signal, listener);
+      // A signal between the end of the run and the exit must not kill the process with its default action
+      // (the record is being printed, the exit code chosen): from now on signals are only swallowed.
+      for (const [signal, listener] of listeners) {
+        source.off(signal, listener);
+        source.on(signal, ignore);
+      }
     },
   };
 }

@@ -136,6 +136,7 @@ export function createAttemptService(options: AttemptServiceOptions): AttemptSer
         captureLimitBytes: options.captureLimitBytes,
         clock: { now: () => clock.now(), sleep: (ms, signal) => sleepOn(clock, ms, signal) },
         judge: (o) => judgeObservation(step.expect, o),
+        onProcessStarting: (intent) => journal.write('process.starting', { stepId: step.id, attempt: input.attempt, ...intent }),
         onProcess: (info: ProcessInfo) =>
           journal.write('process.started', { stepId: step.id, attempt: input.attempt, ...info }, { barrier: info.host !== options.host }),
         log: options.log.child({ stepId: step.id, attempt: input.attempt }),

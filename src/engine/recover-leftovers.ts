@@ -9,10 +9,18 @@ import type { Scenario } from '../scenario/types.js';
 import { allSteps, leafSteps } from '../scenario/types.js';
 import type { JournalWriter } from './journal-writer.js';
 
-/** Processes whose attempt never reported an end. */
+/**
+ * Processes whose attempt never reported an end; one whose start was announced (process.starting) but
+ * whose pid never reached the journal is known by its run token alone (pid 0).
+ */
 export function leftoverProcesses(events: readonly JournalEvent[]): EventOf<'process.started'>[] {
   const finished = new Set(eventsOfType(events, 'attempt.finished').map((e) => `${e.data.stepId}#${e.data.attempt}`));
-  return eventsOfType(events, 'process.started').filter((e) => !finished.has(`${e.data.stepId}#${e.data.attempt}`));
+  const started = eventsOfType(events, 'process.started').filter((e) => !finished.has(`${e.data.stepId}#${e.data.attempt}`));
+  const known = new Set(eventsOfType(events, 'process.started').map((e) => e.data['runToken']));
+  const announced = eventsOfType(events, 'process.starting')
+    .filter((e) => !finished.has(`${e.data.stepId}#${e.data.attempt}`) && !known.has(e.data.runToken))
+    .map((e): EventOf<'process.started'> => ({ at: e.at, type: 'process.started', data: { ...e.data, pid: 0, pgid: 0, argv: [] } }));
+  return [...started, ...announced];
 }
 
 export interface StopLeftoversOptions {

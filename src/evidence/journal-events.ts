@@ -97,6 +97,8 @@ export const journalEventSchemas = {
   }),
   'step.started': z.object({ stepId: z.string(), phase, t }),
   'attempt.started': z.object({ stepId: z.string(), attempt: z.number(), t, argvResolved: z.array(z.string()).exactOptional() }),
+  /** A process is about to start, carrying this run token: found by it should a crash hide its pid. */
+  'process.starting': z.object({ stepId: z.string(), attempt: z.number(), runner: z.string(), host: z.string(), runToken: z.string() }),
   // Runners may report more about a process (a remote wrapper's session, a marker): kept as written.
   'process.started': z.looseObject(processFields),
   'process.stopped': z.object({
@@ -161,6 +163,7 @@ export const journalEvents = {
   readinessChecked: 'readiness.checked',
   stepStarted: 'step.started',
   attemptStarted: 'attempt.started',
+  processStarting: 'process.starting',
   processStarted: 'process.started',
   processStopped: 'process.stopped',
   attemptFinished: 'attempt.finished',

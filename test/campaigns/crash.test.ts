@@ -10,6 +10,22 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { drillbook, isAlive, readRecord, workspace, writeScenario } from '../cli/support.js';
 
+/** Live processes whose environment carries one of the run tokens. */
+function processesWithTokens(tokens: readonly string[]): number[] {
+  if (tokens.length === 0) return [];
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const env = readFileSync(`/proc/${pid}/environ`, 'latin1');
+        return tokens.some((token) => env.includes(`DRILLBOOK_RUN_TOKEN=${token}`)) && isAlive(Number(pid));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 const counter = (dir: string): string[] => (existsSync(join(dir, 'cleanups')) ? readFileSync(join(dir, 'cleanups'), 'utf8').split('\n').filter(Boolean) : []);
 
 function scenarioIn(dir: string): string {
@@ -58,6 +74,9 @@ describe('crash campaign: kill -9 at every point of a drill, then recover', asyn
       expect(recovered.stderr).not.toContain('    at ');
       expect(recovered.exitCode).toBe(0);
       for (const pid of pids) expect(isAlive(pid)).toBe(false);
+      // Also those whose start was announced but whose pid never reached the journal.
+      const tokens = atCrash.filter((e) => e.type === 'process.starting').map((e) => String(e.data['runToken']));
+      expect(processesWithTokens(tokens)).toEqual([]);
       const verified = await drillbook(['verify', bundle, '--key', `${key}.pub`]);
       expect(verified.exitCode).toBe(0);
 
