@@ -17,7 +17,7 @@ import type { JournalWriter } from './journal-writer.js';
 import { extractOutputs } from './outputs.js';
 import { resolveStepTemplates } from './resolve-templates.js';
 import { stepEnvironment } from './step-environment.js';
-import { openStepLog, type StepLogResult } from './step-logs.js';
+import { openStepLog, type StepLogOptions, type StepLogResult } from './step-logs.js';
 import type { WriteFailureGuard } from './write-failure.js';
 
 /** What the machine learns from one attempt. */
@@ -149,12 +149,14 @@ export function createAttemptService(options: AttemptServiceOptions): AttemptSer
     }
   };
 
+  const logOptions = (): StepLogOptions => ({ redact: redactor.stream(), limitBytes: scenario.defaults.logLimitBytes, ...(options.guard ? { guard: options.guard } : {}) });
+
   const attempt = async (step: Step, input: AttemptInput, flight: InFlight): Promise<AttemptResult> => {
     const startedT = options.t();
     const base = `logs/${step.id}/${input.attempt}`;
     const files: AttemptFiles = {
-      stdout: openStepLog(options.bundleDir, `${base}.stdout.log`, redactor.stream(), options.guard),
-      stderr: openStepLog(options.bundleDir, `${base}.stderr.log`, redactor.stream(), options.guard),
+      stdout: openStepLog(options.bundleDir, `${base}.stdout.log`, logOptions()),
+      stderr: openStepLog(options.bundleDir, `${base}.stderr.log`, logOptions()),
       attachments: openAttachments(options.bundleDir, `attachments/${step.id}/${input.attempt}`, redactor, options.guard),
     };
     let observation: Observation;
@@ -280,19 +282,22 @@ function judgeAbort(reason: AbortReason | undefined, observation: Observation, s
 /**
  * A stream's record: the raw stream's size and digest, the stored log and its digest. When a secret was
  * redacted from the stream the raw digest is not kept (with the log as a template it would let anyone test
- * guesses of the secret offline): size and digest are then the stored log's, marked `redacted`.
+ * guesses of the secret offline): size and digest are then the redacted stream's, marked `redacted`
+ * (the stored log's, unless the log was cut at its limit).
  */
 function streamField(name: 'stdout' | 'stderr', captured: Observation['stdout'], log: StepLogResult): Record<string, unknown> {
   if (!captured) return {};
-  const stored = log.redacted === true && log.sha256 !== undefined && log.bytes !== undefined;
+  const redacted = log.redacted === true && log.sha256 !== undefined && log.bytes !== undefined;
+  const whole = log.truncated ? { sha256: log.truncated.streamSha256, bytes: log.truncated.streamBytes } : { sha256: log.sha256, bytes: log.bytes };
   return {
     [name]: {
-      sha256: stored ? log.sha256 : captured.sha256,
-      bytes: stored ? log.bytes : captured.bytes,
+      sha256: redacted ? whole.sha256 : captured.sha256,
+      bytes: redacted ? whole.bytes : captured.bytes,
       truncated: captured.truncated,
       ...(log.path ? { log: log.path } : {}),
       ...(log.sha256 ? { logSha256: log.sha256 } : {}),
-      ...(stored ? { redacted: true } : {}),
+      ...(log.truncated ? { logTruncated: { keptBytes: log.truncated.keptBytes } } : {}),
+      ...(redacted ? { redacted: true } : {}),
       ...(log.error ? { logError: log.error } : {}),
     },
   };

@@ -23,6 +23,7 @@ const streamRecord = z.object({
   log: z.string().exactOptional(),
   logSha256: z.string().exactOptional(),
   logError: z.string().exactOptional(),
+  logTruncated: z.object({ keptBytes: z.int().nonnegative() }).exactOptional(),
   redacted: z.literal(true).exactOptional(),
 });
 

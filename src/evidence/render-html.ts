@@ -175,7 +175,8 @@ function attemptItem(a: AttemptRecord): string {
 
 function stream(name: string, s: StreamRecord | undefined): string {
   if (!s) return '';
-  const log = s.log ? `, stored as ${code(s.log)}${s.logSha256 ? ` (SHA-256 ${digest(s.logSha256)})` : ''}` : '';
+  const cut = s.logTruncated ? `, cut at ${s.logTruncated.keptBytes} bytes` : '';
+  const log = s.log ? `, stored as ${code(s.log)}${s.logSha256 ? ` (SHA-256 ${digest(s.logSha256)}${x(cut)})` : ''}` : '';
   return `<div class="stream">${x(name)}: ${x(`${s.bytes} bytes${s.truncated ? ', capture truncated' : ''}`)}, raw SHA-256 ${digest(s.sha256)}${log}</div>`;
 }
 

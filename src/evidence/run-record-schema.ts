@@ -19,6 +19,7 @@ const streamRecord = z.object({
   log: z.string().exactOptional(),
   logSha256: sha256.exactOptional(),
   logError: z.string().exactOptional(),
+  logTruncated: z.object({ keptBytes: z.int().nonnegative() }).exactOptional(),
   redacted: z.literal(true).exactOptional(),
 });
 

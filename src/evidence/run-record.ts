@@ -32,7 +32,12 @@ export interface StreamRecord {
   /** The stored log is incomplete: the storage refused a write (the code, e.g. ENOSPC). */
   logError?: string;
   /**
-   * A secret was redacted from the stream: `sha256` and `bytes` are then those of the stored log, not of the
+   * The stored log keeps only the stream's first `keptBytes` (its limit, `defaults.logLimit`) and a line
+   * saying so; `sha256` and `bytes` still cover the whole stream.
+   */
+  logTruncated?: { keptBytes: number };
+  /**
+   * A secret was redacted from the stream: `sha256` and `bytes` are then those of the redacted stream, not of the
    * raw stream (whose digest would let anyone test guesses of the secret).
    */
   redacted?: true;

@@ -5,6 +5,7 @@
  */
 import { checkEntries, checkFields, checkKind, checkValue, isMapping } from './check-value.js';
 import { parseDuration } from './duration.js';
+import { parseSize } from './size.js';
 import { defaultExitPlan, normalizeExitPlan } from './exit-plan.js';
 import type { ExitSites } from './exit-plan.js';
 import { at, describeValue } from './issues.js';
@@ -30,6 +31,7 @@ import { normalizeWindow } from './window.js';
 /** Defaults of format v1, in one place. */
 export const scenarioDefaults = {
   timeoutMs: 10 * 60_000,
+  logLimitBytes: 64 * 1024 * 1024,
   retry: { attempts: 1, backoffMs: 0 },
   timezone: 'UTC',
   failFast: true,
@@ -74,6 +76,10 @@ function toPlain(value: unknown): unknown {
 
 function durationMs(text: string | undefined): number | undefined {
   return text === undefined ? undefined : parseDuration(text);
+}
+
+function sizeBytes(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parseSize(text);
 }
 
 interface Walk {
@@ -340,7 +346,7 @@ export function normalizeScenario(value: Record<string, unknown>, source: Scenar
     timezone: v.timezone ?? scenarioDefaults.timezone,
     ...(window !== undefined && { window }),
     ...(deadlineMs !== undefined && { deadlineMs }),
-    defaults: { timeoutMs: walk.defaultTimeoutMs },
+    defaults: { timeoutMs: walk.defaultTimeoutMs, logLimitBytes: sizeBytes(v.defaults?.logLimit) ?? scenarioDefaults.logLimitBytes },
     objectives,
     ...(exit.plan !== undefined && { exit: exit.plan }),
     controls: v.controls ?? [],

@@ -384,7 +384,7 @@ export const sizeSchema = define(
         if (!sizePattern.test(text)) return;
         const bytes = parseSize(text);
         if (bytes === undefined) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is too large a size`, params: { code: 'bad-size' } });
-        else if (bytes === 0) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is no data at all`, params: { code: 'bad-size', hint: 'the whole volume the contract covers, e.g. 12TiB' } });
+        else if (bytes === 0) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is no data at all`, params: { code: 'bad-size', hint: 'a size above zero, e.g. 12TiB' } });
       }),
     { code: 'bad-size', expected: 'a size', hint: sizeHint },
   ),
@@ -468,7 +468,10 @@ export const scenarioShape = {
   window: describe(windowSchema, 'When scheduled runs (run-due, schedule) may start: hours by weekday and blackout dates.').optional(),
   deadline: describe(durationSchema, 'Limit for the whole run; cleanup still runs.').optional(),
   defaults: describe(
-    z.strictObject({ timeout: describe(durationSchema, 'Per-attempt limit of every step (default 10m).').optional() }),
+    z.strictObject({
+      timeout: describe(durationSchema, 'Per-attempt limit of every step (default 10m).').optional(),
+      logLimit: describe(sizeSchema, 'Bytes of each output stream of an attempt the bundle keeps (default 64MiB); the rest is hashed, not stored.').optional(),
+    }),
     'Values every step inherits.',
   ).optional(),
   objectives: objectivesSchema,

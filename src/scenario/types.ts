@@ -140,7 +140,8 @@ export interface Scenario {
   /** When scheduled runs (`run-due`, `schedule`) may start; `drillbook run` ignores it. */
   window?: RunWindow;
   deadlineMs?: number;
-  defaults: { timeoutMs: number };
+  /** `logLimitBytes`: bytes of each output stream of an attempt stored in the bundle. */
+  defaults: { timeoutMs: number; logLimitBytes: number };
   objectives: Objectives;
   /** Only for `kind: exit`. */
   exit?: ExitPlan;

@@ -97,7 +97,7 @@ export function scenario(parts: Partial<Scenario>): Scenario {
     title: 'engine test',
     owner: 'tests',
     timezone: 'UTC',
-    defaults: { timeoutMs: 600_000 },
+    defaults: { timeoutMs: 600_000, logLimitBytes: 64 * 1024 * 1024 },
     objectives: {},
     controls: [],
     vars: {},

@@ -36,3 +36,17 @@ describe('limits', () => {
     expect(Object.keys(scenario.vars)).toHaveLength(1_000);
   });
 });
+
+describe('defaults.logLimit', () => {
+  const wait = '{ id: s, uses: wait, with: { duration: 1s } }';
+  it('is 64 MiB unless set, and a size when set', () => {
+    expect(valid(`${head}steps:\n  - ${wait}\n`).defaults.logLimitBytes).toBe(64 * 1024 * 1024);
+    expect(valid(`${head}defaults: { logLimit: 512KiB }\nsteps:\n  - ${wait}\n`).defaults.logLimitBytes).toBe(512 * 1024);
+    expect(problems(`${head}defaults: { logLimit: 0MB }\nsteps:\n  - ${wait}\n`)).toEqual([
+      'scenario.yaml:7:23: defaults.logLimit: "0MB" is no data at all\n  hint: a size above zero, e.g. 12TiB',
+    ]);
+    expect(problems(`${head}defaults: { logLimit: lots }\nsteps:\n  - ${wait}\n`)).toEqual([
+      'scenario.yaml:7:23: defaults.logLimit: "lots" is not a size\n  hint: a number and a unit: 12TiB, 500 GB, 1.5TB (KiB … EiB are powers of 1024, kB … EB powers of 1000)',
+    ]);
+  });
+});
