@@ -22,6 +22,9 @@ import { processIo, type CliIo } from './io.js';
 import { reportError } from './report-error.js';
 import { toolVersion } from './version.js';
 
+// The AWS SDK is pinned while drillbook supports Node 20; its notice about future releases is not for operators.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 function terminalIo(): CliIo {

@@ -11,9 +11,6 @@ import { s3TargetDefaults } from '../../../src/scenario/targets/s3.js';
 import { createRetryStrategy, type RetryRecord } from './retry.js';
 import { resolveS3Target, type ResolvedS3Target } from './target.js';
 
-// The SDK is pinned while drillbook supports Node 20; its notice about future releases is not for operators.
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-
 export interface S3Session {
   client: S3Client;
   target: ResolvedS3Target;
@@ -33,32 +30,71 @@ const connectTimeoutMs = 10_000;
 // A socket silent this long is dead: the request fails (and is retried) instead of hanging to the step timeout.
 const socketIdleTimeoutMs = 60_000;
 
-/** Client settings for a target; pure, exported for tests. */
-export function clientConfig(target: ResolvedS3Target, onRetry: (record: RetryRecord) => void): S3ClientConfig {
-  const { options } = target;
-  const compatible = options.endpoint !== undefined;
-  const checksums = options.checksums ?? (compatible ? 'when-required' : 'when-supported');
+/** What any S3 client of drillbook's is made from: a step's target, or an evidence store's URL. */
+export interface S3ClientSettings {
+  region: string;
+  /** An S3-compatible store's base URL; absent for AWS. */
+  endpoint?: string | undefined;
+  forcePathStyle?: boolean | undefined;
+  checksums?: 'when-required' | 'when-supported' | undefined;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+  profile?: string | undefined;
+  /** Tries of one request (the first included) on 5xx and network errors. */
+  maxAttempts?: number | undefined;
+  /** Tries on throttling; default: the longer of maxAttempts and defaultThrottlingAttempts. */
+  throttlingAttempts?: number | undefined;
+  retryBaseDelayMs?: number | undefined;
+  onRetry?: (record: RetryRecord) => void;
+}
+
+/** Client settings; pure, exported for tests. */
+export function s3ClientConfig(settings: S3ClientSettings): S3ClientConfig {
+  const compatible = settings.endpoint !== undefined;
+  // S3-compatible stores reject or corrupt the SDK's newer default checksums; Content-MD5 is sent instead.
+  const checksums = settings.checksums ?? (compatible ? 'when-required' : 'when-supported');
   const checksumMode = checksums === 'when-required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
-  const maxAttempts = options.maxAttempts ?? s3TargetDefaults.maxAttempts;
-  // A target's own maxAttempts counts every try; without it, throttling gets the longer budget.
-  const throttlingAttempts = options.maxAttempts ?? Math.max(defaultThrottlingAttempts, maxAttempts);
+  const maxAttempts = settings.maxAttempts ?? s3TargetDefaults.maxAttempts;
+  const throttlingAttempts = settings.throttlingAttempts ?? Math.max(defaultThrottlingAttempts, maxAttempts);
   return {
-    region: options.region,
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    forcePathStyle: options.forcePathStyle ?? compatible,
+    region: settings.region,
+    ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+    forcePathStyle: settings.forcePathStyle ?? compatible,
     requestChecksumCalculation: checksumMode,
     responseChecksumValidation: checksumMode,
-    ...(target.credentials ? { credentials: target.credentials } : {}),
-    ...(options.profile === undefined ? {} : { profile: options.profile }),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    ...(settings.profile === undefined ? {} : { profile: settings.profile }),
     maxAttempts: Math.max(maxAttempts, throttlingAttempts),
     retryStrategy: createRetryStrategy({
       maxAttempts,
       throttlingAttempts,
-      baseDelayMs: (options.retryBaseDelay === undefined ? undefined : parseDuration(options.retryBaseDelay)) ?? s3TargetDefaults.retryBaseDelayMs,
+      baseDelayMs: settings.retryBaseDelayMs ?? s3TargetDefaults.retryBaseDelayMs,
       maxDelayMs: s3TargetDefaults.retryMaxDelayMs,
-      onRetry,
+      onRetry: settings.onRetry ?? (() => undefined),
     }),
     requestHandler: { connectionTimeout: connectTimeoutMs, requestTimeout: socketIdleTimeoutMs },
+  };
+}
+
+/** The one place an S3 client is made. */
+export function createS3Client(settings: S3ClientSettings): S3Client {
+  return new S3Client(s3ClientConfig(settings));
+}
+
+/** Client settings for a step's target. */
+export function targetSettings(target: ResolvedS3Target, onRetry: (record: RetryRecord) => void): S3ClientSettings {
+  const { options } = target;
+  return {
+    region: options.region,
+    endpoint: options.endpoint,
+    forcePathStyle: options.forcePathStyle,
+    checksums: options.checksums,
+    credentials: target.credentials,
+    profile: options.profile,
+    maxAttempts: options.maxAttempts,
+    // A target's own maxAttempts counts every try; without it, throttling gets the longer budget.
+    throttlingAttempts: options.maxAttempts,
+    retryBaseDelayMs: options.retryBaseDelay === undefined ? undefined : parseDuration(options.retryBaseDelay),
+    onRetry,
   };
 }
 
@@ -66,8 +102,8 @@ export function clientConfig(target: ResolvedS3Target, onRetry: (record: RetryRe
 export function openS3Session(ctx: Pick<AttemptContext, 'target' | 'secret' | 'log'>, runner: string): S3Session {
   const target = resolveS3Target(ctx, runner);
   const retries: RetryRecord[] = [];
-  const client = new S3Client(
-    clientConfig(target, (record) => {
+  const client = createS3Client(
+    targetSettings(target, (record) => {
       retries.push(record);
       ctx.log.warn({ ...record }, 's3 request retried');
     }),
