@@ -4,8 +4,15 @@
  */
 import type { Transform, Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { ZodType } from 'zod';
-import type { Target } from './scenario/types.js';
+import { z, type ZodType } from 'zod';
+import { parseDuration } from './scenario/duration.js';
+import type { RunnerRole, Target } from './scenario/types.js';
+
+// What a runner may know of targets and durations, from here and nowhere else.
+export type { RunnerRole, Target } from './scenario/types.js';
+export type { SshTargetOptions } from './scenario/targets/ssh.js';
+export { s3TargetDefaults, type S3TargetOptions } from './scenario/targets/s3.js';
+export { formatDuration, parseDuration } from './scenario/duration.js';
 
 /** A bounded capture of one output stream plus the digest of everything the stream carried. */
 export interface CapturedStream {
@@ -178,10 +185,12 @@ export interface PreflightCheck {
   lines: string[];
 }
 
+
 /** What the validator and compiler need to know about a runner, without loading it. */
 export interface RunnerDefinition {
   name: string;
   summary: string;
+  role?: RunnerRole;
   /** Schema of the step's `with`. */
   options: ZodType;
   /** Whether `run` (an argument array) is required, optional or forbidden. */
@@ -207,3 +216,48 @@ export interface RunnerDefinition {
 }
 
 export type RunnerCatalog = Readonly<Record<string, RunnerDefinition>>;
+
+/** A duration as scenarios write it (`500ms`, `90s`, `1h30m`); the runner receives milliseconds. */
+export const durationOption = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined, { message: 'expected a duration such as 500ms, 90s, 15m, 2h or 1h30m' })
+  .transform((text) => parseDuration(text) ?? 0);
+
+/** An attempt whose options the runner's schema has parsed (durations in ms, defaults applied). */
+export type ParsedAttemptContext<Options> = Omit<AttemptContext, 'options'> & { options: Options };
+
+/** A runner written against its parsed options. */
+export interface TypedStepRunner<Options> extends Omit<StepRunner, 'run'> {
+  run(context: ParsedAttemptContext<Options>): Promise<Observation>;
+}
+
+export type RunnerDeclaration<Schema extends ZodType> = Omit<RunnerDefinition, 'options' | 'load'> & {
+  options: Schema;
+  load: (settings?: RunnerSettings) => Promise<TypedStepRunner<z.output<Schema>>>;
+};
+
+/**
+ * A runner definition whose `run` receives `with` parsed by `options` (validation already checked it; the
+ * parse at run time applies transforms such as durations to ms, and refuses what templates made invalid).
+ */
+export function defineRunner<Schema extends ZodType>(declaration: RunnerDeclaration<Schema>): RunnerDefinition {
+  const { load, ...definition } = declaration;
+  return {
+    ...definition,
+    load: async (settings) => {
+      const runner = await load(settings);
+      return {
+        run: (context) => {
+          const parsed = declaration.options.safeParse(context.options);
+          if (!parsed.success) {
+            const problems = parsed.error.issues.map((issue) => `${issue.path.length ? `with.${issue.path.join('.')}: ` : ''}${issue.message}`);
+            return Promise.resolve({ error: { code: 'INVALID_OPTIONS', message: `${declaration.name}: ${problems.join('; ')}` } });
+          }
+          return runner.run({ ...context, options: parsed.data });
+        },
+        ...(runner.stopLeftover ? { stopLeftover: runner.stopLeftover.bind(runner) } : {}),
+        ...(runner.close ? { close: runner.close.bind(runner) } : {}),
+      };
+    },
+  };
+}

@@ -5,8 +5,7 @@
  * The store is one of: a file, an object on an s3 target (`on:`), or a PostgreSQL table written with psql.
  */
 import { z } from 'zod';
-import type { RunnerDefinition } from '../../src/runner-contract.js';
-import { durationOption } from '../option-types.js';
+import { defineRunner, durationOption } from '../../src/runner-contract.js';
 import { templatedString } from '../shared/templated.js';
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?$/;
@@ -61,10 +60,12 @@ export const canaryReadOptions = z
   })
   .superRefine(oneStore);
 
-export type CanaryStoreOptions = Pick<z.infer<typeof canaryWriteOptions>, 'file' | 's3' | 'postgres'>;
+export type CanaryStoreOptions = Pick<z.output<typeof canaryWriteOptions>, 'file' | 's3' | 'postgres'>;
+export type CanaryWriteOptions = z.output<typeof canaryWriteOptions>;
+export type CanaryReadOptions = z.output<typeof canaryReadOptions>;
 export type CanaryPostgresOptions = z.infer<typeof canaryPostgresOptions>;
 
-export const canaryWriteRunner: RunnerDefinition = {
+export const canaryWriteRunner = defineRunner({
   name: 'canary.write',
   summary: 'write timestamped markers into a data store until stopped (run it in the background until t0)',
   options: canaryWriteOptions,
@@ -72,9 +73,9 @@ export const canaryWriteRunner: RunnerDefinition = {
   targetKinds: ['local', 's3'],
   expects: ['stdout'],
   load: async () => (await import('./write.js')).createCanaryWriteRunner(),
-};
+});
 
-export const canaryReadRunner: RunnerDefinition = {
+export const canaryReadRunner = defineRunner({
   name: 'canary.read',
   summary: 'find the newest surviving marker: rpoMs = t0 − marker, with the measurement uncertainty',
   options: canaryReadOptions,
@@ -82,4 +83,4 @@ export const canaryReadRunner: RunnerDefinition = {
   targetKinds: ['local', 's3'],
   expects: ['stdout'],
   load: async () => (await import('./read.js')).createCanaryReadRunner(),
-};
+});

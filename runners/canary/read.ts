@@ -6,22 +6,20 @@
  * on the assumption that the write under way at the disaster was no slower than those before it. rpoMs is
  * the bound an auditor can rely on (never better than reality).
  */
-import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
+import type { Observation, ParsedAttemptContext, TypedStepRunner } from '../../src/runner-contract.js';
 import { jsonObservation } from '../shared/json-report.js';
 import { describeCanaryError } from './describe-error.js';
-import { canaryReadOptions } from './definition.js';
+import type { CanaryReadOptions } from './definition.js';
 import { openMarkerStore } from './open-store.js';
 import type { MarkerStore } from './stores/store.js';
 
 /** The `canary.read` runner. */
-export function createCanaryReadRunner(): StepRunner {
+export function createCanaryReadRunner(): TypedStepRunner<CanaryReadOptions> {
   return { run: runRead };
 }
 
-async function runRead(ctx: AttemptContext): Promise<Observation> {
-  const parsed = canaryReadOptions.safeParse(ctx.options);
-  if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `canary.read: ${parsed.error.message}` } };
-  const options = parsed.data;
+async function runRead(ctx: ParsedAttemptContext<CanaryReadOptions>): Promise<Observation> {
+  const { options } = ctx;
   const t0Ms = Date.parse(options.t0);
   let store: MarkerStore;
   try {

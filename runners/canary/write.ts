@@ -4,11 +4,10 @@
  * failing is what a drill is about. The step fails only when not one marker could be written.
  */
 import { randomBytes } from 'node:crypto';
-import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
-import { parseDuration } from '../../src/scenario/duration.js';
+import type { Observation, ParsedAttemptContext, TypedStepRunner } from '../../src/runner-contract.js';
 import { jsonObservation } from '../shared/json-report.js';
 import { canaryErrorText, describeCanaryError } from './describe-error.js';
-import { canaryWriteOptions } from './definition.js';
+import type { CanaryWriteOptions } from './definition.js';
 import type { Marker } from './marker.js';
 import { openMarkerStore } from './open-store.js';
 import type { MarkerStore } from './stores/store.js';
@@ -19,15 +18,13 @@ export const defaultIntervalMs = 1_000;
 export const minWriteTimeoutMs = 2_000;
 
 /** The `canary.write` runner. */
-export function createCanaryWriteRunner(): StepRunner {
+export function createCanaryWriteRunner(): TypedStepRunner<CanaryWriteOptions> {
   return { run: runWrite };
 }
 
-async function runWrite(ctx: AttemptContext): Promise<Observation> {
-  const parsed = canaryWriteOptions.safeParse(ctx.options);
-  if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `canary.write: ${parsed.error.message}` } };
-  const options = parsed.data;
-  const intervalMs = options.interval === undefined ? defaultIntervalMs : (parseDuration(options.interval) ?? defaultIntervalMs);
+async function runWrite(ctx: ParsedAttemptContext<CanaryWriteOptions>): Promise<Observation> {
+  const { options } = ctx;
+  const intervalMs = options.interval ?? defaultIntervalMs;
   let store: MarkerStore;
   try {
     store = await openMarkerStore(ctx, options, 'canary.write');

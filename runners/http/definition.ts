@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { RunnerDefinition } from '../../src/runner-contract.js';
-import { durationOption } from '../option-types.js';
+import { defineRunner, durationOption } from '../../src/runner-contract.js';
 
 export const httpMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -18,7 +17,9 @@ export const httpOptions = z.strictObject({
   requestTimeout: durationOption.optional(),
 });
 
-export const httpRunner: RunnerDefinition = {
+export type HttpOptions = z.output<typeof httpOptions>;
+
+export const httpRunner = defineRunner({
   name: 'http',
   summary: 'probe a URL until it answers as expected (`consecutive` times in a row)',
   options: httpOptions,
@@ -26,4 +27,4 @@ export const httpRunner: RunnerDefinition = {
   targetKinds: ['http'],
   expects: ['status', 'body'],
   load: async () => (await import('./run.js')).createHttpRunner(),
-};
+});

@@ -2,9 +2,8 @@
  * The `http` runner: probe a URL until the engine's judge passes it `consecutive` times in a row, pausing
  * `interval` between probes. When the step is stopped first it resolves with the last probe it saw.
  */
-import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
-import { parseDuration } from '../../src/scenario/duration.js';
-import { httpOptions } from './definition.js';
+import type { Observation, ParsedAttemptContext, TypedStepRunner } from '../../src/runner-contract.js';
+import type { HttpOptions } from './definition.js';
 import { probeOnce, type ProbeRequest } from './probe.js';
 import { displayUrl, requestProblem, resolveProbeUrl } from './url.js';
 
@@ -12,18 +11,12 @@ export const defaultIntervalMs = 1_000;
 export const defaultRequestTimeoutMs = 10_000;
 
 /** The `http` runner. */
-export function createHttpRunner(): StepRunner {
+export function createHttpRunner(): TypedStepRunner<HttpOptions> {
   return { run: runHttp };
 }
 
-function durationMs(text: string | undefined, fallback: number): number {
-  return text === undefined ? fallback : (parseDuration(text) ?? fallback);
-}
-
-async function runHttp(ctx: AttemptContext): Promise<Observation> {
-  const parsed = httpOptions.safeParse(ctx.options);
-  if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `http: ${parsed.error.message}` } };
-  const options = parsed.data;
+async function runHttp(ctx: ParsedAttemptContext<HttpOptions>): Promise<Observation> {
+  const { options } = ctx;
   const baseUrl = ctx.target && 'baseUrl' in ctx.target && typeof ctx.target.baseUrl === 'string' ? ctx.target.baseUrl : undefined;
   const resolved = resolveProbeUrl(options.url, baseUrl);
   if ('problem' in resolved) return { error: { code: 'INVALID_URL', message: `http: ${resolved.problem}` } };
@@ -36,9 +29,9 @@ async function runHttp(ctx: AttemptContext): Promise<Observation> {
     method: options.method ?? 'GET',
     headers: options.headers ?? {},
     body: options.body,
-    timeoutMs: durationMs(options.requestTimeout, defaultRequestTimeoutMs),
+    timeoutMs: options.requestTimeout ?? defaultRequestTimeoutMs,
   };
-  const intervalMs = durationMs(options.interval, defaultIntervalMs);
+  const intervalMs = options.interval ?? defaultIntervalMs;
   const consecutive = options.consecutive ?? 1;
   let probes = 0;
   let passesInARow = 0;

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { RunnerDefinition } from '../../src/runner-contract.js';
-import { durationOption } from '../option-types.js';
+import { defineRunner, durationOption } from '../../src/runner-contract.js';
 
 export const localOptions = z.strictObject({
   /** Working folder, relative to the scenario file. */
@@ -13,7 +12,9 @@ export const localOptions = z.strictObject({
   killGrace: durationOption.optional(),
 });
 
-export const localRunner: RunnerDefinition = {
+export type LocalOptions = z.output<typeof localOptions>;
+
+export const localRunner = defineRunner({
   name: 'local',
   summary: 'run an argument array on this machine (no shell)',
   options: localOptions,
@@ -21,4 +22,4 @@ export const localRunner: RunnerDefinition = {
   targetKinds: ['local'],
   expects: ['exitCode', 'stdout', 'stderr'],
   load: async () => (await import('./run.js')).createLocalRunner(),
-};
+});

@@ -9,11 +9,10 @@ import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
-import type { AttemptClock, AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
-import { parseDuration } from '../../src/scenario/duration.js';
+import type { AttemptClock, Observation, ParsedAttemptContext, TypedStepRunner } from '../../src/runner-contract.js';
 import { createCapture, teeInto, type Tee } from '../shared/capture.js';
 import { runTokenVariable, unconfirmedMessage } from '../shared/stop-report.js';
-import { localOptions } from './definition.js';
+import type { LocalOptions } from './definition.js';
 import { stopLocalLeftover } from './leftover.js';
 import { killConfirmMs } from './process-group.js';
 import { readProcStat } from './proc.js';
@@ -33,20 +32,18 @@ export const outputDrainMs = 500;
 type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 /** The `local` runner. */
-export function createLocalRunner(): StepRunner {
+export function createLocalRunner(): TypedStepRunner<LocalOptions> {
   return { run: runLocal, stopLeftover: stopLocalLeftover };
 }
 
-async function runLocal(ctx: AttemptContext): Promise<Observation> {
-  const parsed = localOptions.safeParse(ctx.options);
-  if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `local: ${parsed.error.message}` } };
-  const options = parsed.data;
+async function runLocal(ctx: ParsedAttemptContext<LocalOptions>): Promise<Observation> {
+  const { options } = ctx;
   const argv = ctx.argv ?? [];
   const [file, ...args] = argv;
   if (file === undefined || file === '') return { error: { code: 'NO_COMMAND', message: 'local: the step has no command to run' } };
   if (ctx.signal.aborted) return { error: { code: 'CANCELLED', message: `${file} was not started: the step was stopped first` } };
 
-  const graceMs = options.killGrace === undefined ? defaultKillGraceMs : (parseDuration(options.killGrace) ?? defaultKillGraceMs);
+  const graceMs = options.killGrace ?? defaultKillGraceMs;
   const cwd = resolve(ctx.baseDir, options.cwd ?? '.');
   const cwdProblem = checkFolder(cwd);
   if (cwdProblem) return { error: { code: cwdProblem.code, message: `cannot run ${file}: working folder ${cwd} ${cwdProblem.text}` } };
@@ -135,7 +132,7 @@ async function runLocal(ctx: AttemptContext): Promise<Observation> {
   }
 }
 
-async function stopAll(ctx: AttemptContext, ids: LocalProcessIds, graceMs: number): Promise<LocalStop> {
+async function stopAll(ctx: Pick<ParsedAttemptContext<LocalOptions>, 'clock' | 'log'>, ids: LocalProcessIds, graceMs: number): Promise<LocalStop> {
   const stop = await stopStepProcesses(ids, graceMs, ctx.clock);
   const level = stop.allGone ? (stop.signalsSent.includes('SIGKILL') ? 'warn' : 'info') : 'error';
   ctx.log[level]({ pid: ids.pid, ...stop }, 'local command stopped');

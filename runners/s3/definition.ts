@@ -183,6 +183,7 @@ export const s3VerifyRunner: RunnerDefinition = {
 
 export const s3ExportRunner: RunnerDefinition = {
   name: 's3.export',
+  role: 'export',
   summary: 'copy every object under a prefix to a folder or another s3 target: SHA-256 per object, manifest, reconciliation, resume',
   options: s3ExportOptions,
   run: 'forbidden',
@@ -194,6 +195,7 @@ export const s3ExportRunner: RunnerDefinition = {
 
 export const s3ImportRunner: RunnerDefinition = {
   name: 's3.import',
+  role: 'reimport',
   summary: "put an export's objects into a neutral bucket and prove them there (count, size, SHA-256)",
   options: s3ImportOptions,
   run: 'forbidden',

@@ -85,6 +85,7 @@ export const sshGetRunner: RunnerDefinition = {
 
 export const sshDumpRunner: RunnerDefinition = {
   name: 'ssh.dump',
+  role: 'export',
   summary: "stream a command's standard output (pg_dump …) from an ssh target into a local file: SHA-256 and format in the same pass",
   options: sshDumpOptions,
   run: 'required',

@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import type { RunnerDefinition } from '../../src/runner-contract.js';
-import { durationOption } from '../option-types.js';
+import { defineRunner, durationOption } from '../../src/runner-contract.js';
 
 export const waitOptions = z.strictObject({
   duration: durationOption,
 });
 
-export const waitRunner: RunnerDefinition = {
+export type WaitOptions = z.output<typeof waitOptions>;
+
+export const waitRunner = defineRunner({
   name: 'wait',
   summary: 'pause for a fixed duration (recorded like any step)',
   options: waitOptions,
@@ -14,4 +15,4 @@ export const waitRunner: RunnerDefinition = {
   targetKinds: [],
   expects: [],
   load: async () => (await import('./run.js')).createWaitRunner(),
-};
+});

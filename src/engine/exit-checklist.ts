@@ -90,7 +90,8 @@ function openFormats(o: ExitObservation): Judgement {
 }
 
 function metadata(o: ExitObservation): Judgement {
-  const silent = o.silentExporters.filter((step) => step.uses === 's3.export');
+  // An exporter that reported nothing may have exported objects: what their manifest holds is unknown.
+  const silent = o.silentExporters;
   if (o.exports.length + silent.length === 0) return notCovered('no object export (s3.export) in this run');
   const gaps: string[] = [];
   let withoutType = 0;
@@ -116,7 +117,7 @@ function reimport(o: ExitObservation): Judgement {
     if (step.status === 'failed') gaps.push(problem ?? step.id);
     else if (problem) unknown.push(problem);
     if (!facts) {
-      if (step.status === 'passed' && step.uses === 's3.import') unknown.push(`${step.id} reported no re-import facts`);
+      if (step.status === 'passed' && step.role === 'reimport') unknown.push(`${step.id} reported no re-import facts`);
       continue;
     }
     const short = facts.expected.objects - facts.verified.objects;

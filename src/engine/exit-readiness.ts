@@ -8,7 +8,6 @@ import type { StepRecord } from '../evidence/run-record.js';
 import type { DumpFacts, ExportFacts } from '../exit/facts.js';
 import { egressCost, projectDuration, throughput, unionMs, type Interval } from '../exit/projection.js';
 import { readExitFacts } from '../exit/read-facts.js';
-import { exportRunners } from '../exit/runners.js';
 import { formatDuration } from '../scenario/duration.js';
 import { defaultExitPlan } from '../scenario/exit-plan.js';
 import { formatSize } from '../scenario/size.js';
@@ -35,7 +34,7 @@ function observe(plan: ExitPlan, steps: readonly StepRecord[]): ExitSteps {
     const facts = readExitFacts(step.attempts.at(-1)?.details);
     if (facts?.kind === 'export') observation.exports.push({ step, facts });
     else if (facts?.kind === 'dump') observation.dumps.push({ step, facts });
-    else if (exportRunners.includes(step.uses)) observation.silentExporters.push(step);
+    else if (step.role === 'export') observation.silentExporters.push(step);
     const declared = named.has(step.id) || (step.group !== undefined && named.has(step.group));
     const reimport = facts?.kind === 'reimport' ? facts : undefined;
     if (declared || reimport) observation.reimports.push({ step, declared, ...(reimport && { facts: reimport }) });

@@ -54,6 +54,7 @@ function stepRecord(step: Step, group: string | undefined, events: StepEvents | 
     id: step.id,
     phase: step.phase,
     uses: step.uses,
+    ...(step.role ? { role: step.role } : {}),
     status,
     continueOnError: step.continueOnError,
     background: step.background,

@@ -47,6 +47,7 @@ const stepRecord = z.object({
   phase: z.enum(phases),
   group: z.string().exactOptional(),
   uses: z.string(),
+  role: z.enum(['export', 'reimport']).exactOptional(),
   on: z.string().exactOptional(),
   status: z.enum(['passed', 'failed', 'cancelled', 'not-run']),
   reason: failureReason.exactOptional(),

@@ -1,6 +1,6 @@
 /** The run record: the predicate of `record.json`. Plain JSON; its JSON Schema is published under schema/. */
 import type { FailureReason } from '../runner-contract.js';
-import type { Mark, Phase, ScenarioKind } from '../scenario/types.js';
+import type { Mark, Phase, RunnerRole, ScenarioKind } from '../scenario/types.js';
 import type { ExitReadinessRecord } from './exit-record.js';
 
 export const verdicts = ['PASS', 'FAIL', 'PARTIAL', 'ABORTED', 'INCONCLUSIVE'] as const;
@@ -79,6 +79,8 @@ export interface StepRecord {
   phase: Phase;
   group?: string;
   uses: string;
+  /** The part its runner plays in an exit: `export` (takes data out), `reimport` (puts it into a neutral target). */
+  role?: RunnerRole;
   on?: string;
   status: StepStatus;
   reason?: FailureReason;

@@ -2,7 +2,6 @@
  * Rules tying `exit:` to the rest of the scenario: the re-import steps exist and belong to `steps`, and an
  * exit period that must be judged has an export to measure the throughput with.
  */
-import { exportRunners } from '../exit/runners.js';
 import { at, suggestionHint } from './issues.js';
 import type { RuleContext } from './rules.js';
 
@@ -40,9 +39,9 @@ export function periodNeedsExport(context: RuleContext): void {
   for (const [item, site] of draft.sites) {
     if (item.type !== 'step' || site.phase !== 'steps') continue;
     // A step whose runner did not pass cannot be judged either way.
-    if (!Object.hasOwn(site.raw, 'uses') || site.bad.has('uses') || !Object.hasOwn(context.catalog, item.uses) || exportRunners.includes(item.uses)) return;
+    if (!Object.hasOwn(site.raw, 'uses') || site.bad.has('uses') || !Object.hasOwn(context.catalog, item.uses) || context.catalog[item.uses]?.role === 'export') return;
   }
-  const runners = exportRunners.join(' or ');
+  const runners = Object.values(context.catalog).flatMap((runner) => (runner.role === 'export' ? [runner.name] : [])).sort().join(' or ');
   if (draft.exitSites.written.has('require')) {
     const path = ['exit', 'require', plan.required.indexOf('within-period')];
     sink.report(

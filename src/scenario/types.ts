@@ -6,6 +6,12 @@ export type ScenarioKind = (typeof scenarioKinds)[number];
 export const markNames = ['t0', 'recovered'] as const;
 export type Mark = (typeof markNames)[number];
 
+/**
+ * The part a runner plays in an exit: `export` takes data out of the provider (its throughput is the sample
+ * the exit projection rests on; it reports export or dump facts), `reimport` puts it into a neutral target.
+ */
+export type RunnerRole = 'export' | 'reimport';
+
 export const phases = ['preconditions', 'steps', 'cleanup'] as const;
 export type Phase = (typeof phases)[number];
 
@@ -98,6 +104,8 @@ export interface Step {
   name?: string;
   phase: Phase;
   uses: string;
+  /** The part the step's runner plays in an exit (its definition's `role`). */
+  role?: RunnerRole;
   on?: string;
   /** Argument array with `${{ … }}` templates still unresolved. */
   run?: string[];

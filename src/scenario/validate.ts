@@ -58,6 +58,10 @@ function validate(text: string, bytes: Uint8Array, file: string, options: Valida
 
   const scenario = draft.scenario;
   scenario.vars = { ...scenario.vars, ...vars };
+  for (const step of [...scenario.preconditions, ...scenario.steps, ...scenario.cleanup].flatMap((s) => (s.type === 'group' ? s.parallel : [s]))) {
+    const role = options.catalog[step.uses]?.role;
+    if (role) step.role = role;
+  }
   return { ok: true, scenario, warnings: issues };
 }
 

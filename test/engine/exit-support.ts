@@ -1,4 +1,6 @@
 /** Step records with exit facts, as runners report them, for the exit-readiness tests. */
+import { builtinRunners } from '../../runners/index.js';
+import type { RunnerCatalog } from '../../src/runner-contract.js';
 import type { AttemptRecord, StepRecord } from '../../src/evidence/run-record.js';
 import type { DumpFacts, ExportFacts, KeyList, ReimportFacts } from '../../src/exit/facts.js';
 import type { ExitPlan } from '../../src/scenario/types.js';
@@ -51,10 +53,12 @@ export interface AttemptSpec {
 /** A step record as the engine projects it; the facts go in the last attempt's `details.exit`. */
 export function record(id: string, uses: string, attempts: AttemptSpec[], extra: Partial<StepRecord> = {}): StepRecord {
   const last = attempts.at(-1);
+  const role = (builtinRunners as RunnerCatalog)[uses]?.role;
   return {
     id,
     phase: 'steps',
     uses,
+    ...(role ? { role } : {}),
     status: last?.status ?? 'passed',
     continueOnError: false,
     background: false,

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpRunner } from '../../runners/http/run.js';
+import { httpRunner } from '../../runners/http/definition.js';
 import { createTestAttempt, until } from './attempt-context.js';
 
 const sha256 = (data: string): string => createHash('sha256').update(data).digest('hex');
-const runner = createHttpRunner();
+const runner = await httpRunner.load();
 const servers: Server[] = [];
 
 type Handler = (request: IncomingMessage, response: ServerResponse, body: string) => void;

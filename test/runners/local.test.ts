@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalRunner } from '../../runners/local/run.js';
+import { localRunner } from '../../runners/local/definition.js';
 import type { ProcessInfo, StepRunner } from '../../src/runner-contract.js';
 import { createTestAttempt, livePidsInGroup, startTimeOf, until, type TestAttemptOptions } from './attempt-context.js';
 
@@ -17,8 +17,8 @@ let dir: string;
 /** Groups a test started; killed after each test whatever happened. */
 const groups: number[] = [];
 
-beforeAll(() => {
-  runner = createLocalRunner();
+beforeAll(async () => {
+  runner = await localRunner.load();
   dir = realpathSync(mkdtempSync(join(tmpdir(), 'drillbook-local-')));
 });
 afterEach(() => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createWaitRunner } from '../../runners/wait/run.js';
+import { waitRunner } from '../../runners/wait/definition.js';
 import { createTestAttempt } from './attempt-context.js';
 
-const runner = createWaitRunner();
+const runner = await waitRunner.load();
 
 describe('wait runner', () => {
   it('waits the whole duration', async () => {
@@ -39,5 +39,14 @@ describe('wait runner', () => {
     });
     expect(await runner.run(attempt.ctx)).toEqual({ details: { requestedMs: 5_400_000, waitedMs: 5_400_000, completed: true } });
     expect(slept).toEqual([5_400_000]);
+  });
+
+  it('receives its options parsed by its schema: what a template made invalid is refused before it runs', async () => {
+    const attempt = createTestAttempt({ options: { duration: 'soon' } });
+    expect(await runner.run(attempt.ctx)).toEqual({
+      error: { code: 'INVALID_OPTIONS', message: 'wait: with.duration: expected a duration such as 500ms, 90s, 15m, 2h or 1h30m' },
+    });
+    const extra = createTestAttempt({ options: { duration: '1s', until: 'later' } });
+    expect((await runner.run(extra.ctx)).error?.code).toBe('INVALID_OPTIONS');
   });
 });

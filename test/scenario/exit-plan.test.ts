@@ -36,6 +36,12 @@ cleanup:
 `;
 
 describe('exit: normalised', () => {
+  it('gives each step the role its runner declares: export, reimport or none', () => {
+    const scenario = valid(`${exitHead}objectives: {}\n${exportSteps}`);
+    const steps = scenario.steps.flatMap((s) => (s.type === 'group' ? s.parallel : [s]));
+    expect(Object.fromEntries(steps.map((s) => [s.id, s.role ?? null]))).toMatchObject({ 'export-objects': 'export', 'dump-db': 'export', 'restore-dump': null });
+  });
+
   it('takes every key, sizes in bytes', () => {
     const scenario = valid(`${exitHead}objectives: { exitPeriod: 30d }
 exit:

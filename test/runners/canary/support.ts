@@ -1,8 +1,7 @@
 /** Running a canary writer in a test: start it, let it write, stop it the way the engine does at T0. */
 import type { Observation } from '../../../src/runner-contract.js';
 import type { Target } from '../../../src/scenario/types.js';
-import { createCanaryReadRunner } from '../../../runners/canary/read.js';
-import { createCanaryWriteRunner } from '../../../runners/canary/write.js';
+import { canaryReadRunner, canaryWriteRunner } from '../../../runners/canary/definition.js';
 import { createTestAttempt, type TestAttempt } from '../attempt-context.js';
 
 export interface RunningWriter {
@@ -14,7 +13,7 @@ export interface RunningWriter {
 export function startWriter(options: Record<string, unknown>, extra: { baseDir?: string; target?: Target; secrets?: Record<string, string> } = {}): RunningWriter {
   const attempt = createTestAttempt({ options, ...(extra.baseDir ? { baseDir: extra.baseDir } : {}), ...(extra.target ? { target: extra.target } : {}) });
   attempt.ctx.secret = (name) => extra.secrets?.[name];
-  const done = createCanaryWriteRunner().run(attempt.ctx);
+  const done = canaryWriteRunner.load().then((runner) => runner.run(attempt.ctx));
   return {
     attempt,
     stop: async () => {
@@ -27,7 +26,7 @@ export function startWriter(options: Record<string, unknown>, extra: { baseDir?:
 export async function read(options: Record<string, unknown>, extra: { baseDir?: string; target?: Target; secrets?: Record<string, string> } = {}): Promise<{ observation: Observation; result: Record<string, unknown> }> {
   const attempt = createTestAttempt({ options, ...(extra.baseDir ? { baseDir: extra.baseDir } : {}), ...(extra.target ? { target: extra.target } : {}) });
   attempt.ctx.secret = (name) => extra.secrets?.[name];
-  const observation = await createCanaryReadRunner().run(attempt.ctx);
+  const observation = await (await canaryReadRunner.load()).run(attempt.ctx);
   const text = attempt.stdout.bytes().toString('utf8');
   return { observation, result: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
