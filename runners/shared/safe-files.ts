@@ -40,12 +40,12 @@ function assertOwner(path: string, stat: Stats, change: string): void {
   if (uid !== undefined && stat.uid !== uid) refuse(path, `belongs to uid ${stat.uid}, not to this user (${uid})`, change);
 }
 
-/** `stat` (of `path`, not followed) is a folder only this user may change. */
-function assertOwnFolder(path: string, stat: Stats): void {
-  const made = 'remove it (drillbook then makes the folder itself)';
-  if (stat.isSymbolicLink()) refuse(path, 'is a symbolic link', `${made}, or name the folder it points to`);
+/** `stat` (of `path`, not followed) is a folder only this user may change; `made`: drillbook makes it when missing. */
+function assertOwnFolder(path: string, stat: Stats, made = true): void {
+  const remove = made ? 'remove it (drillbook then makes the folder itself), or ' : '';
+  if (stat.isSymbolicLink()) refuse(path, 'is a symbolic link', `${remove}name the folder it points to`);
   if (!stat.isDirectory()) refuse(path, 'is not a folder', 'remove it, or choose another path');
-  assertOwner(path, stat, `${made}, or give it to this user`);
+  assertOwner(path, stat, `${remove}give it to this user`);
   // Anyone else who may write here could swap a folder below it for a link while the step writes.
   if ((stat.mode & 0o022) !== 0) refuse(path, 'is writable by other users', 'remove their write permission (chmod go-w), or choose another folder');
 }
@@ -98,7 +98,7 @@ export function makeSafeFolder(dir: string, base: string, options: { create?: bo
     refuse(parent, 'may be written by anyone and has no sticky bit: what drillbook writes in it could be swapped for a link', 'choose a folder elsewhere');
   }
   for (const folder of folders.slice(first)) {
-    if (options.create === false) assertOwnFolder(folder, lstatSync(folder));
+    if (options.create === false) assertOwnFolder(folder, lstatSync(folder), false);
     else makeOwnFolder(folder);
   }
 }

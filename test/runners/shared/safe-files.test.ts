@@ -103,7 +103,12 @@ describe('makeSafeFolder', () => {
     expect(thrown(() => makeSafeFolder(join(base, 'absent'), base, { create: false }))).toMatchObject({ code: 'ENOENT' });
     expect(existsSync(join(base, 'absent'))).toBe(false);
     symlinkSync(outside, join(base, 'link'));
-    expect(thrown(() => makeSafeFolder(join(base, 'link'), base, { create: false }))).toMatchObject(refused(`${join(base, 'link')} ${linkText}`));
+    expect(thrown(() => makeSafeFolder(join(base, 'link'), base, { create: false }))).toMatchObject(refused(`${join(base, 'link')} is a symbolic link: name the folder it points to`));
+    mkdirSync(join(base, 'theirs'));
+    chownSync(join(base, 'theirs'), 65534, 65534);
+    expect(thrown(() => makeSafeFolder(join(base, 'theirs'), base, { create: false }))).toMatchObject(
+      refused(`${join(base, 'theirs')} belongs to uid 65534, not to this user (0): give it to this user`),
+    );
   });
 });
 
