@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -16,6 +16,7 @@ import { usePostgresLab } from '../../lab/use-heavy-servers.js';
 import { labHost } from '../../lab/lab.js';
 import { useSshLab } from '../../lab/use-ssh-lab.js';
 import { livePidsInGroup, until } from '../attempt-context.js';
+import { expectPlantsRefused } from '../destination-plants.js';
 import { labSettings, loopbackOptions, sshAttempt, sshTarget } from './support.js';
 
 const lab = useSshLab();
@@ -179,35 +180,13 @@ describe('ssh.dump', () => {
   });
 
   it('makes its folders 0700; a link or someone else’s folder on the way, or a link at `file`, fails the step before anything runs', async () => {
-    const dump = async (file: string, options: Record<string, unknown> = {}) => {
-      const attempt = sshAttempt({ argv: ['sh', '-c', 'echo "SELECT 1;"'], options: { file, ...options }, target: loopback(), baseDir: dir });
+    await expectPlantsRefused('ssh.dump', dir, async (file) => {
+      const attempt = sshAttempt({ argv: ['sh', '-c', 'echo "SELECT 1;"'], options: { file, overwrite: true }, target: loopback(), baseDir: dir });
       const observation = await runner.run(attempt.ctx);
-      return { error: observation.error, ran: attempt.processes.length > 0 };
-    };
-    expect(await dump('made/deep/db.sql')).toEqual({ error: undefined, ran: true });
-    for (const folder of ['', 'made', 'made/deep']) expect(lstatSync(join(dir, folder)).mode & 0o777).toBe(0o700);
-
-    const outside = mkdtempSync(join(scratch, 'outside-'));
-    symlinkSync(outside, join(dir, 'linked'));
-    expect(await dump('linked/db.sql')).toEqual({
-      error: { code: 'DEST_UNSAFE', message: `ssh.dump: ${join(dir, 'linked')} is a symbolic link: remove it (drillbook then makes the folder itself), or name the folder it points to` },
-      ran: false,
+      // A refused destination is refused before the command runs.
+      expect(attempt.processes.length > 0).toBe(observation.error === undefined);
+      return observation.error;
     });
-    mkdirSync(join(dir, 'theirs'));
-    chownSync(join(dir, 'theirs'), 65534, 65534);
-    expect(await dump('theirs/db.sql')).toEqual({
-      error: { code: 'DEST_UNSAFE', message: `ssh.dump: ${join(dir, 'theirs')} belongs to uid 65534, not to this user (0): remove it (drillbook then makes the folder itself), or give it to this user` },
-      ran: false,
-    });
-    expect(filesIn(join(dir, 'theirs'))).toEqual([]);
-    writeFileSync(join(outside, 'target'), 'theirs');
-    symlinkSync(join(outside, 'target'), join(dir, 'link.sql'));
-    expect(await dump('link.sql', { overwrite: true })).toEqual({
-      error: { code: 'DEST_UNSAFE', message: `ssh.dump: ${join(dir, 'link.sql')} is a symbolic link: remove it; drillbook never writes through a link` },
-      ran: false,
-    });
-    expect(filesIn(outside)).toEqual(['target']);
-    expect(readFileSync(join(outside, 'target'), 'utf8')).toBe('theirs');
   });
 
   it('a group target is refused: a dump is one file from one host', async () => {

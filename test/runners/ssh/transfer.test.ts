@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type * as Crypto from 'node:crypto';
-import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -8,6 +8,7 @@ import { createSshPool } from '../../../runners/ssh/pool.js';
 import { createSshGetRunner, createSshPutRunner } from '../../../runners/ssh/transfer.js';
 import { labHost } from '../../lab/lab.js';
 import { useSshLab } from '../../lab/use-ssh-lab.js';
+import { expectPlantsRefused } from '../destination-plants.js';
 import { hostOptions, labSettings, loopbackOptions, sshAttempt, sshTarget } from './support.js';
 
 // The temporary name of a download is drawn at random; a test that plants a file there draws it for the runner.
@@ -81,32 +82,7 @@ describe('ssh.put and ssh.get over SFTP', () => {
 
   it('ssh.get makes its folders 0700 and the file 0600; a link or someone else’s folder on the way, or a link at `local`, fails before anything is fetched', async () => {
     const target = sshTarget('lab', loopbackOptions(lab()));
-    const fetch = async (to: string) => (await createSshGetRunner(labSettings(lab()), { pool }).run(sshAttempt({ options: { remote: '/etc/hostname', local: to }, target, baseDir: local }).ctx)).error;
-    expect(await fetch('made/deep/hostname')).toBeUndefined();
-    for (const folder of ['made', 'made/deep']) expect(lstatSync(join(local, folder)).mode & 0o777).toBe(0o700);
-    expect(lstatSync(join(local, 'made/deep/hostname')).mode & 0o777).toBe(0o600);
-
-    const outside = mkdtempSync(join(local, 'outside-'));
-    symlinkSync(outside, join(local, 'linked'));
-    expect(await fetch('linked/hostname')).toEqual({
-      code: 'DEST_UNSAFE',
-      message: `ssh.get: ${join(local, 'linked')} is a symbolic link: remove it (drillbook then makes the folder itself), or name the folder it points to`,
-    });
-    mkdirSync(join(local, 'theirs'));
-    chownSync(join(local, 'theirs'), 65534, 65534);
-    expect(await fetch('theirs/hostname')).toEqual({
-      code: 'DEST_UNSAFE',
-      message: `ssh.get: ${join(local, 'theirs')} belongs to uid 65534, not to this user (0): remove it (drillbook then makes the folder itself), or give it to this user`,
-    });
-    expect(readdirSync(join(local, 'theirs'))).toEqual([]);
-    writeFileSync(join(outside, 'target'), 'theirs');
-    symlinkSync(join(outside, 'target'), join(local, 'link-hostname'));
-    expect(await fetch('link-hostname')).toEqual({
-      code: 'DEST_UNSAFE',
-      message: `ssh.get: ${join(local, 'link-hostname')} is a symbolic link: remove it; drillbook never writes through a link`,
-    });
-    expect(readdirSync(outside)).toEqual(['target']);
-    expect(readFileSync(join(outside, 'target'), 'utf8')).toBe('theirs');
+    await expectPlantsRefused('ssh.get', local, async (to) => (await createSshGetRunner(labSettings(lab()), { pool }).run(sshAttempt({ options: { remote: '/etc/hostname', local: to }, target, baseDir: local }).ctx)).error);
   });
 
   it('ssh.get never writes through a link planted at its temporary name', async () => {
