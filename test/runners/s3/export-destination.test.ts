@@ -81,6 +81,20 @@ describe('s3.export refuses a destination prepared by someone else', () => {
     expect(filesUnder(join(dest, 'objects'))).toEqual([]);
   });
 
+  it('a manifest of another user’s fails the step before it is read or replaced', async () => {
+    const { baseDir, dest } = prepare();
+    const manifest = join(dest, 'manifests', 'export.jsonl');
+    mkdirSync(join(dest, 'manifests'), { recursive: true, mode: 0o700 });
+    writeFileSync(manifest, 'their manifest\n');
+    chownSync(manifest, 65534, 65534);
+    expect((await exportTo(baseDir)).error).toEqual({
+      code: 'DEST_UNSAFE',
+      message: `s3.export: ${manifest} belongs to uid 65534, not to this user (0): remove it, or give it to this user`,
+    });
+    expect(lstatSync(manifest).uid).toBe(65534);
+    expect(readFileSync(manifest, 'utf8')).toBe('their manifest\n');
+  });
+
   it.each(['', 'tmp', `objects/${shard}`])('a folder export/%s of another user fails the step, with nothing written in it', async (folder) => {
     const { baseDir, dest } = prepare();
     mkdirSync(join(dest, folder), { recursive: true });
