@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Observation, ParsedAttemptContext, TypedStepRunner } from '../../src/runner-contract.js';
 import { jsonObservation } from '../shared/json-report.js';
+import { isUnsafeDestination } from '../shared/safe-files.js';
 import { canaryErrorText, describeCanaryError } from './describe-error.js';
 import type { CanaryWriteOptions } from './definition.js';
 import type { Marker } from './marker.js';
@@ -56,6 +57,8 @@ async function runWrite(ctx: ParsedAttemptContext<CanaryWriteOptions>): Promise<
     try {
       await store.prepare(AbortSignal.any([ctx.signal, AbortSignal.timeout(writeTimeoutMs)]));
     } catch (error) {
+      // A marker file drillbook refuses to write is the scenario's to fix, not a failing store.
+      if (isUnsafeDestination(error)) return { error: describeCanaryError(error, 'canary.write', 'marker store') };
       if (!ctx.signal.aborted) failed(error);
     }
     for (let tick = 0; !ctx.signal.aborted; tick += 1) {

@@ -5,17 +5,18 @@
  * done once more from a new temporary file.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { AttemptClock } from '../../src/runner-contract.js';
 import type { S3Session } from '../shared/s3/client.js';
 import type { IntegrityResult } from '../shared/s3/integrity.js';
 import { getVerified, type BodySink, type IntegrityRetry } from '../shared/s3/verified-get.js';
+import { createNewFile } from '../shared/safe-files.js';
 
 export interface DownloadRequest {
   key: string;
   versionId?: string | undefined;
-  /** Absolute destination path. */
+  /** Absolute destination path, in a folder checked by makeSafeFolder. */
   path: string;
   expectedSha256?: string | undefined;
   signal: AbortSignal;
@@ -39,11 +40,11 @@ interface FileSink extends BodySink {
   readonly file: FileHandle;
 }
 
-/** A new temporary file beside `path`; `discard()` closes and removes it. */
+/** A new temporary file beside `path` (in a folder already checked); `discard()` closes and removes it. */
 async function openTemp(path: string): Promise<FileSink> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.partial`);
-  // 0600: a restored backup is as sensitive as the data it holds; `wx`: never an existing file or link.
-  const file = await open(temp, 'wx', 0o600);
+  // 0600: a restored backup is as sensitive as the data it holds; never an existing file or link.
+  const file = await createNewFile(temp);
   return {
     temp,
     file,

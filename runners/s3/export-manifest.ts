@@ -2,14 +2,16 @@
  * The export manifest on disk: one `ManifestEntry` JSON per line, appended as each object completes, so
  * an interrupted export keeps what it finished and the next attempt resumes from it. Reading tolerates a
  * torn last line (a crash mid-append); the file is rewritten whole (temporary file, rename) only when no
- * copy is running: at the start, dropping torn lines, and at the end, sorted.
+ * copy is running: at the start, dropping torn lines, and at the end, sorted. Never read or written
+ * through a link, nor when it is someone else's (safe-files.ts): it decides what a resume skips.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { appendFileSync, constants } from 'node:fs';
+import { rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ManifestEntry } from '../../src/exit/facts.js';
+import { createNewFile, openOwnFile } from '../shared/safe-files.js';
 
 /** A manifest entry as this runner writes it: an S3 destination's version id, when it gave one. */
 export type ExportEntry = ManifestEntry & { destinationVersionId?: string };
@@ -52,14 +54,20 @@ export interface LoadedManifest {
   skippedLines: number;
 }
 
-/** The entries of the manifest at `path` (none when it does not exist). */
+/** The entries of the manifest at `path` (none when it does not exist). Throws DEST_UNSAFE. */
 export async function loadManifest(path: string): Promise<LoadedManifest> {
-  let text: string;
+  let file: FileHandle;
   try {
-    text = await readFile(path, 'utf8');
+    file = await openOwnFile(path, constants.O_RDONLY);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], skippedLines: 0 };
     throw error;
+  }
+  let text: string;
+  try {
+    text = await file.readFile('utf8');
+  } finally {
+    await file.close();
   }
   const entries: ExportEntry[] = [];
   let skippedLines = 0;
@@ -96,7 +104,7 @@ export async function writeManifest(sink: Writable, entries: readonly ExportEntr
 /** Replace the manifest at `path` with `entries` (sorted), atomically. */
 export async function rewriteManifest(path: string, entries: readonly ExportEntry[]): Promise<void> {
   const temp = join(dirname(path), `.${randomBytes(6).toString('hex')}.manifest.tmp`);
-  const file = await open(temp, 'wx', 0o600);
+  const file = await createNewFile(temp);
   try {
     let batch = '';
     for (const line of manifestLines(entries)) {
@@ -128,7 +136,7 @@ export interface ManifestLog {
  * synchronous append: it lands whole and in completion order, without a hop to the thread pool per object.
  */
 export async function openManifestLog(path: string): Promise<ManifestLog> {
-  const file: FileHandle = await open(path, 'a', 0o600);
+  const file = await openOwnFile(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
   return {
     append(entry) {
       // A failed write rejects, as an asynchronous one would.

@@ -4,16 +4,19 @@
  * folding), so no key can write outside the folder or replace another object's body, and identical
  * bodies are stored once. The key → file mapping is the manifest, `manifests/<step>.jsonl`. A body is
  * written to `tmp/` and renamed into place once its digest is known; no fsync per object (the manifest
- * is the commitment, and verification reads every copy back).
+ * is the commitment, and verification reads every copy back). Every folder is drillbook's own, checked
+ * before anything is copied (safe-files.ts): a link or someone else's folder planted in the export would
+ * redirect the bodies.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, renameSync, writevSync } from 'node:fs';
-import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import { closeSync, readdirSync, renameSync, writevSync } from 'node:fs';
+import { lstat, readdir, unlink } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { join, resolve } from 'node:path';
 import type { ExportEntry } from './export-manifest.js';
 import type { ExportStore, OpenCopy } from './export-copy.js';
 import { hashFile, streamChunkBytes } from './export-tap.js';
+import { createNewFileSync, makeOwnFolder, makeSafeFolder } from '../shared/safe-files.js';
 
 /** Where a body with this digest lives, relative to the export folder. */
 export function contentPath(sha256: string): string {
@@ -49,7 +52,7 @@ class FileSink extends Writable {
   /** Write what is waiting (opening the file first); the error, if any. */
   #flush(): Error | null {
     try {
-      this.#fd ??= openSync(this.#path, 'wx', 0o600);
+      this.#fd ??= createNewFileSync(this.#path);
       let chunks = this.#chunks;
       this.#chunks = [];
       this.#waiting = 0;
@@ -95,24 +98,29 @@ class FileSink extends Writable {
   }
 }
 
-/** The store, its folders created and this step's leftover temporary files (from a crash) removed. */
+/** The store, its folders made or checked and this step's leftover temporary files (from a crash) removed. Throws DEST_UNSAFE. */
 export async function openLocalStore(options: LocalStoreOptions): Promise<ExportStore> {
   const root = resolve(options.baseDir, options.dir);
   const tmp = join(root, 'tmp');
-  await Promise.all(['objects', 'tmp', 'manifests'].map((name) => mkdir(join(root, name), { recursive: true })));
+  for (const name of ['objects', 'tmp', 'manifests']) makeSafeFolder(join(root, name), options.baseDir);
+  // Shard folders are made as bodies arrive; those already there are checked now, before any body is copied.
+  const shards = new Set<string>();
+  for (const name of readdirSync(join(root, 'objects'))) {
+    makeOwnFolder(join(root, 'objects', name));
+    shards.add(name);
+  }
   // Temporary names start with the step id, so a parallel export into the same folder keeps its own.
   const tempPrefix = `${options.stepId}.`;
   for (const name of await readdir(tmp)) {
     if (name.startsWith(tempPrefix) && name.endsWith('.part')) await unlink(join(tmp, name)).catch(() => undefined);
   }
-  const shards = new Set<string>();
   const checks = new Map<string, Promise<string | undefined>>();
 
   /** Move a finished body into place, its shard folder made once. */
   const place = (temp: string, sha256: string): void => {
     const name = sha256.slice(0, 2);
     if (!shards.has(name)) {
-      mkdirSync(join(root, 'objects', name), { recursive: true });
+      makeOwnFolder(join(root, 'objects', name));
       shards.add(name);
     }
     // The same body under another key may be there already: the rename replaces it with equal bytes.
@@ -158,8 +166,8 @@ export async function openLocalStore(options: LocalStoreOptions): Promise<Export
       });
     },
     async holds(entry) {
-      // The path is derived from the digest, never taken from the manifest line.
-      const info = await stat(join(root, contentPath(entry.sha256))).catch(() => undefined);
+      // The path is derived from the digest, never taken from the manifest line; a link there is no copy.
+      const info = await lstat(join(root, contentPath(entry.sha256))).catch(() => undefined);
       return info?.isFile() === true && info.size === entry.size;
     },
     check(entry) {

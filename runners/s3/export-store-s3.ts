@@ -5,7 +5,6 @@
  * refusal is a key S3 cannot hold (over 1,024 bytes). Versions of one key are copied oldest first by the
  * runner and need a versioned destination: each keeps the version id the destination gave it.
  */
-import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { DeleteObjectCommand, GetBucketVersioningCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -15,6 +14,7 @@ import type { S3Session } from '../shared/s3/client.js';
 import { describeMismatches } from '../shared/s3/integrity.js';
 import { getVerified, IntegrityError, type BodySink } from '../shared/s3/verified-get.js';
 import { isAbort, isNotFound, describeS3Error } from '../shared/s3/errors.js';
+import { makeSafeFolder } from '../shared/safe-files.js';
 import { StepError } from '../shared/step-error.js';
 import type { ExportStore, OpenCopy } from './export-copy.js';
 import type { ExportEntry } from './export-manifest.js';
@@ -29,6 +29,8 @@ export interface S3StoreOptions {
   prefix: string;
   /** Absolute path of the local manifest (`to.state`). */
   manifestPath: string;
+  /** The scenario's folder (the manifest's folder is checked from there on). */
+  baseDir: string;
   partSizeBytes: number;
   versions: boolean;
   signal: AbortSignal;
@@ -49,7 +51,7 @@ export async function openS3Store(options: S3StoreOptions): Promise<ExportStore>
       throw new StepError('S3_DESTINATION_NOT_VERSIONED', `exporting versions needs versioning on the destination s3://${target.bucket}, which is ${versioning.Status ?? 'not enabled'}`);
     }
   }
-  await mkdir(dirname(options.manifestPath), { recursive: true });
+  makeSafeFolder(dirname(options.manifestPath), options.baseDir);
   const version = (entry: ExportEntry): { VersionId?: string } => (entry.destinationVersionId === undefined ? {} : { VersionId: entry.destinationVersionId });
 
   return {

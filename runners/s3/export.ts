@@ -66,6 +66,7 @@ async function openStore(a: Attempt): Promise<ExportStore> {
     session: a.destination,
     prefix: options.to.prefix ?? '',
     manifestPath: resolve(ctx.baseDir, options.to.state ?? ''),
+    baseDir: ctx.baseDir,
     partSizeBytes: (options.partSizeMiB ?? defaultPartSizeMiB) * 1024 * 1024,
     versions: a.versions,
     signal: ctx.signal,

@@ -1,7 +1,6 @@
 /** `s3.get`: download one object into a file, streamed and checked (see download.ts). */
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import type { Stats } from 'node:fs';
+import { resolve } from 'node:path';
 import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
 import { openS3Session, type S3Session } from '../shared/s3/client.js';
 import { s3GetOptions } from './definition.js';
@@ -11,6 +10,7 @@ import { integritySummary } from '../shared/s3/integrity.js';
 import { failureDetails } from '../shared/s3/verified-get.js';
 import { jsonObservation } from '../shared/json-report.js';
 import { fullKey } from '../shared/s3/target.js';
+import { prepareDestination } from '../shared/safe-files.js';
 
 /** The `s3.get` runner. */
 export function createS3GetRunner(): StepRunner {
@@ -22,7 +22,13 @@ async function runGet(ctx: AttemptContext): Promise<Observation> {
   if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `s3.get: ${parsed.error.message}` } };
   const options = parsed.data;
   const path = resolve(ctx.baseDir, options.file);
-  if (!options.overwrite && existsSync(path)) {
+  let existing: Stats | undefined;
+  try {
+    existing = prepareDestination(path, ctx.baseDir);
+  } catch (error) {
+    return { error: describeS3Error(error, 's3.get', `the folder of ${options.file}`) };
+  }
+  if (!options.overwrite && existing) {
     return { error: { code: 'S3_FILE_EXISTS', message: `s3.get: ${options.file} already exists (set overwrite: true to replace it)` } };
   }
   let session: S3Session;
@@ -35,7 +41,6 @@ async function runGet(ctx: AttemptContext): Promise<Observation> {
   const where = `s3://${session.target.bucket}/${key}${options.versionId === undefined ? '' : ` (version ${options.versionId})`}`;
   const startedMs = ctx.clock.now();
   try {
-    await mkdir(dirname(path), { recursive: true });
     const got = await downloadObject(session, {
       key,
       versionId: options.versionId,

@@ -5,11 +5,12 @@
  * which refuses to replace a file that appeared meanwhile.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { link, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { link, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { sniffBytes } from '../../src/exit/format-ids.js';
+import { createNewFile } from '../shared/safe-files.js';
 import { StepError } from '../shared/step-error.js';
 
 /** Bytes the sink buffers before it asks the channel to wait: bursts over a fast link do not stall it. */
@@ -76,13 +77,13 @@ class HashingFileSink extends Writable {
 }
 
 /**
- * Open the temporary file beside `path` (folders created). 0600: a dump is as sensitive as its database.
- * `label` names the file in messages (the path as the scenario wrote it).
+ * Open the temporary file beside `path`, in a folder the caller checked (prepareDestination), created new
+ * and 0600: a dump is as sensitive as its database. `label` names the file in messages (the path as the
+ * scenario wrote it).
  */
 export async function openDumpFile(path: string, options: { overwrite: boolean; label: string }): Promise<DumpFile> {
-  await mkdir(dirname(path), { recursive: true });
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
-  const file = await open(temp, 'wx', 0o600);
+  const file = await createNewFile(temp);
   const sink = new HashingFileSink(file);
   // The tee drops a failing sink; finish() reports the error, so the event needs no other listener.
   sink.on('error', () => undefined);

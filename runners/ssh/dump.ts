@@ -8,7 +8,6 @@
  * One host only: a dump is one file of one database. A group target fails the step; dump each member in
  * its own step.
  */
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { DumpFacts } from '../../src/exit/facts.js';
@@ -16,6 +15,7 @@ import { classifyFormat } from '../../src/exit/formats.js';
 import type { AttemptContext, Observation, RunnerSettings, StepRunner } from '../../src/runner-contract.js';
 import { parseDuration } from '../../src/scenario/duration.js';
 import { jsonObservation } from '../shared/json-report.js';
+import { prepareDestination } from '../shared/safe-files.js';
 import { StepError, stepErrorOf } from '../shared/step-error.js';
 import { sshDumpOptions } from './definition.js';
 import { openDumpFile, type DumpFile, type Written } from './dump-file.js';
@@ -128,7 +128,7 @@ async function prepare(session: SshSession, ctx: AttemptContext): Promise<{ opti
   }
   if (!host) throw new StepError('SSH_CONFIG', 'the target names no host');
   const path = resolve(resolveUserPath(options.file, ctx.baseDir, homeOf(session.settings)));
-  const existing = await stat(path).catch(() => undefined);
+  const existing = prepareDestination(path, ctx.baseDir);
   if (existing) {
     if (existing.isDirectory()) throw new StepError('DUMP_FILE_EXISTS', `${options.file} is a folder`);
     if (options.overwrite !== true) throw new StepError('DUMP_FILE_EXISTS', `${options.file} already exists (set overwrite: true to replace it); nothing was run`);

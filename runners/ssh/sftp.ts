@@ -1,15 +1,17 @@
 /**
  * File transfer over SFTP with the SHA-256 of every byte sent or received. Both directions write to a
  * temporary name beside the destination and rename it into place only once complete (and, locally,
- * fsync'd), so a stopped or failed transfer never leaves a partial file under the real name.
+ * fsync'd), so a stopped or failed transfer never leaves a partial file under the real name. Locally
+ * the temporary file is created new (safe-files.ts) in a folder the caller checked.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { SFTPWrapper } from 'ssh2';
+import { createNewFile } from '../shared/safe-files.js';
+import { StepError } from '../shared/step-error.js';
 import { SshError } from './errors.js';
 import type { Lease } from './pool.js';
 
@@ -56,8 +58,8 @@ function call(run: (callback: (error?: Error | null) => void) => void): Promise<
   });
 }
 
-function transferError(lease: Lease, what: string, error: unknown): SshError {
-  if (error instanceof SshError) return error;
+function transferError(lease: Lease, what: string, error: unknown): SshError | StepError {
+  if (error instanceof SshError || error instanceof StepError) return error;
   if ((error as { name?: unknown }).name === 'AbortError') return new SshError('CANCELLED', `${what} on ${lease.host.label} was stopped`, { host: lease.host.label });
   const message = error instanceof Error ? error.message : String(error);
   if (!lease.alive()) return new SshError('CONNECTION_LOST', `${what} on ${lease.host.label}: connection lost (${lease.lostReason() ?? message})`, { host: lease.host.label });
@@ -92,25 +94,23 @@ export async function putFile(lease: Lease, local: string, remote: string, mode:
   }
 }
 
+/** Fetch `remote` into `local`, whose folder the caller checked (makeSafeFolder). */
 export async function getFile(lease: Lease, remote: string, local: string, signal: AbortSignal): Promise<Transferred> {
   const what = `get ${remote} → ${local}`;
   const sftp = await openSftp(lease);
   const part = partName(local);
   const digest = digestTap();
+  let made = false;
   try {
-    await mkdir(dirname(local), { recursive: true });
-    await pipeline(sftp.createReadStream(remote), digest.tap, createWriteStream(part, { mode: 0o644 }), { signal });
-    // fsync applies to the file, whichever descriptor asks: the data is on disk before the rename.
-    const file = await open(part, 'r');
-    try {
-      await file.sync();
-    } finally {
-      await file.close();
-    }
+    const file = await createNewFile(part);
+    made = true;
+    // The stream closes the file, after an fsync (`flush`): the data is on disk before the rename.
+    await pipeline(sftp.createReadStream(remote), digest.tap, file.createWriteStream({ flush: true }), { signal });
     await rename(part, local);
     return digest.result();
   } catch (error) {
-    await unlink(part).catch(() => undefined);
+    // A file planted at the name is not ours to remove.
+    if (made) await unlink(part).catch(() => undefined);
     throw transferError(lease, what, error);
   } finally {
     sftp.end();

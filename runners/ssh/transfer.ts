@@ -6,6 +6,8 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { AttemptContext, CapturedStream, Observation, RunnerSettings, StepRunner } from '../../src/runner-contract.js';
 import { createCapture } from '../shared/capture.js';
+import { prepareDestination } from '../shared/safe-files.js';
+import { stepErrorOf } from '../shared/step-error.js';
 import { addressOf } from './connect.js';
 import { sshGetOptions, sshPutOptions } from './definition.js';
 import { isSshError, toObservationError } from './errors.js';
@@ -73,6 +75,14 @@ async function transferOne(session: SshSession, ctx: AttemptContext, host: Resol
   const startedAt = ctx.clock.now();
   const local = plan.local(host);
   const details: Record<string, unknown> = { host: host.label, address: addressOf(host), direction: plan.direction, local, remote: plan.remote };
+  const runner = `ssh.${plan.direction}`;
+  if (plan.direction === 'get') {
+    try {
+      prepareDestination(local, ctx.baseDir);
+    } catch (error) {
+      return { error: stepErrorOf(error, runner) ?? toObservationError(error, 'SFTP_FAILED'), details };
+    }
+  }
   let lease: Lease;
   try {
     lease = await session.pool().lease(host, { secret: ctx.secret?.bind(ctx), signal });
@@ -87,7 +97,7 @@ async function transferOne(session: SshSession, ctx: AttemptContext, host: Resol
     const shown = plan.direction === 'put' ? plan.remote : local;
     return { exitCode: 0, stdout: digestLine(moved, shown, ctx.captureLimitBytes), durationMs: Math.round(ctx.clock.now() - startedAt), details };
   } catch (error) {
-    return { error: toObservationError(error, 'SFTP_FAILED'), durationMs: Math.round(ctx.clock.now() - startedAt), details };
+    return { error: stepErrorOf(error, runner) ?? toObservationError(error, 'SFTP_FAILED'), durationMs: Math.round(ctx.clock.now() - startedAt), details };
   } finally {
     lease.release();
   }

@@ -1,17 +1,29 @@
-/** Markers as JSON lines in a local file, each appended and flushed to disk before it counts as written. */
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+/**
+ * Markers as JSON lines in a local file, each appended and flushed to disk before it counts as written.
+ * The file is never written through a link, nor when it is someone else's, and its folder is checked as
+ * every destination is (safe-files.ts). The folder is not made: a missing one (a volume not mounted) is a
+ * store that is not there, and markers must not land on the disk beneath it.
+ */
+import { constants } from 'node:fs';
+import { readFile, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { makeSafeFolder, openOwnFile } from '../../shared/safe-files.js';
 import { newerMarker, parseMarker, type Marker } from '../marker.js';
 import type { MarkerStore, NewestMarker } from './store.js';
 
-export function createFileStore(path: string, shown: string): MarkerStore {
+export function createFileStore(path: string, shown: string, baseDir: string): MarkerStore {
   let handle: FileHandle | undefined;
+  const openForAppend = (): Promise<FileHandle> => {
+    makeSafeFolder(dirname(path), baseDir, { create: false });
+    return openOwnFile(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
+  };
   return {
     describe: `file ${shown}`,
     async prepare() {
-      handle = await open(path, 'a', 0o644);
+      handle = await openForAppend();
     },
     async write(marker) {
-      if (!handle) handle = await open(path, 'a', 0o644);
+      handle ??= await openForAppend();
       await handle.appendFile(`${JSON.stringify(marker)}\n`);
       await handle.datasync();
     },

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,5 +49,45 @@ describe('canary on a file', () => {
     const observation = await writer.stop();
     expect(observation.error?.code).toBe('CANARY_NO_MARKER');
     expect(observation.error?.message).toMatch(/^canary\.write: no marker could be written to file no-such-folder\/markers\.jsonl: ENOENT/);
+  });
+
+  it('writes its file 0600; a link at the file or its folder, or a file or folder of someone else, fails the step at once, nothing written', async () => {
+    const write = async (file: string) => {
+      const writer = startWriter({ file, interval: '50ms' }, { baseDir: dir });
+      await sleep(120);
+      return (await writer.stop()).error;
+    };
+    expect(await write('own.jsonl')).toBeUndefined();
+    expect(lstatSync(join(dir, 'own.jsonl')).mode & 0o777).toBe(0o600);
+
+    const outside = mkdtempSync(join(dir, 'outside-'));
+    writeFileSync(join(outside, 'target'), 'theirs\n');
+    symlinkSync(join(outside, 'target'), join(dir, 'linked.jsonl'));
+    expect(await write('linked.jsonl')).toEqual({
+      code: 'DEST_UNSAFE',
+      message: `canary.write: ${join(dir, 'linked.jsonl')} is a symbolic link: remove it; drillbook never reads or writes its own files through a link`,
+    });
+    symlinkSync(outside, join(dir, 'linked-folder'));
+    expect(await write('linked-folder/markers.jsonl')).toEqual({
+      code: 'DEST_UNSAFE',
+      message: `canary.write: ${join(dir, 'linked-folder')} is a symbolic link: name the folder it points to`,
+    });
+    expect(readdirSync(outside)).toEqual(['target']);
+    expect(readFileSync(join(outside, 'target'), 'utf8')).toBe('theirs\n');
+
+    writeFileSync(join(dir, 'theirs.jsonl'), '');
+    chownSync(join(dir, 'theirs.jsonl'), 65534, 65534);
+    expect(await write('theirs.jsonl')).toEqual({
+      code: 'DEST_UNSAFE',
+      message: `canary.write: ${join(dir, 'theirs.jsonl')} belongs to uid 65534, not to this user (0): remove it, or give it to this user`,
+    });
+    expect(readFileSync(join(dir, 'theirs.jsonl'), 'utf8')).toBe('');
+    mkdirSync(join(dir, 'their-folder'));
+    chownSync(join(dir, 'their-folder'), 65534, 65534);
+    expect(await write('their-folder/markers.jsonl')).toEqual({
+      code: 'DEST_UNSAFE',
+      message: `canary.write: ${join(dir, 'their-folder')} belongs to uid 65534, not to this user (0): give it to this user`,
+    });
+    expect(readdirSync(join(dir, 'their-folder'))).toEqual([]);
   });
 });

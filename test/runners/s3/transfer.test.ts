@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3GetRunner } from '../../../runners/s3/get.js';
 import { createS3PutRunner } from '../../../runners/s3/put.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
+import { expectPlantsRefused } from '../destination-plants.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
 
 const lab = useS3Lab();
@@ -90,6 +91,11 @@ describe('s3.put and s3.get', () => {
     const clash = s3Attempt(target, labSecrets(lab()), { baseDir: dir, options: { key: 'db/dump.bin', file: 'exists.bin' } });
     expect((await get.run(clash.ctx)).error).toEqual({ code: 'S3_FILE_EXISTS', message: 's3.get: exists.bin already exists (set overwrite: true to replace it)' });
     expect(readFileSync(join(dir, 'exists.bin'), 'utf8')).toBe('keep me');
+  });
+
+  it('makes the folders of `file` 0700; a link or someone else’s folder on its way, or a link at `file`, fails the step before anything is read', async () => {
+    const target = labTarget(lab(), bucket.name);
+    await expectPlantsRefused('s3.get', dir, async (file) => (await get.run(s3Attempt(target, labSecrets(lab()), { baseDir: dir, options: { key: 'small.txt', file, overwrite: true } }).ctx)).error);
   });
 
   it('wrong credentials fail with the store’s answer and never show the secret', async () => {

@@ -16,6 +16,7 @@ import { usePostgresLab } from '../../lab/use-heavy-servers.js';
 import { labHost } from '../../lab/lab.js';
 import { useSshLab } from '../../lab/use-ssh-lab.js';
 import { livePidsInGroup, until } from '../attempt-context.js';
+import { expectPlantsRefused } from '../destination-plants.js';
 import { labSettings, loopbackOptions, sshAttempt, sshTarget } from './support.js';
 
 const lab = useSshLab();
@@ -176,6 +177,16 @@ describe('ssh.dump', () => {
     expect(readFileSync(join(scratch, `existing-${folders}.sql`), 'utf8')).toBe('CREATE TABLE t (a int);\n');
     expect(report(replacing)).toMatchObject({ format: 'sql', written: true });
     expect(filesIn(scratch).filter((name) => name.includes('.partial'))).toEqual([]);
+  });
+
+  it('makes its folders 0700; a link or someone else’s folder on the way, or a link at `file`, fails the step before anything runs', async () => {
+    await expectPlantsRefused('ssh.dump', dir, async (file) => {
+      const attempt = sshAttempt({ argv: ['sh', '-c', 'echo "SELECT 1;"'], options: { file, overwrite: true }, target: loopback(), baseDir: dir });
+      const observation = await runner.run(attempt.ctx);
+      // A refused destination is refused before the command runs.
+      expect(attempt.processes.length > 0).toBe(observation.error === undefined);
+      return observation.error;
+    });
   });
 
   it('a group target is refused: a dump is one file from one host', async () => {

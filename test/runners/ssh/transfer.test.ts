@@ -1,13 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type * as Crypto from 'node:crypto';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createSshPool } from '../../../runners/ssh/pool.js';
 import { createSshGetRunner, createSshPutRunner } from '../../../runners/ssh/transfer.js';
 import { labHost } from '../../lab/lab.js';
 import { useSshLab } from '../../lab/use-ssh-lab.js';
+import { expectPlantsRefused } from '../destination-plants.js';
 import { hostOptions, labSettings, loopbackOptions, sshAttempt, sshTarget } from './support.js';
+
+// The temporary name of a download is drawn at random; a test that plants a file there draws it for the runner.
+const drawn = vi.hoisted(() => ({ fixed: false }));
+vi.mock('node:crypto', async (importOriginal) => {
+  const real = await importOriginal<typeof Crypto>();
+  const randomBytes = (size: number): Buffer => (drawn.fixed ? Buffer.alloc(size, 0x5a) : real.randomBytes(size));
+  return { ...real, randomBytes };
+});
 
 const lab = useSshLab();
 const pool = createSshPool();
@@ -68,6 +78,34 @@ describe('ssh.put and ssh.get over SFTP', () => {
     expect(get.error?.message).toMatch(/^get no\/such\/file → .*missing\.bin on 127\.0\.0\.1 failed: No such file/);
     expect(existsSync(join(local, 'missing.bin'))).toBe(false);
     expect(readdirSync(local).filter((name) => name.includes('.part'))).toEqual([]);
+  });
+
+  it('ssh.get makes its folders 0700 and the file 0600; a link or someone else’s folder on the way, or a link at `local`, fails before anything is fetched', async () => {
+    const target = sshTarget('lab', loopbackOptions(lab()));
+    await expectPlantsRefused('ssh.get', local, async (to) => (await createSshGetRunner(labSettings(lab()), { pool }).run(sshAttempt({ options: { remote: '/etc/hostname', local: to }, target, baseDir: local }).ctx)).error);
+  });
+
+  it('ssh.get never writes through a link planted at its temporary name', async () => {
+    const outside = mkdtempSync(join(local, 'outside-'));
+    writeFileSync(join(outside, 'target'), 'theirs');
+    const to = join(local, 'planted-hostname');
+    const part = `${to}.drillbook-${'5a'.repeat(6)}.part`;
+    symlinkSync(join(outside, 'target'), part);
+    const attempt = sshAttempt({ options: { remote: '/etc/hostname', local: 'planted-hostname' }, target: sshTarget('lab', loopbackOptions(lab())), baseDir: local });
+    drawn.fixed = true;
+    let get;
+    try {
+      get = await createSshGetRunner(labSettings(lab()), { pool }).run(attempt.ctx);
+    } finally {
+      drawn.fixed = false;
+    }
+    expect(get.error).toEqual({
+      code: 'DEST_UNSAFE',
+      message: `ssh.get: ${part} exists already, under a name drillbook had just drawn at random: someone put it there; remove it`,
+    });
+    expect(readFileSync(join(outside, 'target'), 'utf8')).toBe('theirs');
+    expect(existsSync(to)).toBe(false);
+    expect(lstatSync(part).isSymbolicLink()).toBe(true);
   });
 
   it('stops a transfer on abort without leaving the remote temporary file', async () => {
