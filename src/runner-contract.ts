@@ -237,27 +237,26 @@ export type RunnerDeclaration<Schema extends ZodType> = Omit<RunnerDefinition, '
 };
 
 /**
- * A runner definition whose `run` receives `with` parsed by `options` (validation already checked it; the
- * parse at run time applies transforms such as durations to ms, and refuses what templates made invalid).
+ * `runner` as the engine calls it: `with` parsed by `schema` first (validation already checked it; the parse
+ * at run time applies transforms such as durations to ms, and refuses what templates made invalid).
  */
+export function withParsedOptions<Schema extends ZodType>(name: string, schema: Schema, runner: TypedStepRunner<z.output<Schema>>): StepRunner {
+  return {
+    run: (context) => {
+      const parsed = schema.safeParse(context.options);
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((issue) => `${issue.path.length ? `with.${issue.path.join('.')}: ` : ''}${issue.message}`);
+        return Promise.resolve({ error: { code: 'INVALID_OPTIONS', message: `${name}: ${problems.join('; ')}` } });
+      }
+      return runner.run({ ...context, options: parsed.data });
+    },
+    ...(runner.stopLeftover ? { stopLeftover: runner.stopLeftover.bind(runner) } : {}),
+    ...(runner.close ? { close: runner.close.bind(runner) } : {}),
+  };
+}
+
+/** A runner definition whose `run` receives its options parsed by `options` (see withParsedOptions). */
 export function defineRunner<Schema extends ZodType>(declaration: RunnerDeclaration<Schema>): RunnerDefinition {
   const { load, ...definition } = declaration;
-  return {
-    ...definition,
-    load: async (settings) => {
-      const runner = await load(settings);
-      return {
-        run: (context) => {
-          const parsed = declaration.options.safeParse(context.options);
-          if (!parsed.success) {
-            const problems = parsed.error.issues.map((issue) => `${issue.path.length ? `with.${issue.path.join('.')}: ` : ''}${issue.message}`);
-            return Promise.resolve({ error: { code: 'INVALID_OPTIONS', message: `${declaration.name}: ${problems.join('; ')}` } });
-          }
-          return runner.run({ ...context, options: parsed.data });
-        },
-        ...(runner.stopLeftover ? { stopLeftover: runner.stopLeftover.bind(runner) } : {}),
-        ...(runner.close ? { close: runner.close.bind(runner) } : {}),
-      };
-    },
-  };
+  return { ...definition, load: async (settings) => withParsedOptions(declaration.name, declaration.options, await load(settings)) };
 }

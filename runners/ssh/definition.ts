@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { RunnerDefinition } from '../../src/runner-contract.js';
-import { durationOption } from '../option-types.js';
+import { durationOption, type RunnerDefinition } from '../../src/runner-contract.js';
 import { preflightSshSteps } from './readiness.js';
 import { sshResolutionFiles } from './resolution-files.js';
 
@@ -47,6 +46,13 @@ export const sshDumpOptions = z.strictObject({
   killGrace: sshOptions.shape.killGrace,
 });
 
+export type SshOptions = z.output<typeof sshOptions>;
+export type SshPutOptions = z.output<typeof sshPutOptions>;
+export type SshGetOptions = z.output<typeof sshGetOptions>;
+export type SshDumpOptions = z.output<typeof sshDumpOptions>;
+
+// The runners' factories take a connection pool besides the settings (tests share one), so each wraps
+// itself with withParsedOptions instead of going through defineRunner.
 export const sshRunner: RunnerDefinition = {
   name: 'ssh',
   summary: 'run an argument array on an ssh target (each argument quoted; one host or a group)',

@@ -9,15 +9,13 @@
  * its own step.
  */
 import { resolve } from 'node:path';
-import type { z } from 'zod';
 import type { DumpFacts } from '../../src/exit/facts.js';
 import { classifyFormat } from '../../src/exit/formats.js';
-import type { AttemptContext, Observation, RunnerSettings, StepRunner } from '../../src/runner-contract.js';
-import { parseDuration } from '../../src/scenario/duration.js';
+import { withParsedOptions, type AttemptContext, type Observation, type ParsedAttemptContext, type RunnerSettings, type StepRunner } from '../../src/runner-contract.js';
 import { jsonObservation } from '../shared/json-report.js';
 import { prepareDestination } from '../shared/safe-files.js';
 import { StepError, stepErrorOf } from '../shared/step-error.js';
-import { sshDumpOptions } from './definition.js';
+import { sshDumpOptions, type SshDumpOptions } from './definition.js';
 import { openDumpFile, type DumpFile, type Written } from './dump-file.js';
 import { toObservationError } from './errors.js';
 import { runOnHost, type HostCommand } from './exec.js';
@@ -29,12 +27,12 @@ import { homeOf, resolveUserPath } from './ssh-config.js';
 
 const runnerName = 'ssh.dump';
 
-type DumpOptions = z.infer<typeof sshDumpOptions>;
+type DumpOptions = SshDumpOptions;
 
 /** The `ssh.dump` runner; shares the ssh connection pool, and stops its leftovers like the `ssh` runner. */
 export function createSshDumpRunner(settings?: RunnerSettings, options: SshRunnerOptions = {}): StepRunner {
   const session = createSshSession(settings, options.pool);
-  return {
+  return withParsedOptions(runnerName, sshDumpOptions, {
     run: (ctx) => runDump(session, ctx),
     close: () => session.close(),
     stopLeftover: async (info, log, context) => {
@@ -50,7 +48,7 @@ export function createSshDumpRunner(settings?: RunnerSettings, options: SshRunne
         log,
       });
     },
-  };
+  });
 }
 
 function commandOf(argv: readonly string[], options: DumpOptions): HostCommand {
@@ -61,7 +59,7 @@ function commandOf(argv: readonly string[], options: DumpOptions): HostCommand {
     env: options.env,
     // stdin stays closed: a dump reads nothing.
     input: undefined,
-    killGraceMs: options.killGrace === undefined ? defaultKillGraceMs : (parseDuration(options.killGrace) ?? defaultKillGraceMs),
+    killGraceMs: options.killGrace ?? defaultKillGraceMs,
   };
 }
 
@@ -111,10 +109,8 @@ async function settle(file: DumpFile, observation: Observation, host: string, pr
   }
 }
 
-async function prepare(session: SshSession, ctx: AttemptContext): Promise<{ options: DumpOptions; host: ResolvedHost; path: string }> {
-  const parsed = sshDumpOptions.safeParse(ctx.options);
-  if (!parsed.success) throw new StepError('SSH_CONFIG', parsed.error.issues.map((issue) => issue.message).join('; '));
-  const options = parsed.data;
+async function prepare(session: SshSession, ctx: ParsedAttemptContext<DumpOptions>): Promise<{ options: DumpOptions; host: ResolvedHost; path: string }> {
+  const { options } = ctx;
   if (!ctx.argv?.length || ctx.argv[0] === '') throw new StepError('SSH_CONFIG', 'the step has no command to run');
   let host: ResolvedHost | undefined;
   try {
@@ -136,7 +132,7 @@ async function prepare(session: SshSession, ctx: AttemptContext): Promise<{ opti
   return { options, host, path };
 }
 
-async function runDump(session: SshSession, ctx: AttemptContext): Promise<Observation> {
+async function runDump(session: SshSession, ctx: ParsedAttemptContext<DumpOptions>): Promise<Observation> {
   const startedAt = ctx.clock.now();
   let plan: Awaited<ReturnType<typeof prepare>>;
   let file: DumpFile;

@@ -3,9 +3,8 @@
  * success rule). Remote failures, refused host keys and lost connections are observations, not throws.
  */
 import type { Writable } from 'node:stream';
-import type { AttemptContext, Observation, RunnerSettings, StepRunner } from '../../src/runner-contract.js';
-import { parseDuration } from '../../src/scenario/duration.js';
-import { sshOptions } from './definition.js';
+import { withParsedOptions, type AttemptContext, type Observation, type ParsedAttemptContext, type RunnerSettings, type StepRunner } from '../../src/runner-contract.js';
+import { sshOptions, type SshOptions } from './definition.js';
 import { toObservationError } from './errors.js';
 import { runOnHost, type HostCommand, type HostRunContext } from './exec.js';
 import { aggregate, groupSignal, mapLimited, type HostOutcome } from './fanout.js';
@@ -26,7 +25,7 @@ export interface SshRunnerOptions {
 /** The `ssh` runner; `close()` releases the shared pool (the last ssh runner closed ends its connections). */
 export function createSshRunner(settings?: RunnerSettings, options: SshRunnerOptions = {}): StepRunner {
   const session = createSshSession(settings, options.pool);
-  return {
+  return withParsedOptions('ssh', sshOptions, {
     run: (ctx) => runSsh(session, ctx),
     close: () => session.close(),
     stopLeftover: async (info, log, context) => {
@@ -43,7 +42,7 @@ export function createSshRunner(settings?: RunnerSettings, options: SshRunnerOpt
         log,
       });
     },
-  };
+  });
 }
 
 function hostContext(session: SshSession, ctx: AttemptContext): HostRunContext {
@@ -59,10 +58,8 @@ function hostContext(session: SshSession, ctx: AttemptContext): HostRunContext {
   };
 }
 
-async function runSsh(session: SshSession, ctx: AttemptContext): Promise<Observation> {
-  const parsed = sshOptions.safeParse(ctx.options);
-  if (!parsed.success) return { error: { code: 'SSH_CONFIG', message: `ssh: ${parsed.error.issues.map((i) => i.message).join('; ')}` } };
-  const options = parsed.data;
+async function runSsh(session: SshSession, ctx: ParsedAttemptContext<SshOptions>): Promise<Observation> {
+  const { options } = ctx;
   const argv = ctx.argv ?? [];
   if (argv.length === 0 || argv[0] === '') return { error: { code: 'SSH_CONFIG', message: 'ssh: the step has no command to run' } };
 
@@ -78,7 +75,7 @@ async function runSsh(session: SshSession, ctx: AttemptContext): Promise<Observa
     cwd: options.cwd,
     env: options.env,
     input: options.input,
-    killGraceMs: options.killGrace === undefined ? defaultKillGraceMs : (parseDuration(options.killGrace) ?? defaultKillGraceMs),
+    killGraceMs: options.killGrace ?? defaultKillGraceMs,
   };
   const base = hostContext(session, ctx);
   const [only] = target.hosts;

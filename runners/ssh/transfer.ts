@@ -4,12 +4,12 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { AttemptContext, CapturedStream, Observation, RunnerSettings, StepRunner } from '../../src/runner-contract.js';
+import { withParsedOptions, type AttemptContext, type CapturedStream, type Observation, type RunnerSettings, type StepRunner } from '../../src/runner-contract.js';
 import { createCapture } from '../shared/capture.js';
 import { prepareDestination } from '../shared/safe-files.js';
 import { stepErrorOf } from '../shared/step-error.js';
 import { addressOf } from './connect.js';
-import { sshGetOptions, sshPutOptions } from './definition.js';
+import { sshGetOptions, sshPutOptions, type SshGetOptions, type SshPutOptions } from './definition.js';
 import { isSshError, toObservationError } from './errors.js';
 import { aggregate, groupSignal, mapLimited, type HostOutcome } from './fanout.js';
 import type { Lease } from './pool.js';
@@ -20,6 +20,8 @@ import { getFile, putFile, type Transferred } from './sftp.js';
 import { resolveUserPath, homeOf } from './ssh-config.js';
 
 type Direction = 'put' | 'get';
+/** What a transfer was asked for: its direction and its parsed `with`. */
+type Request = { direction: 'put'; options: SshPutOptions } | { direction: 'get'; options: SshGetOptions };
 
 interface Transfer {
   direction: Direction;
@@ -30,12 +32,12 @@ interface Transfer {
 
 export function createSshPutRunner(settings?: RunnerSettings, options: SshRunnerOptions = {}): StepRunner {
   const session = createSshSession(settings, options.pool);
-  return { run: (ctx) => runTransfer(session, ctx, 'put'), close: () => session.close() };
+  return withParsedOptions('ssh.put', sshPutOptions, { run: (ctx) => runTransfer(session, ctx, { direction: 'put', options: ctx.options }), close: () => session.close() });
 }
 
 export function createSshGetRunner(settings?: RunnerSettings, options: SshRunnerOptions = {}): StepRunner {
   const session = createSshSession(settings, options.pool);
-  return { run: (ctx) => runTransfer(session, ctx, 'get'), close: () => session.close() };
+  return withParsedOptions('ssh.get', sshGetOptions, { run: (ctx) => runTransfer(session, ctx, { direction: 'get', options: ctx.options }), close: () => session.close() });
 }
 
 function digestLine(transferred: Transferred, path: string, limitBytes: number): CapturedStream {
@@ -49,24 +51,21 @@ function fileSafe(label: string): string {
   return label.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-function planOf(session: SshSession, ctx: AttemptContext, direction: Direction, target: ResolvedTarget): Transfer | { error: string } {
+function planOf(session: SshSession, ctx: AttemptContext, request: Request, target: ResolvedTarget): Transfer | { error: string } {
   const home = homeOf(session.settings);
-  if (direction === 'put') {
-    const parsed = sshPutOptions.safeParse(ctx.options);
-    if (!parsed.success) return { error: `ssh.put: ${parsed.error.issues.map((i) => i.message).join('; ')}` };
-    const local = resolveUserPath(parsed.data.local, ctx.baseDir, home);
-    return { direction, local: () => local, remote: parsed.data.remote, mode: parseInt(parsed.data.mode ?? '0644', 8) };
+  const { direction } = request;
+  if (request.direction === 'put') {
+    const local = resolveUserPath(request.options.local, ctx.baseDir, home);
+    return { direction, local: () => local, remote: request.options.remote, mode: parseInt(request.options.mode ?? '0644', 8) };
   }
-  const parsed = sshGetOptions.safeParse(ctx.options);
-  if (!parsed.success) return { error: `ssh.get: ${parsed.error.issues.map((i) => i.message).join('; ')}` };
-  const { local } = parsed.data;
+  const { local } = request.options;
   if (target.group && !local.includes('{host}')) {
     return { error: `ssh.get on group ${target.name}: \`local\` must contain {host} so each host's file gets its own name` };
   }
   return {
     direction,
     local: (host) => resolve(resolveUserPath(local.replaceAll('{host}', fileSafe(host.label)), ctx.baseDir, home)),
-    remote: parsed.data.remote,
+    remote: request.options.remote,
     mode: 0o644,
   };
 }
@@ -103,14 +102,15 @@ async function transferOne(session: SshSession, ctx: AttemptContext, host: Resol
   }
 }
 
-async function runTransfer(session: SshSession, ctx: AttemptContext, direction: Direction): Promise<Observation> {
+async function runTransfer(session: SshSession, ctx: AttemptContext, request: Request): Promise<Observation> {
+  const { direction } = request;
   let target: ResolvedTarget;
   try {
     target = await session.target(ctx.target, ctx.baseDir);
   } catch (error) {
     return { error: toObservationError(error, 'SSH_CONFIG') };
   }
-  const plan = planOf(session, ctx, direction, target);
+  const plan = planOf(session, ctx, request, target);
   if ('error' in plan) return { error: { code: 'SSH_CONFIG', message: plan.error } };
   if (direction === 'put') {
     const local = plan.local(target.hosts[0] as ResolvedHost);
