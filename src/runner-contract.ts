@@ -8,11 +8,15 @@ import { z, type ZodType } from 'zod';
 import { parseDuration } from './scenario/duration.js';
 import type { RunnerRole, Target } from './scenario/types.js';
 
-// What a runner may know of targets and durations, from here and nowhere else.
+// What a runner may know of targets, durations and exits, from here and nowhere else.
 export type { RunnerRole, Target } from './scenario/types.js';
-export type { SshTargetOptions } from './scenario/targets/ssh.js';
-export { s3TargetDefaults, type S3TargetOptions } from './scenario/targets/s3.js';
+export { sshTargetDefaults, sshTargetSchema, type SshJumpOptions, type SshTargetOptions } from './scenario/targets/ssh.js';
+export { s3TargetDefaults, s3TargetSchema, type S3TargetOptions } from './scenario/targets/s3.js';
 export { formatDuration, parseDuration } from './scenario/duration.js';
+// What an exporting runner reports in `details.exit`, and the file formats it may name.
+export type { DumpFacts, ExportFacts, FormatTally, KeyList, ManifestEntry, ReimportFacts, Volume } from './exit/facts.js';
+export { keyListLimit } from './exit/facts.js';
+export { formatIds, sniffBytes, type FormatId } from './exit/format-ids.js';
 
 /** A bounded capture of one output stream plus the digest of everything the stream carried. */
 export interface CapturedStream {

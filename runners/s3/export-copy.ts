@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import type { AttemptClock } from '../../src/runner-contract.js';
-import { classifyFormat } from '../../src/exit/formats.js';
+import { classifyFormat } from '../shared/formats/formats.js';
 import type { S3Session } from '../shared/s3/client.js';
 import { describeS3Error, isAbort, isNotFound } from '../shared/s3/errors.js';
 import { errorCode } from '../shared/s3/retry.js';

@@ -9,7 +9,7 @@ import { link, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { sniffBytes } from '../../src/exit/format-ids.js';
+import { sniffBytes } from '../../src/runner-contract.js';
 import { createNewFile } from '../shared/safe-files.js';
 import { StepError } from '../shared/step-error.js';
 

@@ -9,9 +9,8 @@
  * its own step.
  */
 import { resolve } from 'node:path';
-import type { DumpFacts } from '../../src/exit/facts.js';
-import { classifyFormat } from '../../src/exit/formats.js';
-import { withParsedOptions, type AttemptContext, type Observation, type ParsedAttemptContext, type RunnerSettings, type StepRunner } from '../../src/runner-contract.js';
+import { type AttemptContext, type DumpFacts, type Observation, type ParsedAttemptContext, type RunnerSettings, type StepRunner, withParsedOptions } from '../../src/runner-contract.js';
+import { classifyFormat } from '../shared/formats/formats.js';
 import { jsonObservation } from '../shared/json-report.js';
 import { prepareDestination } from '../shared/safe-files.js';
 import { StepError, stepErrorOf } from '../shared/step-error.js';

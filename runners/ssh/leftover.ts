@@ -5,8 +5,7 @@
  * processes carrying the journalled run token (setsid children included) count in any case.
  */
 import type { Logger } from 'pino';
-import type { ProcessInfo, RunnerSettings } from '../../src/runner-contract.js';
-import type { Target } from '../../src/scenario/types.js';
+import type { ProcessInfo, RunnerSettings, Target } from '../../src/runner-contract.js';
 import type { SecretLookup } from './auth.js';
 import { stopRemoteProcesses } from './kill.js';
 import { createSshPool } from './pool.js';

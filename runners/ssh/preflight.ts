@@ -3,8 +3,7 @@
  * every ssh target, verify its host key and authentication, and check that the commands the scenario
  * will call exist there (`command -v`, under `sudo -n` for sudo steps). Nothing else is run.
  */
-import type { RunnerSettings } from '../../src/runner-contract.js';
-import type { Target } from '../../src/scenario/types.js';
+import type { RunnerSettings, Target } from '../../src/runner-contract.js';
 import type { SecretLookup } from './auth.js';
 import { runScript } from './channel.js';
 import { addressOf } from './connect.js';

@@ -6,8 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname as localHostname } from 'node:os';
-import { parseDuration } from '../../src/scenario/duration.js';
-import { sshTargetDefaults, type SshJumpOptions, type SshTargetOptions } from '../../src/scenario/targets/ssh.js';
+import { parseDuration, type SshJumpOptions, sshTargetDefaults, type SshTargetOptions } from '../../src/runner-contract.js';
 import { SshError } from './errors.js';
 import type { HostKeyPolicy } from './host-key.js';
 import {

@@ -3,9 +3,7 @@
  * pool. The pool itself is shared by every loaded ssh runner (ssh, ssh.put, ssh.get, ssh.dump) and closed when
  * the last of them is closed.
  */
-import type { RunnerSettings } from '../../src/runner-contract.js';
-import type { Target } from '../../src/scenario/types.js';
-import { sshTargetSchema } from '../../src/scenario/targets/ssh.js';
+import { type RunnerSettings, sshTargetSchema, type Target } from '../../src/runner-contract.js';
 import { SshError } from './errors.js';
 import { createSshPool, type SshPool } from './pool.js';
 import { resolveTarget, type ResolvedTarget } from './resolve.js';

@@ -40,7 +40,7 @@ export interface ManifestEntry {
   contentType?: string;
   /** User metadata (`x-amz-meta-*`), as the source returned it. */
   metadata?: Record<string, string>;
-  /** Format found by content (see src/exit/formats.ts). */
+  /** Format found by content (see runners/shared/formats/formats.ts). */
   format: string;
   /** Local destination: bundle-independent path of the body, relative to the export folder (`objects/ab/<sha256>`). */
   file?: string;

@@ -5,9 +5,7 @@
  * on an s3 target (the SDK takes ~0.2 s to import).
  */
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import type { AttemptContext } from '../../../src/runner-contract.js';
-import { parseDuration } from '../../../src/scenario/duration.js';
-import { s3TargetDefaults } from '../../../src/scenario/targets/s3.js';
+import { type AttemptContext, parseDuration, s3TargetDefaults } from '../../../src/runner-contract.js';
 import { createRetryStrategy, type RetryRecord } from './retry.js';
 import { resolveS3Target, type ResolvedS3Target } from './target.js';
 

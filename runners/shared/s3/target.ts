@@ -1,6 +1,5 @@
 /** The s3 target a step runs on, with its credentials resolved from declared secrets when it names them. */
-import type { AttemptContext } from '../../../src/runner-contract.js';
-import { s3TargetSchema, type S3TargetOptions } from '../../../src/scenario/targets/s3.js';
+import { type AttemptContext, type S3TargetOptions, s3TargetSchema } from '../../../src/runner-contract.js';
 import { StepError } from '../step-error.js';
 
 export interface S3Credentials {

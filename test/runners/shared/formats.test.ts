@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isJsonPrefix } from '../../src/exit/format-json.js';
-import { classifyFormat, extensionFormat, sniffBytes } from '../../src/exit/formats.js';
+import { isJsonPrefix } from '../../../runners/shared/formats/format-json.js';
+import { classifyFormat, extensionFormat, sniffBytes } from '../../../runners/shared/formats/formats.js';
 import { docx, ods, pdf, pgCustomDumpHeader, png, zip } from './fixture-bytes.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'drillbook-formats-'));

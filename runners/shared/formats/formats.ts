@@ -7,9 +7,9 @@
 import { fileTypeFromBuffer } from 'file-type';
 import { decodeText, sniffText } from './format-text.js';
 
-import { sniffBytes, type FormatId } from './format-ids.js';
+import { sniffBytes, type FormatId } from '../../../src/runner-contract.js';
 
-export { formatIds, sniffBytes, type FormatId } from './format-ids.js';
+export { formatIds, sniffBytes, type FormatId } from '../../../src/runner-contract.js';
 
 /**
  * file-type's extensions that are ours, renamed. Macro-enabled and template OOXML count as their
