@@ -10,7 +10,7 @@ import { appendFileSync, constants } from 'node:fs';
 import { rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { ManifestEntry } from '../../src/exit/facts.js';
+import type { ManifestEntry } from '../../src/runner-contract.js';
 import { createNewFile, openOwnFile } from '../shared/safe-files.js';
 
 /** A manifest entry as this runner writes it: an S3 destination's version id, when it gave one. */

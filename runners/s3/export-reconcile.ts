@@ -2,7 +2,7 @@
  * Completeness of an export: the fresh listing taken at the end against the manifest. Pure. Objects
  * already reported as corrupted or failed are not counted again as missing.
  */
-import { keyListLimit, type KeyList } from '../../src/exit/facts.js';
+import { keyListLimit, type KeyList } from '../../src/runner-contract.js';
 import type { SourceObject } from './export-list.js';
 import { compareEntries, identityOf, type ExportEntry } from './export-manifest.js';
 

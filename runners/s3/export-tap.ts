@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { setImmediate } from 'node:timers/promises';
 import { Transform, type TransformCallback } from 'node:stream';
-import { sniffBytes } from '../../src/exit/format-ids.js';
+import { sniffBytes } from '../../src/runner-contract.js';
 import type { IntegrityCheck } from '../shared/s3/integrity.js';
 
 export const streamChunkBytes = 1024 * 1024;

@@ -1,5 +1,5 @@
 /** What a re-import proved (`ReimportFacts`), the line per object kept as evidence, and the message of a gap. Pure. */
-import { keyListLimit, type KeyList, type ReimportFacts, type Volume } from '../../src/exit/facts.js';
+import { keyListLimit, type KeyList, type ReimportFacts, type Volume } from '../../src/runner-contract.js';
 import type { IntegritySummary } from '../shared/s3/integrity.js';
 import type { IntegrityRetry } from '../shared/s3/verified-get.js';
 

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ManifestEntry } from '../../src/exit/facts.js';
+import type { ManifestEntry } from '../../src/runner-contract.js';
 import { StepError } from '../shared/step-error.js';
 
 /** A manifest entry and the manifest it came from. */

@@ -3,7 +3,7 @@
  * without `isLatest` is one); a key several manifests list with the same body is imported once, with
  * different bodies it cannot be proven and is a mismatch. Pure.
  */
-import type { Volume } from '../../src/exit/facts.js';
+import type { Volume } from '../../src/runner-contract.js';
 import type { ImportEntry } from './import-manifest.js';
 
 /** One object to put on the destination. */

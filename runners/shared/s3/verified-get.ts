@@ -8,8 +8,7 @@
  */
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, type GetObjectCommandOutput, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
-import type { AttemptClock } from '../../../src/runner-contract.js';
-import { s3TargetDefaults } from '../../../src/scenario/targets/s3.js';
+import { type AttemptClock, s3TargetDefaults } from '../../../src/runner-contract.js';
 import { eachLimited } from '../each-limited.js';
 import { StepError } from '../step-error.js';
 import type { S3Session } from './client.js';
