@@ -80,6 +80,8 @@ export interface AttemptClock {
   now(): number;
   /** Resolves after `ms`, rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** Wall-clock epoch milliseconds of the run's clock (simulated in tests); absent: the system clock. */
+  wallNow?(): number;
 }
 
 export interface AttemptContext {

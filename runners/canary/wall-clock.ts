@@ -11,7 +11,7 @@ export interface WallClock {
   driftMs(): number;
 }
 
-export function createWallClock(clock: AttemptClock, systemNow: () => number = Date.now): WallClock {
+export function createWallClock(clock: AttemptClock, systemNow: () => number = () => clock.wallNow?.() ?? Date.now()): WallClock {
   const anchorWall = systemNow();
   const anchorMono = clock.now();
   const nowMs = (): number => anchorWall + (clock.now() - anchorMono);

@@ -134,7 +134,7 @@ export function createAttemptService(options: AttemptServiceOptions): AttemptSer
         sink: { stdout: files.stdout.sink, stderr: files.stderr.sink },
         redactStream: () => redactor.stream(),
         captureLimitBytes: options.captureLimitBytes,
-        clock: { now: () => clock.now(), sleep: (ms, signal) => sleepOn(clock, ms, signal) },
+        clock: { now: () => clock.now(), wallNow: () => clock.wallNow(), sleep: (ms, signal) => sleepOn(clock, ms, signal) },
         judge: (o) => judgeObservation(step.expect, o),
         onProcessStarting: (intent) => journal.write('process.starting', { stepId: step.id, attempt: input.attempt, ...intent }),
         onProcess: (info: ProcessInfo) =>

@@ -83,6 +83,18 @@ export class SimulatedClock implements Clock {
     return true;
   }
 
+  /** Move `ms` forward, firing every timer due on the way in order, with the work each one starts let settle. */
+  async advance(ms: number): Promise<void> {
+    const end = this.#now + ms;
+    await settle();
+    for (let at = this.nextAt(); at !== undefined && at <= end; at = this.nextAt()) {
+      this.fireDue();
+      await settle();
+    }
+    this.#now = end;
+    await settle();
+  }
+
   /**
    * Drive `promise` to completion: let pending work settle, then jump to the next timer, repeatedly.
    * Throws when nothing is pending and the promise still has not settled (a deadlock in the test).

@@ -3,12 +3,39 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sleepOn } from '../../../src/engine/clock.js';
+import { SimulatedClock } from '../../../src/engine/simulated-clock.js';
+import type { AttemptClock } from '../../../src/runner-contract.js';
 import { expectWithinUncertainty, read, startWriter } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'drillbook-canary-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('canary on a file', () => {
+  it('on a simulated clock: markers on the interval, and the RPO of a copy cut at a known instant to the millisecond', async () => {
+    const sim = new SimulatedClock(Date.UTC(2026, 11, 2, 12));
+    const clock: AttemptClock = { now: () => sim.now(), wallNow: () => sim.wallNow(), sleep: (ms, signal) => sleepOn(sim, ms, signal) };
+    const start = sim.wallNow();
+    const writer = startWriter({ file: 'sim-markers.jsonl', interval: '100ms' }, { baseDir: dir, clock });
+    // Markers at 0, 100, … 1000 ms; the "replica" stops receiving data at 1050 ms.
+    await sim.advance(1_050);
+    copyFileSync(join(dir, 'sim-markers.jsonl'), join(dir, 'sim-replica.jsonl'));
+    await sim.advance(700);
+    const t0 = sim.wallNow();
+    const written = await writer.stop();
+    expect(written.error).toBeUndefined();
+    const summary = JSON.parse(writer.attempt.stdout.bytes().toString('utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({ intervalMs: 100, failures: 0, markersWritten: 18, maxGapMs: 100, maxWriteMs: 0, clockDriftMs: 0 });
+    expect(summary['firstWrittenAt']).toBe(new Date(start).toISOString());
+    expect(summary['lastWrittenAt']).toBe(new Date(start + 1_700).toISOString());
+
+    const { observation, result } = await read({ file: 'sim-replica.jsonl', t0: new Date(t0).toISOString() }, { baseDir: dir });
+    expect(observation.error).toBeUndefined();
+    // The newest surviving marker is the one of 1000 ms: 750 ms lost, known to within one interval.
+    expect(result).toMatchObject({ rpoMs: 750, uncertaintyMs: 100 });
+    expectWithinUncertainty(result, t0, start + 1_050, start + 1_050, 0);
+  });
+
   it('measures the RPO of a copy cut at a known time, within the stated uncertainty', async () => {
     const writer = startWriter({ file: 'markers.jsonl', interval: '100ms' }, { baseDir: dir });
     await sleep(1_050);

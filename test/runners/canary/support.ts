@@ -1,8 +1,12 @@
 /** Running a canary writer in a test: start it, let it write, stop it the way the engine does at T0. */
-import type { Observation } from '../../../src/runner-contract.js';
+import type { AttemptClock, Observation } from '../../../src/runner-contract.js';
 import type { Target } from '../../../src/scenario/types.js';
 import { canaryReadRunner, canaryWriteRunner } from '../../../runners/canary/definition.js';
 import { createTestAttempt, type TestAttempt } from '../attempt-context.js';
+
+// Loaded before any test starts one: a writer begins at once, as the engine starts it, on any clock.
+const writeRunner = await canaryWriteRunner.load();
+const readRunner = await canaryReadRunner.load();
 
 export interface RunningWriter {
   attempt: TestAttempt;
@@ -10,10 +14,10 @@ export interface RunningWriter {
   stop(): Promise<Observation>;
 }
 
-export function startWriter(options: Record<string, unknown>, extra: { baseDir?: string; target?: Target; secrets?: Record<string, string> } = {}): RunningWriter {
-  const attempt = createTestAttempt({ options, ...(extra.baseDir ? { baseDir: extra.baseDir } : {}), ...(extra.target ? { target: extra.target } : {}) });
+export function startWriter(options: Record<string, unknown>, extra: { baseDir?: string; target?: Target; secrets?: Record<string, string>; clock?: AttemptClock } = {}): RunningWriter {
+  const attempt = createTestAttempt({ options, ...(extra.baseDir ? { baseDir: extra.baseDir } : {}), ...(extra.target ? { target: extra.target } : {}), ...(extra.clock ? { clock: extra.clock } : {}) });
   attempt.ctx.secret = (name) => extra.secrets?.[name];
-  const done = canaryWriteRunner.load().then((runner) => runner.run(attempt.ctx));
+  const done = writeRunner.run(attempt.ctx);
   return {
     attempt,
     stop: async () => {
@@ -26,7 +30,7 @@ export function startWriter(options: Record<string, unknown>, extra: { baseDir?:
 export async function read(options: Record<string, unknown>, extra: { baseDir?: string; target?: Target; secrets?: Record<string, string> } = {}): Promise<{ observation: Observation; result: Record<string, unknown> }> {
   const attempt = createTestAttempt({ options, ...(extra.baseDir ? { baseDir: extra.baseDir } : {}), ...(extra.target ? { target: extra.target } : {}) });
   attempt.ctx.secret = (name) => extra.secrets?.[name];
-  const observation = await (await canaryReadRunner.load()).run(attempt.ctx);
+  const observation = await readRunner.run(attempt.ctx);
   const text = attempt.stdout.bytes().toString('utf8');
   return { observation, result: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
