@@ -39,4 +39,13 @@ export type {
   PreflightRequest,
   Judgement,
   CapturedStream,
+  AttemptClock,
+  ParsedAttemptContext,
+  TypedStepRunner,
+  RunnerDeclaration,
+  RunnerRole,
+  ExportFacts,
+  DumpFacts,
+  ReimportFacts,
 } from './runner-contract.js';
+export { defineRunner, withParsedOptions, durationOption, parseDuration } from './runner-contract.js';

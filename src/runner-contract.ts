@@ -239,7 +239,7 @@ export interface TypedStepRunner<Options> extends Omit<StepRunner, 'run'> {
 
 export type RunnerDeclaration<Schema extends ZodType> = Omit<RunnerDefinition, 'options' | 'load'> & {
   options: Schema;
-  load: (settings?: RunnerSettings) => Promise<TypedStepRunner<z.output<Schema>>>;
+  load: (settings?: RunnerSettings) => Promise<TypedStepRunner<z.output<NoInfer<Schema>>>>;
 };
 
 /**
