@@ -149,6 +149,30 @@ describe('s3.export: gaps, interruptions and throttling', () => {
     expect(printed(second)).toMatchObject({ objects: 8, copied: { objects: 4 }, resumed: { objects: 4 } });
   });
 
+  it('an object in an archive tier is failed as S3_RESTORE_REQUIRED, the others exported', async () => {
+    const name = await bucket();
+    await seed(client, name, { 'cold.bin': 'archived', 'warm.bin': 'readable' });
+    const faults = await startFaultProxy(lab().endpoint);
+    closers.push(() => faults.close());
+    faults.inject({ fault: 'invalid-object-state', match: (r) => r.method === 'GET' && r.key === 'cold.bin' });
+    const attempt = exportAttempt(labTarget(lab(), name, { endpoint: faults.endpoint }), labSecrets(lab()), { baseDir: mkdtempSync(join(base, 'archived-')), options: { to: { dir: 'export' } } });
+    const observation = await runner.run(attempt.ctx);
+
+    expect(observation.error).toEqual({
+      code: 'EXPORT_INCOMPLETE',
+      message: `s3.export: the export of s3://${name}/ is incomplete: 0 missing, 0 extra, 0 changed, 0 corrupted, 1 failed (failed: "cold.bin")`,
+    });
+    const report = JSON.parse(attachedText(attempt, 'reconciliation.json')) as Record<string, unknown>;
+    expect(report['failed']).toEqual([
+      {
+        key: 'cold.bin',
+        code: 'S3_RESTORE_REQUIRED',
+        reason: `s3.export: s3://${name}/cold.bin is in the GLACIER storage class: restore required before it can be read; restore it first (RestoreObject, e.g. \`aws s3api restore-object\`) and run the step again once the restore has completed`,
+      },
+    ]);
+    expect(manifestOf(attachedText(attempt, 'manifest.jsonl')).map((e) => e.key)).toEqual(['warm.bin']);
+  });
+
   it('finishes through 503 SlowDown answers, with every retry in the record', async () => {
     const name = await bucket();
     await seed(client, name, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k-${String(i).padStart(2, '0')}`, `body ${i}`])));
