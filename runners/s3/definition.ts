@@ -116,6 +116,11 @@ export const s3ExportOptions = z.strictObject({
   versions: z.boolean().optional(),
   /** Read every copy back from the destination and compare it with the manifest (default true). */
   verifyDestination: z.boolean().optional(),
+  /**
+   * Objects deleted at the source during the export, by a workload documented to delete (a retention job,
+   * a queue drained as it is read), are listed in the record but are no gap (default false: they fail it).
+   */
+  acceptDeletions: z.boolean().optional(),
   /** Continue from the manifest of an earlier, interrupted export (default true). */
   resume: z.boolean().optional(),
   /** Multipart part size in MiB for an s3 destination (default 8). */

@@ -2,8 +2,9 @@
  * `s3.export`: every object under the target's prefix (every version with `versions`) copied to a local
  * folder or another s3 target, in one streamed pass per object that also takes its SHA-256 (and MD5,
  * to catch bytes damaged in transit). Then, optionally, every copy read back; then a fresh listing of
- * the source reconciled with the manifest. Any gap (missing, extra, changed, corrupted, failed) fails
- * the step, with the lists in the record and in `reconciliation.json`. A stopped export keeps what it
+ * the source reconciled with the manifest. Any gap (missing, extra, changed, corrupted, failed, or
+ * vanished: listed at the start, deleted before it was read) fails the step, with the lists in the record
+ * and in `reconciliation.json`; `acceptDeletions` lists extra and vanished objects without failing. A stopped export keeps what it
  * finished in its manifest and the next attempt resumes from it.
  */
 import { Writable } from 'node:stream';
@@ -21,8 +22,8 @@ import { s3ExportOptions, type S3ExportOptions } from './definition.js';
 import { copyObject, type CopyEnv, type CopyIntegrity, type ExportStore } from './export-copy.js';
 import { buildExportFacts, describeGaps, volumeOf, type ExportOutcome, type Problem } from './export-facts.js';
 import { listSource, type SourceObject } from './export-list.js';
-import { identityOf, labelOf, loadManifest, openManifestLog, rewriteManifest, writeManifest, type ExportEntry } from './export-manifest.js';
-import { keyList, reconcile } from './export-reconcile.js';
+import { identityOf, loadManifest, openManifestLog, rewriteManifest, writeManifest, type ExportEntry } from './export-manifest.js';
+import { reconcile } from './export-reconcile.js';
 import { openLocalStore } from './export-store-local.js';
 import { openS3Store } from './export-store-s3.js';
 
@@ -110,7 +111,7 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
   const resumed: ExportEntry[] = [];
   const corrupted: Problem[] = [];
   const failed: Problem[] = [];
-  const vanished: string[] = [];
+  const vanished: SourceObject[] = [];
   // What each object read was checked against (details.integrity counts them).
   const reads: CopyIntegrity[] = [];
   const read = { bytes: 0 };
@@ -141,7 +142,7 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
           final.set(id, outcome.entry);
         } else if (outcome.kind === 'corrupted') corrupted.push(problem(object, outcome.reason));
         else if (outcome.kind === 'failed') failed.push(problem(object, outcome.message, outcome.code));
-        else vanished.push(labelOf(object, versions));
+        else vanished.push(object);
       }
     });
   } finally {
@@ -162,9 +163,6 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
       details: progress,
     };
   }
-  // Listed at the start, deleted before they could be read: no gap (the end listing agrees), but worth seeing.
-  progress['vanished'] = keyList(vanished);
-
   let destinationVerified = false;
   if (options.verifyDestination !== false) {
     const bad = new Map<string, string>();
@@ -186,7 +184,7 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
 
   const atEnd = await listSource(a.source, a.listPrefix, versions, ctx.signal);
   const entries = [...final.values()];
-  const reported = new Set([...corrupted, ...failed].map((p) => identityOf(p, versions)));
+  const reported = new Set([...corrupted, ...failed, ...vanished].map((p) => identityOf(p, versions)));
   const reconciliation = reconcile(entries, atEnd.objects, reported, versions);
   await rewriteManifest(store.manifestPath, entries);
   const manifest = await attachManifest(ctx, entries);
@@ -204,6 +202,8 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
     })),
     corrupted,
     failed,
+    vanished: vanished.map(({ key, versionId, etag, size, lastModified }) => ({ key, versionId, etag, size, lastModified })),
+    deletionsAccepted: options.acceptDeletions ?? false,
   });
 
   const outcome: ExportOutcome = {
@@ -218,6 +218,8 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
     reconciliation,
     corrupted,
     failed,
+    vanished,
+    deletionsAccepted: options.acceptDeletions ?? false,
     destinationVerified,
     manifest: { attachment: 'manifest.jsonl', ...manifest },
   };
