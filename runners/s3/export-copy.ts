@@ -19,6 +19,7 @@ import { unquoteEtag } from '../shared/s3/list-objects.js';
 import { checksumsOf, getCommand, opaqueEtagReason, partSizesOf, restoreRequiredOf, type IntegrityRetry } from '../shared/s3/verified-get.js';
 import type { SourceObject } from './export-list.js';
 import { labelOf, type ExportEntry } from './export-manifest.js';
+import { stoppingWriteCode } from './export-space.js';
 import { ExportTap } from './export-tap.js';
 
 /** What the source said about a body, kept with its copy. */
@@ -85,7 +86,7 @@ const networkCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PR
 /** One read of the body: copied, or what its check found wrong. */
 type ReadOutcome = { kind: 'copied'; entry: ExportEntry; integrity: IntegrityResult } | { kind: 'corrupted'; integrity: IntegrityResult };
 
-/** Copy `object`; throws only when the step is stopped. */
+/** Copy `object`; throws only when the step is stopped or the destination cannot be written (see export-space.ts). */
 export async function copyObject(env: CopyEnv, object: SourceObject): Promise<CopyOutcome> {
   const refusal = env.store.refuse(object.key);
   if (refusal !== undefined) return { kind: 'failed', object, code: 'S3_KEY_TOO_LONG', message: refusal };
@@ -96,7 +97,7 @@ export async function copyObject(env: CopyEnv, object: SourceObject): Promise<Co
     try {
       read = await copyOnce(env, object);
     } catch (error) {
-      if (isAbort(error, env.signal)) throw error;
+      if (isAbort(error, env.signal) || stoppingWriteCode(error) !== undefined) throw error;
       if (isNotFound(error)) return { kind: 'vanished', object };
       const code = errorCode(error);
       if (!networkCodes.has(code) || tries >= maxAttempts) {

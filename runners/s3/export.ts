@@ -26,6 +26,7 @@ import { identityOf, loadManifest, openManifestLog, rewriteManifest, writeManife
 import { reconcile } from './export-reconcile.js';
 import { openLocalStore } from './export-store-local.js';
 import { openS3Store } from './export-store-s3.js';
+import { destinationFailure, stoppingWriteCode, type StoppedAt } from './export-space.js';
 
 export const defaultConcurrency = 16;
 export const defaultPartSizeMiB = 8;
@@ -47,6 +48,8 @@ function workItems(objects: readonly SourceObject[], serialiseVersions: boolean)
 
 interface Attempt {
   ctx: AttemptContext;
+  /** How far the copy got, once it has started (for the message of a destination that cannot be written). */
+  stoppedAt?: StoppedAt;
   options: S3ExportOptions;
   source: S3Session;
   destination?: S3Session;
@@ -74,6 +77,11 @@ async function openStore(a: Attempt): Promise<ExportStore> {
   });
 }
 
+/** What a local write goes to: the export folder, or the manifest an s3 destination keeps locally. */
+function destinationName(options: S3ExportOptions): string {
+  return options.to.dir !== undefined ? `the export folder ${options.to.dir}` : `the manifest ${options.to.state ?? ''}`;
+}
+
 /** Write `entries` into the attachment `name` (when the engine offers attachments); their count and digest. */
 async function attachManifest(ctx: AttemptContext, entries: readonly ExportEntry[]): Promise<{ entries: number; sha256: string }> {
   const sink = ctx.attach?.('manifest.jsonl') ?? new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -99,6 +107,7 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
   const listing = await listSource(a.source, a.listPrefix, versions, ctx.signal);
   Object.assign(progress, { listed: listing.objects.length, deleteMarkers: listing.deleteMarkers, pages: listing.pages });
   ctx.log.info({ objects: listing.objects.length, deleteMarkers: listing.deleteMarkers }, 's3.export listed the source');
+  a.stoppedAt = { listed: listing.objects.length, finished: 0, copied: { objects: 0, bytes: 0 }, notAttempted: listing.objects.length };
 
   // Resume: the earlier manifest, torn lines dropped (rewritten whole before any append).
   const loaded = options.resume === false ? { entries: [], skippedLines: 0 } : await loadManifest(store.manifestPath);
@@ -115,6 +124,8 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
   // What each object read was checked against (details.integrity counts them).
   const reads: CopyIntegrity[] = [];
   const read = { bytes: 0 };
+  const copied = { objects: 0, bytes: 0 };
+  let attempted = 0;
   const problem = (object: SourceObject, reason: string, code?: string): Problem => ({
     key: object.key,
     ...(versions && object.versionId !== undefined ? { versionId: object.versionId } : {}),
@@ -128,6 +139,7 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
     await eachLimited(items, a.concurrency, ctx.signal, async (group, signal) => {
       const env: CopyEnv = { source: a.source, store, signal, clock: ctx.clock, versions, read };
       for (const object of group) {
+        attempted += 1;
         const id = identityOf(object, versions);
         const earlier = previous.get(id);
         if (earlier && earlier.etag === object.etag && earlier.size === object.size && (await store.holds(earlier, signal))) {
@@ -140,6 +152,8 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
         if (outcome.kind === 'copied') {
           await log.append(outcome.entry);
           final.set(id, outcome.entry);
+          copied.objects += 1;
+          copied.bytes += outcome.entry.size;
         } else if (outcome.kind === 'corrupted') corrupted.push(problem(object, outcome.reason));
         else if (outcome.kind === 'failed') failed.push(problem(object, outcome.message, outcome.code));
         else vanished.push(object);
@@ -147,12 +161,14 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
     });
   } finally {
     await log.close();
+    a.stoppedAt = { listed: listing.objects.length, finished: final.size, copied, notAttempted: listing.objects.length - attempted };
     Object.assign(progress, {
       exported: final.size,
       resumed: resumed.length,
       corrupted: corrupted.length,
       failed: failed.length,
       bytesRead: read.bytes,
+      notAttempted: a.stoppedAt.notAttempted,
       integrity: integrityCounts(reads),
     });
   }
@@ -277,9 +293,12 @@ async function runExport(ctx: AttemptContext): Promise<Observation> {
     return { ...observation, details: details(observation.details) };
   } catch (error) {
     const where = `s3://${source.target.bucket}/${a.listPrefix}`;
+    const stopping = stoppingWriteCode(error);
     const failure = ctx.signal.aborted
       ? { code: 'CANCELLED', message: `${runner}: the export of ${where} was stopped before its end` }
-      : describeS3Error(error, runner, `exporting ${where}`);
+      : stopping !== undefined
+        ? destinationFailure(stopping, destinationName(options), a.stoppedAt)
+        : describeS3Error(error, runner, `exporting ${where}`);
     return { error: failure, details: details(undefined) };
   } finally {
     source.close();
