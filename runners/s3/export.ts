@@ -26,7 +26,7 @@ import { identityOf, loadManifest, openManifestLog, rewriteManifest, writeManife
 import { reconcile } from './export-reconcile.js';
 import { openLocalStore } from './export-store-local.js';
 import { openS3Store } from './export-store-s3.js';
-import { destinationFailure, stoppingWriteCode, type StoppedAt } from './export-space.js';
+import { describeShortfall, destinationFailure, measureFreeSpace, stoppingWriteCode, type StoppedAt } from './export-space.js';
 
 export const defaultConcurrency = 16;
 export const defaultPartSizeMiB = 8;
@@ -98,6 +98,18 @@ async function attachJson(ctx: AttemptContext, name: string, value: unknown): Pr
   await finished(sink);
 }
 
+/** Refuse (or, with `insufficientSpace: warn`, log) an export folder too small for `toCopy`, before any GET. */
+async function checkFreeSpace(a: Attempt, dir: string, toCopy: readonly SourceObject[], progress: Record<string, unknown>): Promise<void> {
+  const space = await measureFreeSpace(resolve(a.ctx.baseDir, dir), toCopy.map((object) => object.size));
+  progress['freeSpace'] = space;
+  if (space.enough) return;
+  const shortfall = describeShortfall(dir, space);
+  if (a.options.insufficientSpace !== 'warn') {
+    throw new StepError('DEST_INSUFFICIENT_SPACE', `${shortfall}; nothing was downloaded. Free space or choose another folder (insufficientSpace: warn starts anyway)`);
+  }
+  a.ctx.log.warn({ freeSpace: space }, `${runner}: ${shortfall}; starting anyway (insufficientSpace: warn)`);
+}
+
 async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise<Observation> {
   const { ctx, options, versions } = a;
   const startedMs = ctx.clock.now();
@@ -113,6 +125,14 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
   const loaded = options.resume === false ? { entries: [], skippedLines: 0 } : await loadManifest(store.manifestPath);
   progress['manifestLinesSkipped'] = loaded.skippedLines;
   const previous = new Map(loaded.entries.map((entry) => [identityOf(entry, versions), entry]));
+  // Copies an earlier attempt finished that are still there: neither copied again nor room to find.
+  const held = new Map<string, ExportEntry>();
+  await eachLimited(listing.objects, a.concurrency, ctx.signal, async (object, signal) => {
+    const id = identityOf(object, versions);
+    const earlier = previous.get(id);
+    if (earlier && earlier.etag === object.etag && earlier.size === object.size && (await store.holds(earlier, signal))) held.set(id, earlier);
+  });
+  if (options.to.dir !== undefined) await checkFreeSpace(a, options.to.dir, listing.objects.filter((object) => !held.has(identityOf(object, versions))), progress);
   await rewriteManifest(store.manifestPath, loaded.entries);
   const log = await openManifestLog(store.manifestPath);
 
@@ -141,8 +161,8 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
       for (const object of group) {
         attempted += 1;
         const id = identityOf(object, versions);
-        const earlier = previous.get(id);
-        if (earlier && earlier.etag === object.etag && earlier.size === object.size && (await store.holds(earlier, signal))) {
+        const earlier = held.get(id);
+        if (earlier) {
           resumed.push(earlier);
           final.set(id, earlier);
           continue;

@@ -1,7 +1,7 @@
 /**
- * s3.export into a local folder on a small tmpfs (the tests run as root): a disk that fills during the
- * export stops it at the first failed write, as the destination's failure, with the manifest of what
- * finished kept for the next attempt.
+ * s3.export into a local folder on a small tmpfs (the tests run as root): a folder too small for the
+ * export is refused before the first GET; a disk that fills during the export stops it at the first
+ * failed write, as the destination's failure, with the manifest of what finished kept for the next attempt.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -9,9 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createS3ExportRunner } from '../../../runners/s3/export.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
+import { MemorySink } from '../attempt-context.js';
 import { exportAttempt, factsOf, manifestOf, seed, startTamperProxy, type TamperProxy } from './export-support.js';
 import { createBucket, labClient, labSecrets, labTarget } from './support.js';
 
@@ -56,6 +58,40 @@ describe('s3.export on a disk that fills', () => {
     rmSync(base, { recursive: true, force: true });
     await Promise.all(buckets.map((b) => b.remove()));
     client.destroy();
+  });
+
+  it('refuses a folder too small for what is still to copy before any GET; warn starts anyway and records why', async () => {
+    const { name } = await filledBucket(8);
+    const disk = await tmpfs('1m');
+    const proxy = await startTamperProxy(lab().endpoint, name, {});
+    proxies.push(proxy);
+    const attemptWith = (extra: Record<string, unknown>) =>
+      exportAttempt(labTarget(lab(), name, { endpoint: proxy.endpoint }), labSecrets(lab()), { baseDir: disk, options: { to: { dir: 'export' }, concurrency: 2, ...extra } });
+    const refused = await runner.run(attemptWith({}).ctx);
+    expect(refused.error).toEqual({
+      code: 'DEST_INSUFFICIENT_SPACE',
+      message:
+        's3.export: the export folder export has 1 MiB free; the 8 objects still to copy need 2 MiB (files rounded up to whole blocks); nothing was downloaded. Free space or choose another folder (insufficientSpace: warn starts anyway)',
+    });
+    expect(refused.details?.['freeSpace']).toEqual({ folder: join(disk, 'export'), objects: 8, neededBytes: 8 * objectBytes, availableBytes: 1024 * 1024, enough: false });
+    expect(gets(proxy)).toBe(0);
+
+    const warned = attemptWith({ insufficientSpace: 'warn' });
+    const logged = new MemorySink();
+    warned.ctx.log = pino({ level: 'warn' }, logged);
+    const started = await runner.run(warned.ctx);
+    expect(gets(proxy)).toBeGreaterThan(0);
+    expect(started.details?.['freeSpace']).toMatchObject({ objects: 8, enough: false });
+    expect(logged.bytes().toString('utf8')).toContain('s3.export: the export folder export has 1 MiB free; the 8 objects still to copy need 2 MiB (files rounded up to whole blocks); starting anyway (insufficientSpace: warn)');
+    // The disk really is too small: the export stops where it filled.
+    expect(started.error?.code).toBe('DEST_ENOSPC');
+    const finished = Number(started.details?.['exported']);
+    expect(finished).toBeGreaterThan(0);
+
+    // What the manifest holds needs no room: only the rest is counted.
+    const again = await runner.run(attemptWith({}).ctx);
+    expect(again.error?.code).toBe('DEST_INSUFFICIENT_SPACE');
+    expect(again.details?.['freeSpace']).toMatchObject({ objects: 8 - finished, neededBytes: (8 - finished) * objectBytes });
   });
 
   it('stops at the first ENOSPC as DEST_ENOSPC, keeps the manifest, and a later attempt resumes once there is space', async () => {

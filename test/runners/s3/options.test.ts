@@ -26,9 +26,11 @@ describe('s3 and canary options', () => {
     expect(messages(canaryWriteOptions.safeParse({ interval: '1s' }))).toEqual([': name exactly one marker store: file, s3 or postgres']);
   });
 
-  it('s3.export: acceptDeletions is a boolean', () => {
-    expect(s3ExportOptions.safeParse({ to: { dir: 'export' }, acceptDeletions: true }).success).toBe(true);
+  it('s3.export: acceptDeletions is a boolean; insufficientSpace is refuse or warn, for a local folder', () => {
+    expect(s3ExportOptions.safeParse({ to: { dir: 'export' }, acceptDeletions: true, insufficientSpace: 'warn' }).success).toBe(true);
     expect(messages(s3ExportOptions.safeParse({ to: { dir: 'export' }, acceptDeletions: 'yes' }))).toEqual(['acceptDeletions: Invalid input: expected boolean, received string']);
+    expect(messages(s3ExportOptions.safeParse({ to: { dir: 'export' }, insufficientSpace: 'ignore' }))).toEqual(['insufficientSpace: Invalid option: expected one of "refuse"|"warn"']);
+    expect(messages(s3ExportOptions.safeParse({ to: { target: 'new', state: 's.jsonl' }, insufficientSpace: 'warn' }))).toEqual(['insufficientSpace: `insufficientSpace` applies to a local folder (`to.dir`)']);
   });
 
   it('check an s3 target: bucket name, endpoint, credential secrets in pairs', () => {
