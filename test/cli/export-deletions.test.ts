@@ -7,10 +7,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useS3Lab } from '../lab/use-heavy-servers.js';
-import { seed, startTamperProxy } from '../runners/s3/export-support.js';
+import { deleteBeforeRead, seed, startTamperProxy } from '../runners/s3/export-support.js';
 import { createBucket, labClient } from '../runners/s3/support.js';
 import { drillbook, readRecord } from './support.js';
 
@@ -25,11 +25,7 @@ async function exitRun(label: string, acceptDeletions: boolean) {
   const bucket = await createBucket(client);
   cleanups.push(() => bucket.remove());
   await seed(client, bucket.name, Object.fromEntries(keys.map((key) => [key, `body of ${key}`])));
-  const proxy = await startTamperProxy(lab().endpoint, bucket.name, {
-    before: async (method, key) => {
-      if (method === 'GET' && key === 'obj-14.bin') await client.send(new DeleteObjectCommand({ Bucket: bucket.name, Key: key }));
-    },
-  });
+  const proxy = await startTamperProxy(lab().endpoint, bucket.name, { before: deleteBeforeRead(client, bucket.name, 'obj-14.bin') });
   cleanups.push(() => proxy.close());
   const file = join(dir, `${label}.yaml`);
   writeFileSync(

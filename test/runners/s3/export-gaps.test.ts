@@ -8,7 +8,7 @@ import { createS3ExportRunner } from '../../../runners/s3/export.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { until } from '../attempt-context.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
-import { attachedText, exportAttempt, factsOf, filesUnder, manifestOf, seed, sha256, startTamperProxy } from './export-support.js';
+import { attachedText, deleteBeforeRead, exportAttempt, factsOf, filesUnder, manifestOf, seed, sha256, startTamperProxy } from './export-support.js';
 import { createBucket, labClient, labSecrets, labTarget, printed } from './support.js';
 
 const lab = useS3Lab();
@@ -97,11 +97,7 @@ describe('s3.export: gaps, interruptions and throttling', () => {
       const name = await bucket();
       await seed(client, name, Object.fromEntries(keys.map((key) => [key, `body of ${key}`])));
       // A workload deletes obj-14.bin after the listing, just before the export reads it.
-      const proxy = await startTamperProxy(lab().endpoint, name, {
-        before: async (method, key) => {
-          if (method === 'GET' && key === 'obj-14.bin') await client.send(new DeleteObjectCommand({ Bucket: name, Key: key }));
-        },
-      });
+      const proxy = await startTamperProxy(lab().endpoint, name, { before: deleteBeforeRead(client, name, 'obj-14.bin') });
       closers.push(() => proxy.close());
       const attempt = exportAttempt(labTarget(lab(), name, { endpoint: proxy.endpoint }), labSecrets(lab()), {
         baseDir: mkdtempSync(join(base, 'vanished-')),
