@@ -4,8 +4,10 @@
  * to catch bytes damaged in transit). Then, optionally, every copy read back; then a fresh listing of
  * the source reconciled with the manifest. Any gap (missing, extra, changed, corrupted, failed, or
  * vanished: listed at the start, deleted before it was read) fails the step, with the lists in the record
- * and in `reconciliation.json`; `acceptDeletions` lists extra and vanished objects without failing. A stopped export keeps what it
- * finished in its manifest and the next attempt resumes from it.
+ * and in `reconciliation.json`; `acceptDeletions` lists extra and vanished objects without failing. A
+ * local folder too small for the export is refused before the first GET, and a destination that cannot
+ * be written stops the export at once (export-space.ts). A stopped export keeps what it finished in its
+ * manifest and the next attempt resumes from it.
  */
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -48,7 +50,7 @@ function workItems(objects: readonly SourceObject[], serialiseVersions: boolean)
 
 interface Attempt {
   ctx: AttemptContext;
-  /** How far the copy got, once it has started (for the message of a destination that cannot be written). */
+  /** How far the export got, once the source is listed (for the message of a destination that cannot be written). */
   stoppedAt?: StoppedAt;
   options: S3ExportOptions;
   source: S3Session;
