@@ -91,36 +91,52 @@ export const s3VerifyOptions = z
   });
 
 /** `with` of `s3.export`: every object under the target's prefix (and `prefix`) to a local folder or another s3 target. */
-export const s3ExportOptions = z.strictObject({
-  /** Narrows the export: appended to the target's prefix. */
-  prefix: z.string().optional(),
-  /** The destination: `dir` (a local folder, relative to the scenario's folder) or `target` (another s3 target: the new provider). */
-  to: z
-    .strictObject({
-      dir: z.string().min(1).optional(),
-      target: z.string().min(1).optional(),
-      /** With `target`: written under the destination target's prefix and this. */
-      prefix: z.string().optional(),
-      /** With `target`: the local file that keeps the manifest between attempts, so an interrupted export resumes. */
-      state: z.string().min(1).optional(),
-    })
-    .superRefine((to, issues) => {
-      if ((to.dir === undefined) === (to.target === undefined)) issues.addIssue({ code: 'custom', message: 'give either `dir` (a local folder) or `target` (an s3 target)' });
-      if (to.target !== undefined && to.state === undefined) issues.addIssue({ code: 'custom', message: '`state` (a local file for the manifest) is needed with `target`', path: ['state'] });
-      if (to.dir !== undefined && to.prefix !== undefined) issues.addIssue({ code: 'custom', message: '`prefix` applies to an s3 destination', path: ['prefix'] });
-      if (to.dir !== undefined && to.state !== undefined) issues.addIssue({ code: 'custom', message: 'a local export keeps its manifest in the folder: leave out `state`', path: ['state'] });
-    }),
-  /** Objects copied at once (default 16). Memory in use is bounded by this × the part size. */
-  concurrency: z.number().int().min(1).max(256).optional(),
-  /** Every version of every key, not only the latest (default false). */
-  versions: z.boolean().optional(),
-  /** Read every copy back from the destination and compare it with the manifest (default true). */
-  verifyDestination: z.boolean().optional(),
-  /** Continue from the manifest of an earlier, interrupted export (default true). */
-  resume: z.boolean().optional(),
-  /** Multipart part size in MiB for an s3 destination (default 8). */
-  partSizeMiB: z.number().int().min(5).max(5_120).optional(),
-});
+export const s3ExportOptions = z
+  .strictObject({
+    /** Narrows the export: appended to the target's prefix. */
+    prefix: z.string().optional(),
+    /** The destination: `dir` (a local folder, relative to the scenario's folder) or `target` (another s3 target: the new provider). */
+    to: z
+      .strictObject({
+        dir: z.string().min(1).optional(),
+        target: z.string().min(1).optional(),
+        /** With `target`: written under the destination target's prefix and this. */
+        prefix: z.string().optional(),
+        /** With `target`: the local file that keeps the manifest between attempts, so an interrupted export resumes. */
+        state: z.string().min(1).optional(),
+      })
+      .superRefine((to, issues) => {
+        if ((to.dir === undefined) === (to.target === undefined)) issues.addIssue({ code: 'custom', message: 'give either `dir` (a local folder) or `target` (an s3 target)' });
+        if (to.target !== undefined && to.state === undefined) issues.addIssue({ code: 'custom', message: '`state` (a local file for the manifest) is needed with `target`', path: ['state'] });
+        if (to.dir !== undefined && to.prefix !== undefined) issues.addIssue({ code: 'custom', message: '`prefix` applies to an s3 destination', path: ['prefix'] });
+        if (to.dir !== undefined && to.state !== undefined) issues.addIssue({ code: 'custom', message: 'a local export keeps its manifest in the folder: leave out `state`', path: ['state'] });
+      }),
+    /** Objects copied at once (default 16). Memory in use is bounded by this × the part size. */
+    concurrency: z.number().int().min(1).max(256).optional(),
+    /** Every version of every key, not only the latest (default false). */
+    versions: z.boolean().optional(),
+    /** Read every copy back from the destination and compare it with the manifest (default true). */
+    verifyDestination: z.boolean().optional(),
+    /**
+     * Objects deleted at the source during the export, by a workload documented to delete (a retention job,
+     * a queue drained as it is read), are listed in the record but are no gap (default false: they fail it).
+     */
+    acceptDeletions: z.boolean().optional(),
+    /**
+     * A local folder (`to.dir`) with less free space than the objects still to copy take: `refuse` (the
+     * default) fails the step before any download, `warn` logs it, records it and starts anyway.
+     */
+    insufficientSpace: z.enum(['refuse', 'warn']).optional(),
+    /** Continue from the manifest of an earlier, interrupted export (default true). */
+    resume: z.boolean().optional(),
+    /** Multipart part size in MiB for an s3 destination (default 8). */
+    partSizeMiB: z.number().int().min(5).max(5_120).optional(),
+  })
+  .superRefine((options, issues) => {
+    if (options.insufficientSpace !== undefined && options.to.dir === undefined) {
+      issues.addIssue({ code: 'custom', message: '`insufficientSpace` applies to a local folder (`to.dir`)', path: ['insufficientSpace'] });
+    }
+  });
 
 /** `with` of `s3.import`: put an export's objects into the step's target (a neutral bucket) and prove them there. */
 export const s3ImportOptions = z.strictObject({

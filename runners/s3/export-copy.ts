@@ -16,9 +16,10 @@ import { StepError } from '../shared/step-error.js';
 import { s3TargetDefaults } from '../../src/scenario/targets/s3.js';
 import { describeMismatches, IntegrityCheck, integritySummary, worthRetrying, type IntegrityResult, type IntegritySummary } from '../shared/s3/integrity.js';
 import { unquoteEtag } from '../shared/s3/list-objects.js';
-import { checksumsOf, getCommand, opaqueEtagReason, partSizesOf, type IntegrityRetry } from '../shared/s3/verified-get.js';
+import { checksumsOf, getCommand, opaqueEtagReason, partSizesOf, restoreRequiredOf, type IntegrityRetry } from '../shared/s3/verified-get.js';
 import type { SourceObject } from './export-list.js';
 import { labelOf, type ExportEntry } from './export-manifest.js';
+import { stoppingWriteCode } from './export-space.js';
 import { ExportTap } from './export-tap.js';
 
 /** What the source said about a body, kept with its copy. */
@@ -85,7 +86,7 @@ const networkCodes = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_PR
 /** One read of the body: copied, or what its check found wrong. */
 type ReadOutcome = { kind: 'copied'; entry: ExportEntry; integrity: IntegrityResult } | { kind: 'corrupted'; integrity: IntegrityResult };
 
-/** Copy `object`; throws only when the step is stopped. */
+/** Copy `object`; throws only when the step is stopped or the destination cannot be written (see export-space.ts). */
 export async function copyObject(env: CopyEnv, object: SourceObject): Promise<CopyOutcome> {
   const refusal = env.store.refuse(object.key);
   if (refusal !== undefined) return { kind: 'failed', object, code: 'S3_KEY_TOO_LONG', message: refusal };
@@ -96,7 +97,7 @@ export async function copyObject(env: CopyEnv, object: SourceObject): Promise<Co
     try {
       read = await copyOnce(env, object);
     } catch (error) {
-      if (isAbort(error, env.signal)) throw error;
+      if (isAbort(error, env.signal) || stoppingWriteCode(error) !== undefined) throw error;
       if (isNotFound(error)) return { kind: 'vanished', object };
       const code = errorCode(error);
       if (!networkCodes.has(code) || tries >= maxAttempts) {
@@ -141,7 +142,11 @@ async function copyOnce(env: CopyEnv, object: SourceObject): Promise<ReadOutcome
   const parts = /-([1-9]\d{0,4})$/.exec(object.etag);
   // Asked before the GET, for the object the listing showed; of no use if the GET finds another one.
   const partSizes = parts ? await partSizesOf(env.source, object.fullKey, version.VersionId, Number(parts[1]), env.signal) : undefined;
-  const response = await client.send(getCommand({ Bucket: target.bucket, Key: object.fullKey, ...version }), { abortSignal: env.signal });
+  // An archived object is refused without a body (no egress): a GET asks as cheaply as a HEAD would, and a
+  // listing's storage class cannot tell an archived object from a restored, readable copy.
+  const response = await client.send(getCommand({ Bucket: target.bucket, Key: object.fullKey, ...version }), { abortSignal: env.signal }).catch((error: unknown) => {
+    throw restoreRequiredOf(error, `s3://${target.bucket}/${labelOf({ key: object.fullKey, versionId: object.versionId }, env.versions)}`) ?? error;
+  });
   const body = response.Body as Readable | undefined;
   if (!body) throw new StepError('S3_NO_BODY', `GetObject returned no body for ${object.key}`);
   // The bytes are those of the object as it is now, which may have changed since the listing.

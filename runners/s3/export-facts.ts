@@ -1,5 +1,5 @@
 /** What an export found, as the record keeps it (`ExportFacts`), and the message of an incomplete one. Pure. */
-import type { ExportFacts, FormatTally, Volume } from '../../src/exit/facts.js';
+import { gapNames, isGap, quoteKeys, type ExportFacts, type FormatTally, type Volume } from '../../src/exit/facts.js';
 import type { SourceObject } from './export-list.js';
 import { labelOf, type ExportEntry } from './export-manifest.js';
 import { keyList, type Reconciliation } from './export-reconcile.js';
@@ -25,6 +25,10 @@ export interface ExportOutcome {
   reconciliation: Reconciliation;
   corrupted: readonly Problem[];
   failed: readonly Problem[];
+  /** Listed at the start, gone (404) when read. */
+  vanished: readonly SourceObject[];
+  /** `acceptDeletions`: vanished and extra objects are listed, not gaps. */
+  deletionsAccepted: boolean;
   destinationVerified: boolean;
   manifest: { attachment: string; entries: number; sha256: string };
 }
@@ -68,7 +72,9 @@ export function buildExportFacts(outcome: ExportOutcome): ExportFacts {
       changed: keyList(r.changed.map((c) => label(c.exported))),
       corrupted: keyList(outcome.corrupted.map(label)),
       failed: keyList(outcome.failed.map(label)),
+      vanished: keyList(outcome.vanished.map(label)),
     },
+    deletionsAccepted: outcome.deletionsAccepted,
     destinationVerified: outcome.destinationVerified,
     formats: tallyFormats(outcome.entries),
     metadata: {
@@ -79,14 +85,16 @@ export function buildExportFacts(outcome: ExportOutcome): ExportFacts {
   };
 }
 
-/** Counts and first keys of every gap, or undefined when there is none. */
+/** Counts and first keys of every gap, or undefined when there is none; accepted deletions are named apart. */
 export function describeGaps(facts: ExportFacts): string | undefined {
-  const lists = Object.entries(facts.reconciliation).filter(([name]) => name !== 'listedAtEnd') as [string, { count: number; keys: string[] }][];
-  if (lists.every(([, list]) => list.count === 0)) return undefined;
-  const counts = lists.map(([name, list]) => `${list.count} ${name}`).join(', ');
-  const firsts = lists
+  const lists = gapNames.map((name) => [name, facts.reconciliation[name]] as const);
+  const gaps = lists.filter(([name]) => isGap(facts, name));
+  if (gaps.every(([, list]) => list.count === 0)) return undefined;
+  const counts = gaps.map(([name, list]) => `${list.count} ${name}`).join(', ');
+  const firsts = gaps
     .filter(([, list]) => list.count > 0)
-    .map(([name, list]) => `${name}: ${list.keys.slice(0, 3).map((key) => JSON.stringify(key)).join(', ')}${list.count > 3 ? ', …' : ''}`)
+    .map(([name, list]) => `${name}: ${quoteKeys(list, 3)}`)
     .join('; ');
-  return `the export of ${facts.source} is incomplete: ${counts} (${firsts})`;
+  const accepted = lists.filter(([name, list]) => !isGap(facts, name) && list.count > 0).map(([name, list]) => `${list.count} ${name}`);
+  return `the export of ${facts.source} is incomplete: ${counts} (${firsts})${accepted.length ? `; deletions accepted (acceptDeletions): ${accepted.join(', ')}` : ''}`;
 }

@@ -2,9 +2,12 @@
  * `s3.export`: every object under the target's prefix (every version with `versions`) copied to a local
  * folder or another s3 target, in one streamed pass per object that also takes its SHA-256 (and MD5,
  * to catch bytes damaged in transit). Then, optionally, every copy read back; then a fresh listing of
- * the source reconciled with the manifest. Any gap (missing, extra, changed, corrupted, failed) fails
- * the step, with the lists in the record and in `reconciliation.json`. A stopped export keeps what it
- * finished in its manifest and the next attempt resumes from it.
+ * the source reconciled with the manifest. Any gap (missing, extra, changed, corrupted, failed, or
+ * vanished: listed at the start, deleted before it was read) fails the step, with the lists in the record
+ * and in `reconciliation.json`; `acceptDeletions` lists extra and vanished objects without failing. A
+ * local folder too small for the export is refused before the first GET, and a destination that cannot
+ * be written stops the export at once (export-space.ts). A stopped export keeps what it finished in its
+ * manifest and the next attempt resumes from it.
  */
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -21,10 +24,11 @@ import { s3ExportOptions, type S3ExportOptions } from './definition.js';
 import { copyObject, type CopyEnv, type CopyIntegrity, type ExportStore } from './export-copy.js';
 import { buildExportFacts, describeGaps, volumeOf, type ExportOutcome, type Problem } from './export-facts.js';
 import { listSource, type SourceObject } from './export-list.js';
-import { identityOf, labelOf, loadManifest, openManifestLog, rewriteManifest, writeManifest, type ExportEntry } from './export-manifest.js';
-import { keyList, reconcile } from './export-reconcile.js';
+import { identityOf, loadManifest, openManifestLog, rewriteManifest, writeManifest, type ExportEntry } from './export-manifest.js';
+import { reconcile } from './export-reconcile.js';
 import { openLocalStore } from './export-store-local.js';
 import { openS3Store } from './export-store-s3.js';
+import { describeShortfall, destinationFailure, measureFreeSpace, stoppingWriteCode, type StoppedAt } from './export-space.js';
 
 export const defaultConcurrency = 16;
 export const defaultPartSizeMiB = 8;
@@ -46,6 +50,8 @@ function workItems(objects: readonly SourceObject[], serialiseVersions: boolean)
 
 interface Attempt {
   ctx: AttemptContext;
+  /** How far the export got, once the source is listed (for the message of a destination that cannot be written). */
+  stoppedAt?: StoppedAt;
   options: S3ExportOptions;
   source: S3Session;
   destination?: S3Session;
@@ -74,6 +80,11 @@ async function openStore(a: Attempt): Promise<ExportStore> {
   });
 }
 
+/** What a local write goes to: the export folder, or the manifest an s3 destination keeps locally. */
+function destinationName(options: S3ExportOptions): string {
+  return options.to.dir !== undefined ? `the export folder ${options.to.dir}` : `the manifest ${options.to.state ?? ''}`;
+}
+
 /** Write `entries` into the attachment `name` (when the engine offers attachments); their count and digest. */
 async function attachManifest(ctx: AttemptContext, entries: readonly ExportEntry[]): Promise<{ entries: number; sha256: string }> {
   const sink = ctx.attach?.('manifest.jsonl') ?? new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -90,6 +101,18 @@ async function attachJson(ctx: AttemptContext, name: string, value: unknown): Pr
   await finished(sink);
 }
 
+/** Refuse (or, with `insufficientSpace: warn`, log) an export folder too small for `toCopy`, before any GET. */
+async function checkFreeSpace(a: Attempt, dir: string, toCopy: readonly SourceObject[], progress: Record<string, unknown>): Promise<void> {
+  const space = await measureFreeSpace(resolve(a.ctx.baseDir, dir), toCopy.map((object) => object.size));
+  progress['freeSpace'] = space;
+  if (space.enough) return;
+  const shortfall = describeShortfall(dir, space);
+  if (a.options.insufficientSpace !== 'warn') {
+    throw new StepError('DEST_INSUFFICIENT_SPACE', `${shortfall}; nothing was downloaded. Free space or choose another folder (insufficientSpace: warn starts anyway)`);
+  }
+  a.ctx.log.warn({ freeSpace: space }, `${runner}: ${shortfall}; starting anyway (insufficientSpace: warn)`);
+}
+
 async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise<Observation> {
   const { ctx, options, versions } = a;
   const startedMs = ctx.clock.now();
@@ -99,11 +122,20 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
   const listing = await listSource(a.source, a.listPrefix, versions, ctx.signal);
   Object.assign(progress, { listed: listing.objects.length, deleteMarkers: listing.deleteMarkers, pages: listing.pages });
   ctx.log.info({ objects: listing.objects.length, deleteMarkers: listing.deleteMarkers }, 's3.export listed the source');
+  a.stoppedAt = { listed: listing.objects.length, finished: 0, copied: { objects: 0, bytes: 0 }, notAttempted: listing.objects.length };
 
   // Resume: the earlier manifest, torn lines dropped (rewritten whole before any append).
   const loaded = options.resume === false ? { entries: [], skippedLines: 0 } : await loadManifest(store.manifestPath);
   progress['manifestLinesSkipped'] = loaded.skippedLines;
   const previous = new Map(loaded.entries.map((entry) => [identityOf(entry, versions), entry]));
+  // Copies an earlier attempt finished that are still there: neither copied again nor room to find.
+  const held = new Map<string, ExportEntry>();
+  await eachLimited(listing.objects, a.concurrency, ctx.signal, async (object, signal) => {
+    const id = identityOf(object, versions);
+    const earlier = previous.get(id);
+    if (earlier && earlier.etag === object.etag && earlier.size === object.size && (await store.holds(earlier, signal))) held.set(id, earlier);
+  });
+  if (options.to.dir !== undefined) await checkFreeSpace(a, options.to.dir, listing.objects.filter((object) => !held.has(identityOf(object, versions))), progress);
   await rewriteManifest(store.manifestPath, loaded.entries);
   const log = await openManifestLog(store.manifestPath);
 
@@ -111,10 +143,12 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
   const resumed: ExportEntry[] = [];
   const corrupted: Problem[] = [];
   const failed: Problem[] = [];
-  const vanished: string[] = [];
+  const vanished: SourceObject[] = [];
   // What each object read was checked against (details.integrity counts them).
   const reads: CopyIntegrity[] = [];
   const read = { bytes: 0 };
+  const copied = { objects: 0, bytes: 0 };
+  let attempted = 0;
   const problem = (object: SourceObject, reason: string, code?: string): Problem => ({
     key: object.key,
     ...(versions && object.versionId !== undefined ? { versionId: object.versionId } : {}),
@@ -128,9 +162,10 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
     await eachLimited(items, a.concurrency, ctx.signal, async (group, signal) => {
       const env: CopyEnv = { source: a.source, store, signal, clock: ctx.clock, versions, read };
       for (const object of group) {
+        attempted += 1;
         const id = identityOf(object, versions);
-        const earlier = previous.get(id);
-        if (earlier && earlier.etag === object.etag && earlier.size === object.size && (await store.holds(earlier, signal))) {
+        const earlier = held.get(id);
+        if (earlier) {
           resumed.push(earlier);
           final.set(id, earlier);
           continue;
@@ -140,19 +175,23 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
         if (outcome.kind === 'copied') {
           await log.append(outcome.entry);
           final.set(id, outcome.entry);
+          copied.objects += 1;
+          copied.bytes += outcome.entry.size;
         } else if (outcome.kind === 'corrupted') corrupted.push(problem(object, outcome.reason));
         else if (outcome.kind === 'failed') failed.push(problem(object, outcome.message, outcome.code));
-        else vanished.push(labelOf(object, versions));
+        else vanished.push(object);
       }
     });
   } finally {
     await log.close();
+    a.stoppedAt = { listed: listing.objects.length, finished: final.size, copied, notAttempted: listing.objects.length - attempted };
     Object.assign(progress, {
       exported: final.size,
       resumed: resumed.length,
       corrupted: corrupted.length,
       failed: failed.length,
       bytesRead: read.bytes,
+      notAttempted: a.stoppedAt.notAttempted,
       integrity: integrityCounts(reads),
     });
   }
@@ -163,9 +202,6 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
       details: progress,
     };
   }
-  // Listed at the start, deleted before they could be read: no gap (the end listing agrees), but worth seeing.
-  progress['vanished'] = keyList(vanished);
-
   let destinationVerified = false;
   if (options.verifyDestination !== false) {
     const bad = new Map<string, string>();
@@ -187,7 +223,7 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
 
   const atEnd = await listSource(a.source, a.listPrefix, versions, ctx.signal);
   const entries = [...final.values()];
-  const reported = new Set([...corrupted, ...failed].map((p) => identityOf(p, versions)));
+  const reported = new Set([...corrupted, ...failed, ...vanished].map((p) => identityOf(p, versions)));
   const reconciliation = reconcile(entries, atEnd.objects, reported, versions);
   await rewriteManifest(store.manifestPath, entries);
   const manifest = await attachManifest(ctx, entries);
@@ -205,6 +241,8 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
     })),
     corrupted,
     failed,
+    vanished: vanished.map(({ key, versionId, etag, size, lastModified }) => ({ key, versionId, etag, size, lastModified })),
+    deletionsAccepted: options.acceptDeletions ?? false,
   });
 
   const outcome: ExportOutcome = {
@@ -219,6 +257,8 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
     reconciliation,
     corrupted,
     failed,
+    vanished,
+    deletionsAccepted: options.acceptDeletions ?? false,
     destinationVerified,
     manifest: { attachment: 'manifest.jsonl', ...manifest },
   };
@@ -276,9 +316,12 @@ async function runExport(ctx: AttemptContext): Promise<Observation> {
     return { ...observation, details: details(observation.details) };
   } catch (error) {
     const where = `s3://${source.target.bucket}/${a.listPrefix}`;
+    const stopping = stoppingWriteCode(error);
     const failure = ctx.signal.aborted
       ? { code: 'CANCELLED', message: `${runner}: the export of ${where} was stopped before its end` }
-      : describeS3Error(error, runner, `exporting ${where}`);
+      : stopping !== undefined
+        ? destinationFailure(stopping, destinationName(options), a.stoppedAt)
+        : describeS3Error(error, runner, `exporting ${where}`);
     return { error: failure, details: details(undefined) };
   } finally {
     source.close();

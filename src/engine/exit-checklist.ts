@@ -8,6 +8,7 @@ import type { StepRecord } from '../evidence/run-record.js';
 import { formatDuration } from '../scenario/duration.js';
 import { formatCount, formatGigabytes, formatMoney, formatSize } from '../scenario/size.js';
 import { exitChecks, type ExitCheck } from '../scenario/types.js';
+import { isGap, quoteKeys, type GapName, type KeyList } from '../exit/facts.js';
 import type { ExitObservation } from './exit-observation.js';
 
 type Judgement = { status: ExitCheckStatus; basis: ExitCheckBasis; summary: string };
@@ -30,6 +31,9 @@ export function stepProblem(step: StepRecord): string | undefined {
   return undefined;
 }
 
+/** A count of a reconciliation list and its first keys: `2 vanished ("a", "b")`. */
+const listed = (name: GapName, list: KeyList): string => `${formatCount(list.count)} ${name} (${quoteKeys(list, 3)})`;
+
 const silence = (step: StepRecord): string => stepProblem(step) ?? `${step.id} reported no export facts`;
 
 /** Missed when there is a gap, else not covered when a step gave nothing, else met. */
@@ -49,14 +53,22 @@ function complete(o: ExitObservation): Judgement {
     if (step.status === 'failed') gaps.push(problem ?? step.id);
     else if (problem) unknown.push(problem);
   }
+  const accepted: string[] = [];
   for (const { step, facts } of o.exports) {
     const r = facts.reconciliation;
-    const counts = [['missing', r.missing.count], ['extra', r.extra.count], ['changed', r.changed.count], ['failed', r.failed.count]].filter(([, n]) => Number(n) > 0);
-    if (counts.length) gaps.push(`${step.id}: ${counts.map(([name, n]) => `${formatCount(Number(n))} ${String(name)}`).join(', ')} at the end`);
+    const found = (name: GapName, gap: boolean): boolean => isGap(facts, name) === gap && r[name].count > 0;
+    const atEnd = (['missing', 'extra', 'changed', 'failed'] as const).filter((name) => found(name, true)).map((name) => listed(name, r[name]));
+    const reported = atEnd.length ? [`${atEnd.join(', ')} at the end`] : [];
+    if (found('vanished', true)) reported.push(`${listed('vanished', r.vanished)}: listed at the start, deleted at the source before it was read`);
+    if (reported.length) gaps.push(`${step.id}: ${reported.join('; ')}`);
+    const deleted = (['vanished', 'extra'] as const).filter((name) => found(name, false)).map((name) => listed(name, r[name]));
+    if (deleted.length) accepted.push(`${step.id}: ${deleted.join(', ')}`);
   }
   const exported = o.exports.reduce((sum, e) => ({ count: sum.count + e.facts.exported.objects, bytes: sum.bytes + e.facts.exported.bytes }), { count: 0, bytes: 0 });
   const parts = [];
-  if (o.exports.length) parts.push(`${objects(exported.count, exported.bytes)} exported; fresh listing at the end: 0 missing, 0 extra, 0 changed`);
+  // Accepted deletions are said with their keys: "complete" never hides an object listed at the start.
+  const deletions = accepted.length ? `0 missing, 0 changed; deleted at the source during the export, accepted (acceptDeletions): ${accepted.join('; ')}` : '0 missing, 0 extra, 0 changed';
+  if (o.exports.length) parts.push(`${objects(exported.count, exported.bytes)} exported; fresh listing at the end: ${deletions}`);
   if (o.dumps.length) parts.push(`${o.dumps.length} dump${o.dumps.length === 1 ? '' : 's'} (${formatSize(o.dumps.reduce((sum, d) => sum + d.facts.bytes, 0))}) written in full`);
   return verdictOf(gaps, unknown, parts.join('; '));
 }

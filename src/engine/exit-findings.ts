@@ -1,23 +1,19 @@
 /** Findings of the exit-readiness section: what a reader should look at, each on one line. Pure. */
-import type { KeyList } from '../exit/facts.js';
+import { gapNames, isGap, quoteKeys, type GapName, type KeyList } from '../exit/facts.js';
 import { formatSize } from '../scenario/size.js';
 import { objects, stepProblem } from './exit-checklist.js';
 import type { ExitObservation } from './exit-observation.js';
 
-const shown = 5;
+const keys = (list: KeyList): string => quoteKeys(list, 5);
 
-function keys(list: KeyList): string {
-  const head = list.keys.slice(0, shown).map((key) => JSON.stringify(key)).join(', ');
-  return list.count > Math.min(shown, list.keys.length) ? `${head}, …` : head;
-}
-
-const gapWords = {
+const gapWords: Record<GapName, string> = {
   missing: 'listed at the end but not exported',
   extra: 'exported but no longer listed (deleted during the export)',
   changed: 'changed during the export',
   corrupted: 'corrupted (digest mismatch)',
   failed: 'could not be copied',
-} as const;
+  vanished: 'listed at the start but deleted at the source before it was read (not exported)',
+};
 
 export function exitFindings(o: ExitObservation): string[] {
   const lines: string[] = [];
@@ -25,9 +21,10 @@ export function exitFindings(o: ExitObservation): string[] {
     if (f.open === false) lines.push(`format ${f.format} is not declared open: ${objects(f.objects, f.bytes)}, e.g. ${f.examples.map((e) => JSON.stringify(e)).join(', ')}`);
   }
   for (const { step, facts } of o.exports) {
-    for (const [gap, words] of Object.entries(gapWords) as [keyof typeof gapWords, string][]) {
+    for (const gap of gapNames) {
       const list = facts.reconciliation[gap];
-      if (list.count > 0) lines.push(`${step.id}: ${objects(list.count)} ${words}: ${keys(list)}`);
+      const accepted = isGap(facts, gap) ? '' : '; accepted (acceptDeletions)';
+      if (list.count > 0) lines.push(`${step.id}: ${objects(list.count)} ${gapWords[gap]}${accepted}: ${keys(list)}`);
     }
     if (facts.metadata.withoutContentType > 0) lines.push(`${step.id}: ${objects(facts.metadata.withoutContentType)} without a content type at the source`);
     if (!facts.destinationVerified) lines.push(`${step.id}: the copies at the destination were not read back`);

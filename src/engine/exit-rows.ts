@@ -19,7 +19,8 @@ export function exportRows(exports: ExitSteps['exports']): ExitExportRecord[] {
       resumed: facts.resumed,
       transferred: facts.transferred,
       ...(rate !== undefined && { throughputBytesPerSec: rate }),
-      reconciliation: { missing: r.missing.count, extra: r.extra.count, changed: r.changed.count, corrupted: r.corrupted.count, failed: r.failed.count },
+      reconciliation: { missing: r.missing.count, extra: r.extra.count, changed: r.changed.count, corrupted: r.corrupted.count, failed: r.failed.count, vanished: r.vanished.count },
+      deletionsAccepted: facts.deletionsAccepted === true,
       destinationVerified: facts.destinationVerified,
       ...(stored && { manifest: { file: stored.file, sha256: stored.sha256, entries: facts.manifest.entries } }),
     };

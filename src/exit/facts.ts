@@ -13,6 +13,12 @@ export interface KeyList {
 
 export const keyListLimit = 20;
 
+/** The first `shown` keys of `list`, quoted, with "…" when the list holds more. */
+export function quoteKeys(list: KeyList, shown: number): string {
+  const head = list.keys.slice(0, shown).map((key) => JSON.stringify(key)).join(', ');
+  return list.count > Math.min(shown, list.keys.length) ? `${head}, …` : head;
+}
+
 /** Objects and bytes. */
 export interface Volume {
   objects: number;
@@ -70,7 +76,7 @@ export interface ExportFacts {
     listedAtEnd: Volume;
     /** Listed at the end, not in the manifest. */
     missing: KeyList;
-    /** In the manifest, no longer listed (deleted during the export). */
+    /** In the manifest, no longer listed (deleted during the export, after it was copied). */
     extra: KeyList;
     /** Listed with another ETag or size than was exported (changed during the export). */
     changed: KeyList;
@@ -78,7 +84,14 @@ export interface ExportFacts {
     corrupted: KeyList;
     /** Could not be copied (error after retries, key too long for the destination …). */
     failed: KeyList;
+    /** Listed at the start, deleted at the source before it could be read: not exported. */
+    vanished: KeyList;
   };
+  /**
+   * The step accepts deletions at the source during the export (`acceptDeletions`): vanished and extra
+   * objects are still listed, and are no gap. Absent: they are gaps.
+   */
+  deletionsAccepted?: boolean;
   /** The destination's copies were read back and matched the manifest. */
   destinationVerified: boolean;
   formats: Record<string, FormatTally>;
@@ -86,6 +99,18 @@ export interface ExportFacts {
   metadata: { fields: string[]; withoutContentType: number };
   /** The manifest kept in the bundle. */
   manifest: { attachment: string; entries: number; sha256: string };
+}
+
+/** The lists of an export's reconciliation, in the order reports give them. */
+export const gapNames = ['missing', 'extra', 'changed', 'corrupted', 'failed', 'vanished'] as const;
+export type GapName = (typeof gapNames)[number];
+
+// Deletions at the source during the export: after the copy (extra) or before the read (vanished).
+const deletions: ReadonlySet<GapName> = new Set(['extra', 'vanished']);
+
+/** Whether the list `name` of `facts` is a gap: every list is, but the deletions a step accepts. */
+export function isGap(facts: Pick<ExportFacts, 'deletionsAccepted'>, name: GapName): boolean {
+  return facts.deletionsAccepted !== true || !deletions.has(name);
 }
 
 /** What `ssh.dump` wrote: one dump of a database or application, streamed into the export. */

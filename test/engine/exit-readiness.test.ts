@@ -71,7 +71,8 @@ describe('computeExitReadiness', () => {
         resumed: { objects: 0, bytes: 0 },
         transferred: { bytes: 1e9, durationMs: 9_000 },
         throughputBytesPerSec: 1e9 / 9,
-        reconciliation: { missing: 0, extra: 0, changed: 0, corrupted: 0, failed: 0 },
+        reconciliation: { missing: 0, extra: 0, changed: 0, corrupted: 0, failed: 0, vanished: 0 },
+        deletionsAccepted: false,
         destinationVerified: true,
         manifest: { file: 'attachments/export-objects/1/manifest.jsonl', sha256: hex('b'), entries: 3000 },
       },
@@ -125,7 +126,7 @@ describe('computeExitReadiness', () => {
     const readiness = computeExitReadiness(exitScenario({ reimportSteps: [] }), steps)!;
     expect(row(readiness.checklist, 'complete')).toEqual({
       check: 'complete', status: 'missed', basis: 'measured', required: true,
-      summary: 'export-objects failed: 8 objects differ from the fresh listing; export-objects: 7 missing, 1 changed at the end',
+      summary: 'export-objects failed: 8 objects differ from the fresh listing; export-objects: 7 missing ("a", "b", "c", …), 1 changed ("h") at the end',
     });
     expect(readiness.findings).toEqual([
       'export-objects: 7 objects listed at the end but not exported: "a", "b", "c", "d", "e", …',
@@ -133,6 +134,41 @@ describe('computeExitReadiness', () => {
       'the projection uses the volume the exports listed (954 MiB); declare exit.dataVolume when the contract covers more',
     ]);
     expect(verdictOf(steps, readiness).verdict).toBe('FAIL');
+  });
+
+  it('an object deleted before it was read is a gap even when the step passed: complete missed (FAIL), its key in the summary and the findings', () => {
+    const listed = { objects: 20, bytes: 20_000 };
+    const facts = exportFacts({ listed, exported: { objects: 19, bytes: 19_000 }, reconciliation: { ...exportFacts().reconciliation, listedAtEnd: { objects: 19, bytes: 19_000 }, vanished: { count: 1, keys: ['obj-14.bin'] } } });
+    const steps = [record('export-objects', 's3.export', [{ atMs: 0, durationMs: 1_000, facts, attachments: manifestAttachment('export-objects') }])];
+    const readiness = computeExitReadiness(exitScenario({ required: ['complete'] }), steps)!;
+    expect(row(readiness.checklist, 'complete')).toMatchObject({
+      status: 'missed',
+      summary: 'export-objects: 1 vanished ("obj-14.bin"): listed at the start, deleted at the source before it was read',
+    });
+    expect(readiness.exports[0]).toMatchObject({ reconciliation: { vanished: 1 }, deletionsAccepted: false });
+    expect(readiness.findings).toContain('export-objects: 1 object listed at the start but deleted at the source before it was read (not exported): "obj-14.bin"');
+    expect(verdictOf(steps, readiness)).toMatchObject({ verdict: 'FAIL' });
+  });
+
+  it('deletions accepted (acceptDeletions): complete met, but the summary and the findings still name the deleted keys', () => {
+    const r = exportFacts().reconciliation;
+    const facts = exportFacts({ deletionsAccepted: true, reconciliation: { ...r, vanished: { count: 1, keys: ['obj-14.bin'] }, extra: { count: 1, keys: ['obj-15.bin'] } } });
+    const steps = [record('export-objects', 's3.export', [{ atMs: 0, durationMs: 1_000, facts, attachments: manifestAttachment('export-objects') }])];
+    const readiness = computeExitReadiness(exitScenario({ required: ['complete'] }), steps)!;
+    expect(row(readiness.checklist, 'complete')).toMatchObject({
+      status: 'met',
+      summary: '3,000 objects (954 MiB) exported; fresh listing at the end: 0 missing, 0 changed; deleted at the source during the export, accepted (acceptDeletions): export-objects: 1 vanished ("obj-14.bin"), 1 extra ("obj-15.bin")',
+    });
+    expect(readiness.findings.slice(0, 2)).toEqual([
+      'export-objects: 1 object exported but no longer listed (deleted during the export); accepted (acceptDeletions): "obj-15.bin"',
+      'export-objects: 1 object listed at the start but deleted at the source before it was read (not exported); accepted (acceptDeletions): "obj-14.bin"',
+    ]);
+    expect(readiness.exports[0]).toMatchObject({ reconciliation: { vanished: 1, extra: 1 }, deletionsAccepted: true });
+    expect(verdictOf(steps, readiness)).toEqual({ verdict: 'PASS', reasons: [] });
+    // Accepted deletions excuse nothing else.
+    const changed = exportFacts({ deletionsAccepted: true, reconciliation: { ...r, vanished: { count: 1, keys: ['obj-14.bin'] }, changed: { count: 1, keys: ['obj-3.bin'] } } });
+    const other = computeExitReadiness(exitScenario({ required: ['complete'] }), [record('export-objects', 's3.export', [{ atMs: 0, durationMs: 1_000, facts: changed }])])!;
+    expect(row(other.checklist, 'complete')).toMatchObject({ status: 'missed', summary: 'export-objects: 1 changed ("obj-3.bin") at the end' });
   });
 
   it('an export that reported nothing: the items it bears on are not covered, and the verdict is INCONCLUSIVE', () => {

@@ -20,7 +20,7 @@ export function exportFacts(extra: Partial<ExportFacts> = {}): ExportFacts {
     exported: { objects: 3000, bytes: 1_000_000_000 },
     resumed: { objects: 0, bytes: 0 },
     transferred: { bytes: 1_000_000_000, durationMs: 9_000 },
-    reconciliation: { listedAtEnd: { objects: 3000, bytes: 1_000_000_000 }, missing: none, extra: none, changed: none, corrupted: none, failed: none },
+    reconciliation: { listedAtEnd: { objects: 3000, bytes: 1_000_000_000 }, missing: none, extra: none, changed: none, corrupted: none, failed: none, vanished: none },
     destinationVerified: true,
     formats: {
       csv: { objects: 2000, bytes: 600_000_000, examples: ['orders/2026-01.csv'] },

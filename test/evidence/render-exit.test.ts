@@ -26,6 +26,8 @@ describe('the exit-readiness section', () => {
       '<tr><td>metadata exported</td><td><span class="status status-not-covered">not-covered</span></td><td>not covered</td><td>required</td>',
       '<tr><td>exit period</td><td><span class="status status-met">met</span></td><td>declared</td><td>required</td>',
       '<tr><td>egress cost</td><td><span class="status status-missed">missed</span></td><td>declared</td><td>not required</td>',
+      '<td>0 missing, 0 extra, 0 changed, 0 corrupted, 0 failed, 0 vanished</td>',
+      '<td>0 missing, 0 extra, 0 changed, 0 corrupted, 0 failed, 1 vanished (deletions at the source accepted: acceptDeletions)</td>',
       '<th scope="row">Data volume</th><td>12 TiB (declared in the scenario)</td>',
       '<th scope="row">Throughput</th><td>128 MiB/s</td>',
       '<th scope="row">Projected full exit</th><td>1d3h22m</td>',

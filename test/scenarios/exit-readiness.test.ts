@@ -104,7 +104,7 @@ describe('scenarios/exit-readiness.yaml', () => {
     const [exported] = readiness?.exports ?? [];
     expect(exported?.listed.objects).toBeGreaterThan(2_900);
     expect(exported?.exported).toEqual(exported?.listed);
-    expect(exported?.reconciliation).toEqual({ missing: 0, extra: 0, changed: 0, corrupted: 0, failed: 0 });
+    expect(exported?.reconciliation).toEqual({ missing: 0, extra: 0, changed: 0, corrupted: 0, failed: 0, vanished: 0 });
     expect(readiness?.dumps.map((d) => [d.stepId, d.format])).toEqual([['dump-database', 'pg-dump']]);
     const closed = (readiness?.formats ?? []).filter((f) => !f.open);
     expect(closed.map((f) => [f.format, f.objects])).toEqual([['binary', 3]]);

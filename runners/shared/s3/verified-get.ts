@@ -102,6 +102,12 @@ export class RestoreRequiredError extends StepError {
   }
 }
 
+/** A GET refused with InvalidObjectState (an archived object, not restored) as RestoreRequiredError; else undefined. */
+export function restoreRequiredOf(error: unknown, where: string, storageClass?: string): RestoreRequiredError | undefined {
+  if (errorCode(error) !== 'InvalidObjectState') return undefined;
+  return new RestoreRequiredError(where, (error as { StorageClass?: string }).StorageClass ?? storageClass ?? 'an archive', false);
+}
+
 /** `details` for a failure of getVerified: the facts of the failed check, or the restore that is needed. */
 export function failureDetails(error: unknown): Record<string, unknown> {
   if (error instanceof IntegrityError) {
@@ -244,10 +250,8 @@ async function readOnce<S extends BodySink>(session: S3Session, request: Verifie
   try {
     response = await client.send(getCommand({ ...base, ...(known.etag === undefined ? {} : { IfMatch: `"${known.etag}"` }) }), { abortSignal: request.signal });
   } catch (error) {
-    if (errorCode(error) === 'InvalidObjectState') {
-      const storageClass = (error as { StorageClass?: string }).StorageClass ?? known.head?.StorageClass ?? 'an archive';
-      throw new RestoreRequiredError(where, storageClass, false);
-    }
+    const restore = restoreRequiredOf(error, where, known.head?.StorageClass);
+    if (restore) throw restore;
     if (httpStatusOf(error) === 412) throw new StepError('S3_OBJECT_CHANGED', `${where} changed while it was read (its ETag is no longer ${known.etag ?? '?'})`, { cause: error });
     throw error;
   }

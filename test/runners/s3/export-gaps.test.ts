@@ -8,7 +8,7 @@ import { createS3ExportRunner } from '../../../runners/s3/export.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { until } from '../attempt-context.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
-import { attachedText, exportAttempt, factsOf, filesUnder, manifestOf, seed, sha256, startTamperProxy } from './export-support.js';
+import { attachedText, deleteBeforeRead, exportAttempt, factsOf, filesUnder, manifestOf, seed, sha256, startTamperProxy } from './export-support.js';
 import { createBucket, labClient, labSecrets, labTarget, printed } from './support.js';
 
 const lab = useS3Lab();
@@ -59,7 +59,7 @@ describe('s3.export: gaps, interruptions and throttling', () => {
 
     expect(observation.error).toEqual({
       code: 'EXPORT_INCOMPLETE',
-      message: `s3.export: the export of s3://${name}/ is incomplete: 1 missing, 1 extra, 1 changed, 1 corrupted, 0 failed (missing: "n-new"; extra: "a-gone"; changed: "b-moving"; corrupted: "c-bad")`,
+      message: `s3.export: the export of s3://${name}/ is incomplete: 1 missing, 1 extra, 1 changed, 1 corrupted, 0 failed, 0 vanished (missing: "n-new"; extra: "a-gone"; changed: "b-moving"; corrupted: "c-bad")`,
     });
     const facts = factsOf(observation.details);
     expect(facts.reconciliation).toEqual({
@@ -69,6 +69,7 @@ describe('s3.export: gaps, interruptions and throttling', () => {
       changed: { count: 1, keys: ['b-moving'] },
       corrupted: { count: 1, keys: ['c-bad'] },
       failed: { count: 0, keys: [] },
+      vanished: { count: 0, keys: [] },
     });
     // The damaged body is not kept as good: not in the manifest, not in the folder.
     const entries = manifestOf(attachedText(attempt, 'manifest.jsonl'));
@@ -87,7 +88,40 @@ describe('s3.export: gaps, interruptions and throttling', () => {
     expect(report['changed']).toEqual([
       expect.objectContaining({ key: 'b-moving', exported: expect.objectContaining({ size: 20 }) as unknown, atEnd: expect.objectContaining({ size: 10 }) as unknown }),
     ]);
-    expect(printed(attempt)).toMatchObject({ reconciliation: { missing: 1, extra: 1, changed: 1, corrupted: 1, failed: 0 }, objects: 4 });
+    expect(printed(attempt)).toMatchObject({ reconciliation: { missing: 1, extra: 1, changed: 1, corrupted: 1, failed: 0, vanished: 0 }, objects: 4 });
+  });
+
+  it('an object deleted between the listing and its read is vanished: a gap, unless deletions are accepted, and listed either way', async () => {
+    const keys = Array.from({ length: 20 }, (_, i) => `obj-${String(i).padStart(2, '0')}.bin`);
+    const exportWith = async (extra: Record<string, unknown>) => {
+      const name = await bucket();
+      await seed(client, name, Object.fromEntries(keys.map((key) => [key, `body of ${key}`])));
+      // A workload deletes obj-14.bin after the listing, just before the export reads it.
+      const proxy = await startTamperProxy(lab().endpoint, name, { before: deleteBeforeRead(client, name, 'obj-14.bin') });
+      closers.push(() => proxy.close());
+      const attempt = exportAttempt(labTarget(lab(), name, { endpoint: proxy.endpoint }), labSecrets(lab()), {
+        baseDir: mkdtempSync(join(base, 'vanished-')),
+        options: { to: { dir: 'export' }, concurrency: 4, ...extra },
+      });
+      return { name, attempt, observation: await runner.run(attempt.ctx) };
+    };
+    const vanished = { count: 1, keys: ['obj-14.bin'] };
+
+    const strict = await exportWith({});
+    expect(strict.observation.error).toEqual({
+      code: 'EXPORT_INCOMPLETE',
+      message: `s3.export: the export of s3://${strict.name}/ is incomplete: 0 missing, 0 extra, 0 changed, 0 corrupted, 0 failed, 1 vanished (vanished: "obj-14.bin")`,
+    });
+    expect(factsOf(strict.observation.details)).toMatchObject({ listed: { objects: 20 }, exported: { objects: 19 }, reconciliation: { vanished }, deletionsAccepted: false });
+    const report = JSON.parse(attachedText(strict.attempt, 'reconciliation.json')) as Record<string, unknown>;
+    expect(report['vanished']).toEqual([expect.objectContaining({ key: 'obj-14.bin', size: 'body of obj-14.bin'.length })]);
+    expect(printed(strict.attempt)).toMatchObject({ objects: 19, reconciliation: { vanished: 1 } });
+
+    const accepting = await exportWith({ acceptDeletions: true });
+    expect(accepting.observation.error).toBeUndefined();
+    expect(factsOf(accepting.observation.details)).toMatchObject({ exported: { objects: 19 }, reconciliation: { vanished }, deletionsAccepted: true });
+    const accepted = JSON.parse(attachedText(accepting.attempt, 'reconciliation.json')) as Record<string, unknown>;
+    expect(accepted).toMatchObject({ deletionsAccepted: true, vanished: [expect.objectContaining({ key: 'obj-14.bin' })] });
   });
 
   it('a body damaged on its first read only is read again and exported right, the retry in the record', async () => {
@@ -147,6 +181,30 @@ describe('s3.export: gaps, interruptions and throttling', () => {
     expect(entries.map(({ key, sha256: digest }) => ({ key, sha256: digest }))).toEqual(Object.entries(bodies).map(([key, body]) => ({ key, sha256: sha256(body) })));
     expect(readFileSync(join(baseDir, 'export', 'manifests', 'export.jsonl'), 'utf8')).toBe(attachedText(second, 'manifest.jsonl'));
     expect(printed(second)).toMatchObject({ objects: 8, copied: { objects: 4 }, resumed: { objects: 4 } });
+  });
+
+  it('an object in an archive tier is failed as S3_RESTORE_REQUIRED, the others exported', async () => {
+    const name = await bucket();
+    await seed(client, name, { 'cold.bin': 'archived', 'warm.bin': 'readable' });
+    const faults = await startFaultProxy(lab().endpoint);
+    closers.push(() => faults.close());
+    faults.inject({ fault: 'invalid-object-state', match: (r) => r.method === 'GET' && r.key === 'cold.bin' });
+    const attempt = exportAttempt(labTarget(lab(), name, { endpoint: faults.endpoint }), labSecrets(lab()), { baseDir: mkdtempSync(join(base, 'archived-')), options: { to: { dir: 'export' } } });
+    const observation = await runner.run(attempt.ctx);
+
+    expect(observation.error).toEqual({
+      code: 'EXPORT_INCOMPLETE',
+      message: `s3.export: the export of s3://${name}/ is incomplete: 0 missing, 0 extra, 0 changed, 0 corrupted, 1 failed, 0 vanished (failed: "cold.bin")`,
+    });
+    const report = JSON.parse(attachedText(attempt, 'reconciliation.json')) as Record<string, unknown>;
+    expect(report['failed']).toEqual([
+      {
+        key: 'cold.bin',
+        code: 'S3_RESTORE_REQUIRED',
+        reason: `s3.export: s3://${name}/cold.bin is in the GLACIER storage class: restore required before it can be read; restore it first (RestoreObject, e.g. \`aws s3api restore-object\`) and run the step again once the restore has completed`,
+      },
+    ]);
+    expect(manifestOf(attachedText(attempt, 'manifest.jsonl')).map((e) => e.key)).toEqual(['warm.bin']);
   });
 
   it('finishes through 503 SlowDown answers, with every retry in the record', async () => {

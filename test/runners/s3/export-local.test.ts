@@ -113,6 +113,7 @@ describe('s3.export to a local folder', () => {
         changed: { count: 0, keys: [] },
         corrupted: { count: 0, keys: [] },
         failed: { count: 0, keys: [] },
+        vanished: { count: 0, keys: [] },
       },
       destinationVerified: true,
       metadata: { fields: ['key', 'size', 'etag', 'sha256', 'lastModified', 'contentType', 'metadata', 'format'], withoutContentType: 0 },

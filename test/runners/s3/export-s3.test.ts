@@ -91,7 +91,7 @@ describe('s3.export to another s3 target', () => {
     const failed = await runner.run(third.ctx);
     expect(failed.error).toEqual({
       code: 'EXPORT_INCOMPLETE',
-      message: `s3.export: the export of s3://${source}/src/ is incomplete: 0 missing, 0 extra, 0 changed, 0 corrupted, 1 failed (failed: ${JSON.stringify(long)})`,
+      message: `s3.export: the export of s3://${source}/src/ is incomplete: 0 missing, 0 extra, 0 changed, 0 corrupted, 1 failed, 0 vanished (failed: ${JSON.stringify(long)})`,
     });
     expect(factsOf(failed.details)).toMatchObject({ exported: { objects: 4 }, resumed: { objects: 4 }, reconciliation: { failed: { count: 1, keys: [long] }, missing: { count: 0 } } });
     const report = JSON.parse(attachedText(third, 'reconciliation.json')) as { failed: { key: string; code: string; reason: string }[] };

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ExportFacts, ManifestEntry } from '../../../src/exit/facts.js';
 import type { Target } from '../../../src/scenario/types.js';
 import { MemorySink, type TestAttempt, type TestAttemptOptions } from '../attempt-context.js';
@@ -82,6 +82,13 @@ export interface TamperRules {
   stall?(key: string): boolean;
   /** Awaited before a request is forwarded; `key` only for object requests on the bucket. */
   before?(method: string, key: string | undefined): Promise<void>;
+}
+
+/** A `before` rule: a workload deletes `key` from `bucket` just before the export's GET of it reaches the store. */
+export function deleteBeforeRead(client: S3Client, bucket: string, key: string): NonNullable<TamperRules['before']> {
+  return async (method, requested) => {
+    if (method === 'GET' && requested === key) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  };
 }
 
 export interface TamperProxy {

@@ -1,7 +1,7 @@
 /** What validation accepts in s3 and canary steps and targets, before any template is filled in. */
 import { describe, expect, it } from 'vitest';
 import { canaryReadOptions, canaryWriteOptions } from '../../../runners/canary/definition.js';
-import { s3GetOptions, s3LatestOptions, s3VerifyOptions } from '../../../runners/s3/definition.js';
+import { s3ExportOptions, s3GetOptions, s3LatestOptions, s3VerifyOptions } from '../../../runners/s3/definition.js';
 import { s3TargetAddress, s3TargetSchema } from '../../../src/scenario/targets/s3.js';
 
 const messages = (result: { success: boolean; error?: { issues: { message: string; path: PropertyKey[] }[] } }) =>
@@ -24,6 +24,13 @@ describe('s3 and canary options', () => {
     expect(messages(s3VerifyOptions.safeParse({ key: 'k', exists: false, size: 1 }))).toEqual(['size: `size` cannot be checked on an object that must not exist']);
     expect(messages(canaryWriteOptions.safeParse({ file: 'a', s3: { key: 'b' } }))).toEqual([': name exactly one marker store: file, s3 or postgres (got file and s3)']);
     expect(messages(canaryWriteOptions.safeParse({ interval: '1s' }))).toEqual([': name exactly one marker store: file, s3 or postgres']);
+  });
+
+  it('s3.export: acceptDeletions is a boolean; insufficientSpace is refuse or warn, for a local folder', () => {
+    expect(s3ExportOptions.safeParse({ to: { dir: 'export' }, acceptDeletions: true, insufficientSpace: 'warn' }).success).toBe(true);
+    expect(messages(s3ExportOptions.safeParse({ to: { dir: 'export' }, acceptDeletions: 'yes' }))).toEqual(['acceptDeletions: Invalid input: expected boolean, received string']);
+    expect(messages(s3ExportOptions.safeParse({ to: { dir: 'export' }, insufficientSpace: 'ignore' }))).toEqual(['insufficientSpace: Invalid option: expected one of "refuse"|"warn"']);
+    expect(messages(s3ExportOptions.safeParse({ to: { target: 'new', state: 's.jsonl' }, insufficientSpace: 'warn' }))).toEqual(['insufficientSpace: `insufficientSpace` applies to a local folder (`to.dir`)']);
   });
 
   it('check an s3 target: bucket name, endpoint, credential secrets in pairs', () => {
