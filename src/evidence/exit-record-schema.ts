@@ -34,8 +34,9 @@ export const exitReadinessSchema = z.object({
       resumed: volume,
       transferred: z.object({ bytes: count, durationMs: z.number().nonnegative() }),
       throughputBytesPerSec: z.number().nonnegative().exactOptional(),
-      reconciliation: z.object({ missing: count, extra: count, changed: count, corrupted: count, failed: count, vanished: count }),
-      deletionsAccepted: z.boolean(),
+      reconciliation: z.object({ missing: count, extra: count, changed: count, corrupted: count, failed: count, vanished: count.exactOptional() }),
+      // Optional: records sealed before they existed must still verify.
+      deletionsAccepted: z.boolean().exactOptional(),
       destinationVerified: z.boolean(),
       manifest: z.object({ file: z.string(), sha256, entries: count }).exactOptional(),
     }),

@@ -52,10 +52,10 @@ export interface ExitExportRecord {
   transferred: { bytes: number; durationMs: number };
   /** transferred.bytes ÷ transferred.durationMs, as the runner timed its copying; absent when it read nothing. */
   throughputBytesPerSec?: number;
-  /** `vanished`: listed at the start, deleted at the source before it was read. */
-  reconciliation: { missing: number; extra: number; changed: number; corrupted: number; failed: number; vanished: number };
+  /** `vanished`: listed at the start, deleted at the source before it was read (absent in records sealed before it was counted). */
+  reconciliation: { missing: number; extra: number; changed: number; corrupted: number; failed: number; vanished?: number };
   /** `acceptDeletions`: extra and vanished objects are listed, not gaps. */
-  deletionsAccepted: boolean;
+  deletionsAccepted?: boolean;
   destinationVerified: boolean;
   /** The manifest as the bundle keeps it (bundle-relative path and digest of the stored file). */
   manifest?: { file: string; sha256: string; entries: number };

@@ -54,7 +54,7 @@ function exports(e: ExitReadinessRecord): string {
       x(formatSize(row.exported.bytes)),
       x(row.resumed.objects ? `${formatCount(row.resumed.objects)} (${formatSize(row.resumed.bytes)})` : '—'),
       x(row.throughputBytesPerSec === undefined ? '—' : `${formatSize(row.throughputBytesPerSec)}/s`),
-      x(`${r.missing} missing, ${r.extra} extra, ${r.changed} changed, ${r.corrupted} corrupted, ${r.failed} failed, ${r.vanished} vanished${row.deletionsAccepted ? ' (deletions at the source accepted: acceptDeletions)' : ''}`),
+      x(`${r.missing} missing, ${r.extra} extra, ${r.changed} changed, ${r.corrupted} corrupted, ${r.failed} failed${r.vanished === undefined ? '' : `, ${r.vanished} vanished`}${row.deletionsAccepted ? ' (deletions at the source accepted: acceptDeletions)' : ''}`),
       x(row.destinationVerified ? 'read back, matched' : 'not read back'),
       row.manifest ? manifest(row.manifest) : x('not attached'),
     ];
