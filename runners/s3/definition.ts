@@ -3,7 +3,7 @@
  * imported only when a step of one of them runs, so `validate` and `plan` stay fast.
  */
 import { z } from 'zod';
-import type { RunnerDefinition } from '../../src/runner-contract.js';
+import { defineRunner } from '../../src/runner-contract.js';
 import { templatedString } from '../shared/templated.js';
 
 const hexSha256 = templatedString((text) => /^[0-9a-fA-F]{64}$/.test(text), 'expected a hex SHA-256 digest (64 characters)');
@@ -150,14 +150,14 @@ export const s3ImportOptions = z.strictObject({
   concurrency: z.number().int().min(1).max(256).optional(),
 });
 
-export type S3LatestOptions = z.infer<typeof s3LatestOptions>;
-export type S3GetOptions = z.infer<typeof s3GetOptions>;
-export type S3PutOptions = z.infer<typeof s3PutOptions>;
-export type S3VerifyOptions = z.infer<typeof s3VerifyOptions>;
-export type S3ExportOptions = z.infer<typeof s3ExportOptions>;
-export type S3ImportOptions = z.infer<typeof s3ImportOptions>;
+export type S3LatestOptions = z.output<typeof s3LatestOptions>;
+export type S3GetOptions = z.output<typeof s3GetOptions>;
+export type S3PutOptions = z.output<typeof s3PutOptions>;
+export type S3VerifyOptions = z.output<typeof s3VerifyOptions>;
+export type S3ExportOptions = z.output<typeof s3ExportOptions>;
+export type S3ImportOptions = z.output<typeof s3ImportOptions>;
 
-export const s3LatestRunner: RunnerDefinition = {
+export const s3LatestRunner = defineRunner({
   name: 's3.latest',
   summary: 'find the newest object under a prefix (key, size, lastModified, versionId, ageMs as JSON)',
   options: s3LatestOptions,
@@ -165,9 +165,9 @@ export const s3LatestRunner: RunnerDefinition = {
   targetKinds: ['s3'],
   expects: ['stdout'],
   load: async () => (await import('./latest.js')).createS3LatestRunner(),
-};
+});
 
-export const s3GetRunner: RunnerDefinition = {
+export const s3GetRunner = defineRunner({
   name: 's3.get',
   summary: 'download an object to a file, streamed, SHA-256 checked before the file appears',
   options: s3GetOptions,
@@ -175,9 +175,9 @@ export const s3GetRunner: RunnerDefinition = {
   targetKinds: ['s3'],
   expects: ['stdout'],
   load: async () => (await import('./get.js')).createS3GetRunner(),
-};
+});
 
-export const s3PutRunner: RunnerDefinition = {
+export const s3PutRunner = defineRunner({
   name: 's3.put',
   summary: 'upload a file, streamed (multipart when large), with its SHA-256',
   options: s3PutOptions,
@@ -185,9 +185,9 @@ export const s3PutRunner: RunnerDefinition = {
   targetKinds: ['s3'],
   expects: ['stdout'],
   load: async () => (await import('./put.js')).createS3PutRunner(),
-};
+});
 
-export const s3VerifyRunner: RunnerDefinition = {
+export const s3VerifyRunner = defineRunner({
   name: 's3.verify',
   summary: 'check an object and its bucket: exists, size, SHA-256, versioning, Object Lock retention, legal hold',
   options: s3VerifyOptions,
@@ -195,9 +195,9 @@ export const s3VerifyRunner: RunnerDefinition = {
   targetKinds: ['s3'],
   expects: ['stdout'],
   load: async () => (await import('./verify.js')).createS3VerifyRunner(),
-};
+});
 
-export const s3ExportRunner: RunnerDefinition = {
+export const s3ExportRunner = defineRunner({
   name: 's3.export',
   role: 'export',
   summary: 'copy every object under a prefix to a folder or another s3 target: SHA-256 per object, manifest, reconciliation, resume',
@@ -207,9 +207,9 @@ export const s3ExportRunner: RunnerDefinition = {
   expects: ['stdout'],
   targetOptions: [{ path: ['to', 'target'], kinds: ['s3'] }],
   load: async () => (await import('./export.js')).createS3ExportRunner(),
-};
+});
 
-export const s3ImportRunner: RunnerDefinition = {
+export const s3ImportRunner = defineRunner({
   name: 's3.import',
   role: 'reimport',
   summary: "put an export's objects into a neutral bucket and prove them there (count, size, SHA-256)",
@@ -218,4 +218,4 @@ export const s3ImportRunner: RunnerDefinition = {
   targetKinds: ['s3'],
   expects: ['stdout'],
   load: async () => (await import('./import.js')).createS3ImportRunner(),
-};
+});

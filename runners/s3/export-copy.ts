@@ -7,13 +7,12 @@
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
-import type { AttemptClock } from '../../src/runner-contract.js';
+import { type AttemptClock, s3TargetDefaults } from '../../src/runner-contract.js';
 import { classifyFormat } from '../shared/formats/formats.js';
 import type { S3Session } from '../shared/s3/client.js';
 import { describeS3Error, isAbort, isNotFound } from '../shared/s3/errors.js';
 import { errorCode } from '../shared/s3/retry.js';
 import { StepError } from '../shared/step-error.js';
-import { s3TargetDefaults } from '../../src/scenario/targets/s3.js';
 import { describeMismatches, IntegrityCheck, integritySummary, worthRetrying, type IntegrityResult, type IntegritySummary } from '../shared/s3/integrity.js';
 import { unquoteEtag } from '../shared/s3/list-objects.js';
 import { checksumsOf, getCommand, opaqueEtagReason, partSizesOf, restoreRequiredOf, type IntegrityRetry } from '../shared/s3/verified-get.js';

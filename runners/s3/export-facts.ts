@@ -1,5 +1,5 @@
 /** What an export found, as the record keeps it (`ExportFacts`), and the message of an incomplete one. Pure. */
-import { gapNames, isGap, quoteKeys, type ExportFacts, type FormatTally, type Volume } from '../../src/exit/facts.js';
+import { gapNames, isGap, quoteKeys, type ExportFacts, type FormatTally, type Volume } from '../../src/runner-contract.js';
 import type { SourceObject } from './export-list.js';
 import { labelOf, type ExportEntry } from './export-manifest.js';
 import { keyList, type Reconciliation } from './export-reconcile.js';

@@ -6,8 +6,7 @@
  * destination's failure, not the source's.
  */
 import { statfs } from 'node:fs/promises';
-import { formatCount, formatSize } from '../../src/scenario/size.js';
-import type { Volume } from '../../src/exit/facts.js';
+import { formatCount, formatSize, type Volume } from '../../src/runner-contract.js';
 
 /** The free-space check of a local export, as `details.freeSpace` keeps it. */
 export interface FreeSpace {

@@ -12,7 +12,7 @@
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { resolve } from 'node:path';
-import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
+import type { AttemptContext, Observation, ParsedAttemptContext, TypedStepRunner } from '../../src/runner-contract.js';
 import { openS3Session, type S3Session } from '../shared/s3/client.js';
 import { describeS3Error } from '../shared/s3/errors.js';
 import { integrityCounts } from '../shared/s3/integrity.js';
@@ -20,7 +20,7 @@ import { jsonObservation } from '../shared/json-report.js';
 import { eachLimited } from '../shared/each-limited.js';
 import { StepError } from '../shared/step-error.js';
 import { fullKey } from '../shared/s3/target.js';
-import { s3ExportOptions, type S3ExportOptions } from './definition.js';
+import type { S3ExportOptions } from './definition.js';
 import { copyObject, type CopyEnv, type CopyIntegrity, type ExportStore } from './export-copy.js';
 import { buildExportFacts, describeGaps, volumeOf, type ExportOutcome, type Problem } from './export-facts.js';
 import { listSource, type SourceObject } from './export-list.js';
@@ -35,7 +35,7 @@ export const defaultPartSizeMiB = 8;
 const runner = 's3.export';
 
 /** The `s3.export` runner. */
-export function createS3ExportRunner(): StepRunner {
+export function createS3ExportRunner(): TypedStepRunner<S3ExportOptions> {
   return { run: runExport };
 }
 
@@ -284,10 +284,8 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
   return jsonObservation(ctx, report, { ...progress, exit: facts }, gaps === undefined ? undefined : { code: 'EXPORT_INCOMPLETE', message: `${runner}: ${gaps}` });
 }
 
-async function runExport(ctx: AttemptContext): Promise<Observation> {
-  const parsed = s3ExportOptions.safeParse(ctx.options);
-  if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `${runner}: ${parsed.error.message}` } };
-  const options = parsed.data;
+async function runExport(ctx: ParsedAttemptContext<S3ExportOptions>): Promise<Observation> {
+  const { options } = ctx;
   let source: S3Session;
   try {
     source = openS3Session(ctx, runner);

@@ -1,9 +1,9 @@
 /** `s3.get`: download one object into a file, streamed and checked (see download.ts). */
 import type { Stats } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
+import type { Observation, ParsedAttemptContext, TypedStepRunner } from '../../src/runner-contract.js';
 import { openS3Session, type S3Session } from '../shared/s3/client.js';
-import { s3GetOptions } from './definition.js';
+import type { S3GetOptions } from './definition.js';
 import { downloadObject } from './download.js';
 import { describeS3Error, isNotFound } from '../shared/s3/errors.js';
 import { integritySummary } from '../shared/s3/integrity.js';
@@ -13,14 +13,12 @@ import { fullKey } from '../shared/s3/target.js';
 import { prepareDestination } from '../shared/safe-files.js';
 
 /** The `s3.get` runner. */
-export function createS3GetRunner(): StepRunner {
+export function createS3GetRunner(): TypedStepRunner<S3GetOptions> {
   return { run: runGet };
 }
 
-async function runGet(ctx: AttemptContext): Promise<Observation> {
-  const parsed = s3GetOptions.safeParse(ctx.options);
-  if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `s3.get: ${parsed.error.message}` } };
-  const options = parsed.data;
+async function runGet(ctx: ParsedAttemptContext<S3GetOptions>): Promise<Observation> {
+  const { options } = ctx;
   const path = resolve(ctx.baseDir, options.file);
   let existing: Stats | undefined;
   try {

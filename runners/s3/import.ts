@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
+import type { AttemptContext, Observation, ParsedAttemptContext, TypedStepRunner } from '../../src/runner-contract.js';
 import { openS3Session, type S3Session } from '../shared/s3/client.js';
 import { describeS3Error, isAbort, isNotFound } from '../shared/s3/errors.js';
 import { listObjects, type ListedObject } from '../shared/s3/list-objects.js';
@@ -18,7 +18,7 @@ import { fullKey } from '../shared/s3/target.js';
 import { jsonObservation } from '../shared/json-report.js';
 import { eachLimited } from '../shared/each-limited.js';
 import { StepError, stepErrorOf } from '../shared/step-error.js';
-import { s3ImportOptions, type S3ImportOptions } from './definition.js';
+import type { S3ImportOptions } from './definition.js';
 import { integrityCounts } from '../shared/s3/integrity.js';
 import { buildReimportFacts, gapError, gapsOf, keyList, type ImportResult } from './import-facts.js';
 import { loadManifests, type LoadedManifests } from './import-manifest.js';
@@ -31,7 +31,7 @@ export const defaultImportConcurrency = 16;
 const attachmentName = 'reimport.jsonl';
 
 /** The `s3.import` runner. */
-export function createS3ImportRunner(): StepRunner {
+export function createS3ImportRunner(): TypedStepRunner<S3ImportOptions> {
   return { run: runImport };
 }
 
@@ -150,10 +150,8 @@ async function importAll(a: Attempt, manifests: LoadedManifests): Promise<Observ
   return jsonObservation(ctx, report, { ...session.details(), exit: facts, integrity: integrityCounts(results) }, gapError(facts, results));
 }
 
-async function runImport(ctx: AttemptContext): Promise<Observation> {
-  const parsed = s3ImportOptions.safeParse(ctx.options);
-  if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `${runnerName}: ${parsed.error.message}` } };
-  const options = parsed.data;
+async function runImport(ctx: ParsedAttemptContext<S3ImportOptions>): Promise<Observation> {
+  const { options } = ctx;
   const root = resolve(ctx.baseDir, options.from);
   let manifests: LoadedManifests;
   try {

@@ -4,16 +4,16 @@
  * prefix; ties on LastModified (1 s resolution on many stores) go to the greatest key.
  */
 import { HeadObjectCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
-import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
+import type { Observation, ParsedAttemptContext, TypedStepRunner } from '../../src/runner-contract.js';
 import { openS3Session, type S3Session } from '../shared/s3/client.js';
-import { s3LatestOptions } from './definition.js';
+import type { S3LatestOptions } from './definition.js';
 import { describeS3Error } from '../shared/s3/errors.js';
 import { StepError } from '../shared/step-error.js';
 import { jsonObservation } from '../shared/json-report.js';
 import { fullKey, relativeKey } from '../shared/s3/target.js';
 
 /** The `s3.latest` runner. */
-export function createS3LatestRunner(): StepRunner {
+export function createS3LatestRunner(): TypedStepRunner<S3LatestOptions> {
   return { run: runLatest };
 }
 
@@ -24,10 +24,8 @@ export function isNewer(a: Pick<_Object, 'Key' | 'LastModified'>, b: Pick<_Objec
   return at !== bt ? at > bt : (a.Key ?? '') > (b.Key ?? '');
 }
 
-async function runLatest(ctx: AttemptContext): Promise<Observation> {
-  const parsed = s3LatestOptions.safeParse(ctx.options);
-  if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `s3.latest: ${parsed.error.message}` } };
-  const options = parsed.data;
+async function runLatest(ctx: ParsedAttemptContext<S3LatestOptions>): Promise<Observation> {
+  const { options } = ctx;
   const startedWallMs = Date.now();
   let session: S3Session;
   try {

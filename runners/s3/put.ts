@@ -10,9 +10,9 @@ import { resolve } from 'node:path';
 import { pipeline } from 'node:stream';
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
+import type { Observation, ParsedAttemptContext, TypedStepRunner } from '../../src/runner-contract.js';
 import { openS3Session, type S3Session } from '../shared/s3/client.js';
-import { s3PutOptions } from './definition.js';
+import type { S3PutOptions } from './definition.js';
 import { describeS3Error } from '../shared/s3/errors.js';
 import { StepError } from '../shared/step-error.js';
 import { HashTap } from './hash-tap.js';
@@ -24,14 +24,12 @@ export const defaultConcurrency = 4;
 const readChunkBytes = 1024 * 1024;
 
 /** The `s3.put` runner. */
-export function createS3PutRunner(): StepRunner {
+export function createS3PutRunner(): TypedStepRunner<S3PutOptions> {
   return { run: runPut };
 }
 
-async function runPut(ctx: AttemptContext): Promise<Observation> {
-  const parsed = s3PutOptions.safeParse(ctx.options);
-  if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `s3.put: ${parsed.error.message}` } };
-  const options = parsed.data;
+async function runPut(ctx: ParsedAttemptContext<S3PutOptions>): Promise<Observation> {
+  const { options } = ctx;
   const path = resolve(ctx.baseDir, options.file);
   let size: number;
   try {

@@ -11,9 +11,9 @@ import {
   HeadObjectCommand,
   type HeadObjectCommandOutput,
 } from '@aws-sdk/client-s3';
-import type { AttemptContext, Observation, StepRunner } from '../../src/runner-contract.js';
+import type { AttemptContext, Observation, ParsedAttemptContext, TypedStepRunner } from '../../src/runner-contract.js';
 import { openS3Session, type S3Session } from '../shared/s3/client.js';
-import { s3VerifyOptions, type S3VerifyOptions } from './definition.js';
+import type { S3VerifyOptions } from './definition.js';
 import { describeS3Error, isNotFound } from '../shared/s3/errors.js';
 import { jsonObservation } from '../shared/json-report.js';
 import { errorCode } from '../shared/s3/retry.js';
@@ -35,7 +35,7 @@ const dayMs = 86_400_000;
 const noLockCodes = new Set(['ObjectLockConfigurationNotFoundError', 'NoSuchObjectLockConfiguration', 'InvalidRequest']);
 
 /** The `s3.verify` runner. */
-export function createS3VerifyRunner(): StepRunner {
+export function createS3VerifyRunner(): TypedStepRunner<S3VerifyOptions> {
   return { run: runVerify };
 }
 
@@ -170,10 +170,8 @@ function describeCheck(check: Check): string {
   return `${check.check}: expected ${String(check.expected)}, found ${String(check.actual)}`;
 }
 
-async function runVerify(ctx: AttemptContext): Promise<Observation> {
-  const parsed = s3VerifyOptions.safeParse(ctx.options);
-  if (!parsed.success) return { error: { code: 'INVALID_OPTIONS', message: `s3.verify: ${parsed.error.message}` } };
-  const options = parsed.data;
+async function runVerify(ctx: ParsedAttemptContext<S3VerifyOptions>): Promise<Observation> {
+  const { options } = ctx;
   let session: S3Session;
   try {
     session = openS3Session(ctx, 's3.verify');

@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3ExportRunner } from '../../../runners/s3/export.js';
+import { s3ExportRunner } from '../../../runners/s3/definition.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { exportAttempt, filesUnder, seed, sha256 } from './export-support.js';
 import { createBucket, labClient, labSecrets, labTarget } from './support.js';
 
 const lab = useS3Lab();
-const runner = createS3ExportRunner();
+const runner = (await s3ExportRunner.load());
 const body = 'the customer’s invoice';
 const shard = sha256(body).slice(0, 2);
 let client: S3Client;

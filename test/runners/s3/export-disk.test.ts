@@ -11,14 +11,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createS3ExportRunner } from '../../../runners/s3/export.js';
+import { s3ExportRunner } from '../../../runners/s3/definition.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { MemorySink } from '../attempt-context.js';
 import { exportAttempt, factsOf, manifestOf, seed, startTamperProxy, type TamperProxy } from './export-support.js';
 import { createBucket, labClient, labSecrets, labTarget } from './support.js';
 
 const lab = useS3Lab();
-const runner = createS3ExportRunner();
+const runner = (await s3ExportRunner.load());
 const objectBytes = 256 * 1024;
 let client: S3Client;
 let base: string;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3ExportRunner } from '../../../runners/s3/export.js';
+import { s3ExportRunner } from '../../../runners/s3/definition.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { until } from '../attempt-context.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
@@ -12,7 +12,7 @@ import { attachedText, deleteBeforeRead, exportAttempt, factsOf, filesUnder, man
 import { createBucket, labClient, labSecrets, labTarget, printed } from './support.js';
 
 const lab = useS3Lab();
-const runner = createS3ExportRunner();
+const runner = (await s3ExportRunner.load());
 let client: S3Client;
 let base: string;
 const buckets: { remove(): Promise<void> }[] = [];

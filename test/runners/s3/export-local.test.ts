@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3ExportRunner } from '../../../runners/s3/export.js';
+import { s3ExportRunner } from '../../../runners/s3/definition.js';
 import { listSource } from '../../../runners/s3/export-list.js';
 import { openS3Session } from '../../../runners/shared/s3/client.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
@@ -13,7 +13,7 @@ import { attachedText, exportAttempt, factsOf, filesUnder, manifestOf, seed, sha
 import { createBucket, labClient, labSecrets, labTarget, printed } from './support.js';
 
 const lab = useS3Lab();
-const runner = createS3ExportRunner();
+const runner = (await s3ExportRunner.load());
 let client: S3Client;
 let base: string;
 const buckets: { remove(): Promise<void> }[] = [];

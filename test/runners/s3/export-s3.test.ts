@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3ExportRunner } from '../../../runners/s3/export.js';
+import { s3ExportRunner } from '../../../runners/s3/definition.js';
 import type { Target } from '../../../src/scenario/types.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { attachedText, exportAttempt, factsOf, manifestOf, seed, sha256 } from './export-support.js';
 import { createBucket, labClient, labSecrets, labTarget, printed } from './support.js';
 
 const lab = useS3Lab();
-const runner = createS3ExportRunner();
+const runner = (await s3ExportRunner.load());
 let client: S3Client;
 let base: string;
 const buckets: { remove(): Promise<void> }[] = [];

@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createS3GetRunner } from '../../../runners/s3/get.js';
+import { s3GetRunner } from '../../../runners/s3/definition.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
 
 const lab = useS3Lab();
-const get = createS3GetRunner();
+const get = (await s3GetRunner.load());
 const mib = 1024 * 1024;
 let client: S3Client;
 let viaProxy: S3Client;

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createS3ImportRunner } from '../../../runners/s3/import.js';
+import { s3ImportRunner } from '../../../runners/s3/definition.js';
 import { checkCopy } from '../../../runners/s3/import-verify.js';
 import { openS3Session } from '../../../runners/shared/s3/client.js';
 import { listObjects } from '../../../runners/shared/s3/list-objects.js';
@@ -19,7 +19,7 @@ import { startFaultProxy } from './fault-proxy.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
 
 const lab = useS3Lab();
-const runner = createS3ImportRunner();
+const runner = (await s3ImportRunner.load());
 const scratch = mkdtempSync(join(tmpdir(), 'drillbook-s3-import-'));
 let client: S3Client;
 let bucket: Awaited<ReturnType<typeof createBucket>>;

@@ -2,12 +2,12 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractOutputs } from '../../../src/engine/outputs.js';
-import { createS3LatestRunner } from '../../../runners/s3/latest.js';
+import { s3LatestRunner } from '../../../runners/s3/definition.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
 
 const lab = useS3Lab();
-const runner = createS3LatestRunner();
+const runner = (await s3LatestRunner.load());
 let client: S3Client;
 let bucket: Awaited<ReturnType<typeof createBucket>>;
 

@@ -3,10 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createS3ExportRunner } from '../../../runners/s3/export.js';
-import { createS3GetRunner } from '../../../runners/s3/get.js';
-import { createS3LatestRunner } from '../../../runners/s3/latest.js';
-import { createS3PutRunner } from '../../../runners/s3/put.js';
+import { s3ExportRunner, s3GetRunner, s3LatestRunner, s3PutRunner } from '../../../runners/s3/definition.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { exportAttempt, factsOf, seed } from './export-support.js';
@@ -41,7 +38,7 @@ describe('s3 retries through a fault-injecting proxy', () => {
   it('retries 503 SlowDown with backoff and records each retry', async () => {
     proxy.fail(3, 'slowdown');
     const attempt = s3Attempt(throughProxy(), labSecrets(lab()));
-    const observation = await createS3LatestRunner().run(attempt.ctx);
+    const observation = await (await s3LatestRunner.load()).run(attempt.ctx);
     expect(observation.error).toBeUndefined();
     expect(printed(attempt)).toMatchObject({ key: 'db/2026-11-28.dump' });
     expect(observation.details).toMatchObject({ retries: 3 });
@@ -62,7 +59,7 @@ describe('s3 retries through a fault-injecting proxy', () => {
     writeFileSync(join(dir, 'up.bin'), Buffer.alloc(6 * 1024 * 1024, 7));
     proxy.fail(2, 'reset');
     const attempt = s3Attempt(throughProxy(), labSecrets(lab()), { baseDir: dir, options: { file: 'up.bin', key: 'up.bin', partSizeMiB: 5 } });
-    const observation = await createS3PutRunner().run(attempt.ctx);
+    const observation = await (await s3PutRunner.load()).run(attempt.ctx);
     expect(observation.error).toBeUndefined();
     expect(printed(attempt)).toMatchObject({ size: 6 * 1024 * 1024, multipart: true });
     expect(observation.details).toMatchObject({ retries: 2 });
@@ -73,7 +70,7 @@ describe('s3 retries through a fault-injecting proxy', () => {
     proxy.fail(10, 'slowdown');
     const seen = proxy.log.length;
     const attempt = s3Attempt(throughProxy({ maxAttempts: 3 }), labSecrets(lab()), { baseDir: dir, options: { key: 'db/2026-11-28.dump', file: 'never.dump' } });
-    const observation = await createS3GetRunner().run(attempt.ctx);
+    const observation = await (await s3GetRunner.load()).run(attempt.ctx);
     // s3.get asks HEAD first (size, storage class, part sizes); a HEAD answer names no error code.
     expect(observation.error).toEqual({
       code: 'S3_HTTP_503',
@@ -90,7 +87,7 @@ describe('s3 retries through a fault-injecting proxy', () => {
     // Only the object reads: the listing before them goes through.
     proxy.inject({ fault: 'slowdown', times: 30, match: (request) => request.method === 'GET' && request.key?.startsWith('burst/') === true });
     const attempt = exportAttempt(throughProxy(), labSecrets(lab()), { baseDir: dir, options: { prefix: 'burst/', to: { dir: 'burst-export' }, concurrency: 4 } });
-    const observation = await createS3ExportRunner().run(attempt.ctx);
+    const observation = await (await s3ExportRunner.load()).run(attempt.ctx);
     expect(observation.error).toBeUndefined();
     expect(factsOf(observation.details)).toMatchObject({ exported: { objects: 4 }, destinationVerified: true });
     expect(proxy.log.slice(seen).filter((request) => request.faults.includes('slowdown'))).toHaveLength(30);
@@ -104,7 +101,7 @@ describe('s3 retries through a fault-injecting proxy', () => {
     const attempt = s3Attempt(throughProxy({ retryBaseDelay: '10s', maxAttempts: 10 }), labSecrets(lab()));
     const started = performance.now();
     setTimeout(() => attempt.controller.abort(new Error('timeout')), 300);
-    const observation = await createS3LatestRunner().run(attempt.ctx);
+    const observation = await (await s3LatestRunner.load()).run(attempt.ctx);
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(observation.error?.message).toMatch(/^s3\.latest: listing s3:\/\/t-[0-9a-f]+\/: /);
     expect(observation.details).toMatchObject({ retries: 1 });

@@ -4,15 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3GetRunner } from '../../../runners/s3/get.js';
-import { createS3PutRunner } from '../../../runners/s3/put.js';
+import { s3GetRunner, s3PutRunner } from '../../../runners/s3/definition.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { expectPlantsRefused } from '../destination-plants.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
 
 const lab = useS3Lab();
-const put = createS3PutRunner();
-const get = createS3GetRunner();
+const put = (await s3PutRunner.load());
+const get = (await s3GetRunner.load());
 let client: S3Client;
 let bucket: Awaited<ReturnType<typeof createBucket>>;
 let dir: string;

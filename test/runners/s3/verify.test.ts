@@ -1,13 +1,13 @@
 import { PutObjectCommand, PutObjectLegalHoldCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3VerifyRunner } from '../../../runners/s3/verify.js';
+import { s3VerifyRunner } from '../../../runners/s3/definition.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { startFaultProxy } from './fault-proxy.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
 
 const lab = useS3Lab();
-const verify = createS3VerifyRunner();
+const verify = (await s3VerifyRunner.load());
 let client: S3Client;
 let locked: Awaited<ReturnType<typeof createBucket>>;
 let plain: Awaited<ReturnType<typeof createBucket>>;
