@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** Pure code with a simulated clock: seconds, no servers. `npm run test:unit` runs it alone. */
-const unit = ['test/engine/**/*.test.ts', 'test/scenario/**/*.test.ts', 'test/evidence/**/*.test.ts', 'test/*.test.ts', 'test/exit/**/*.test.ts'];
+const unit = ['test/engine/**/*.test.ts', 'test/scenario/**/*.test.ts', 'test/evidence/**/*.test.ts', 'test/*.test.ts', 'test/exit-readiness/**/*.test.ts'];
 
 export default defineConfig({
   test: {

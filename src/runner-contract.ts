@@ -14,10 +14,10 @@ export { sshTargetDefaults, sshTargetSchema, type SshJumpOptions, type SshTarget
 export { s3TargetDefaults, s3TargetSchema, type S3TargetOptions } from './scenario/targets/s3.js';
 export { formatDuration, parseDuration } from './scenario/duration.js';
 // What an exporting runner reports in `details.exit`, and the file formats it may name.
-export type { DumpFacts, ExportFacts, FormatTally, GapName, KeyList, ManifestEntry, ReimportFacts, Volume } from './exit/facts.js';
-export { gapNames, isGap, keyListLimit, quoteKeys } from './exit/facts.js';
+export type { DumpFacts, ExportFacts, FormatTally, GapName, KeyList, ManifestEntry, ReimportFacts, Volume } from './exit-readiness/facts.js';
+export { gapNames, isGap, keyListLimit, quoteKeys } from './exit-readiness/facts.js';
 export { formatCount, formatSize } from './scenario/size.js';
-export { formatIds, sniffBytes, type FormatId } from './exit/format-ids.js';
+export { formatIds, sniffBytes, type FormatId } from './exit-readiness/format-ids.js';
 
 /** A bounded capture of one output stream plus the digest of everything the stream carried. */
 export interface CapturedStream {

@@ -14,7 +14,7 @@ import type {
 import { eventsOfType, type JournalEvent } from '../evidence/journal-events.js';
 import type { Mark, Phase, Scenario, Step } from '../scenario/types.js';
 import { s3TargetAddress } from '../scenario/targets/s3.js';
-import { computeExitReadiness, exitPeriodFacts } from './exit-readiness.js';
+import { computeExitReadiness, exitPeriodFacts } from '../exit-readiness/section.js';
 import { computeObjectives } from './objectives.js';
 import { decideVerdict, incompleteCleanup } from './verdict.js';
 

@@ -1,8 +1,8 @@
 /**
  * The exit-readiness section of the run record (`kind: exit` runs): a checklist a contract manager reads,
- * and the figures behind it. Computed from the steps' reported facts (src/engine/exit-readiness.ts).
+ * and the figures behind it. Computed from the steps' reported facts (src/exit-readiness/section.ts).
  */
-import type { DumpFacts } from '../exit/facts.js';
+import type { DumpFacts } from '../exit-readiness/facts.js';
 import type { ExitCheck, ExitPlan } from '../scenario/types.js';
 import type { StepStatus } from './run-record.js';
 

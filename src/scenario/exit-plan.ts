@@ -2,7 +2,7 @@
  * `exit:` → `ExitPlan`, defaults applied. Problems inside the block are reported here (an unknown format
  * with a did-you-mean, a price without its currency); those that need the steps are rules (exit-rules.ts).
  */
-import { formatIds } from '../exit/format-ids.js';
+import { formatIds } from '../exit-readiness/format-ids.js';
 import { checkFields, checkValue } from './check-value.js';
 import { at, describeValue, suggestionHint } from './issues.js';
 import type { IssueSink, Path } from './issues.js';

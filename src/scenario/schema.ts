@@ -5,7 +5,7 @@
  */
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { formatIds } from '../exit/format-ids.js';
+import { formatIds } from '../exit-readiness/format-ids.js';
 import { parseDuration } from './duration.js';
 import { note, notes, suggestionHint } from './issues.js';
 import { findProgramEnv, programEnvNames } from './program-env.js';

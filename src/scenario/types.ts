@@ -60,7 +60,7 @@ export type ExitCheck = (typeof exitChecks)[number];
 
 /** What an `exit` scenario declares about the exit it rehearses (`exit:`). */
 export interface ExitPlan {
-  /** Formats that count as open (ids from src/exit/format-ids.ts); anything else exported is a finding. */
+  /** Formats that count as open (ids from src/exit-readiness/format-ids.ts); anything else exported is a finding. */
   openFormats: string[];
   /** Total data the contract covers, in bytes; absent: the volume the export steps listed. */
   dataVolumeBytes?: number;

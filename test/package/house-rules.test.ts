@@ -41,7 +41,7 @@ describe('house rules', () => {
 
   it('the engine, the scenario, the evidence and exit-readiness code import no runner and no CLI', () => {
     const problems: string[] = [];
-    for (const folder of ['src/engine', 'src/scenario', 'src/evidence', 'src/exit']) {
+    for (const folder of ['src/engine', 'src/scenario', 'src/evidence', 'src/exit-readiness']) {
       for (const file of sources(folder)) {
         for (const target of importsOf(file).filter(local)) if (/^(runners|src\/cli)\//.test(target)) problems.push(`${file} imports ${target}`);
       }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ExportFacts, ManifestEntry } from '../../../src/exit/facts.js';
+import type { ExportFacts, ManifestEntry } from '../../../src/exit-readiness/facts.js';
 import type { Target } from '../../../src/scenario/types.js';
 import { MemorySink, type TestAttempt, type TestAttemptOptions } from '../attempt-context.js';
 import { startFaultProxy, type ProxiedRequest } from './fault-proxy.js';

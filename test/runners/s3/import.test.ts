@@ -13,7 +13,7 @@ import { s3ImportRunner } from '../../../runners/s3/definition.js';
 import { checkCopy } from '../../../runners/s3/import-verify.js';
 import { openS3Session } from '../../../runners/shared/s3/client.js';
 import { listObjects } from '../../../runners/shared/s3/list-objects.js';
-import type { ManifestEntry, ReimportFacts } from '../../../src/exit/facts.js';
+import type { ManifestEntry, ReimportFacts } from '../../../src/exit-readiness/facts.js';
 import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { startFaultProxy } from './fault-proxy.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';

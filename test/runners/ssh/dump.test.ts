@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSshDumpRunner } from '../../../runners/ssh/dump.js';
-import type { DumpFacts } from '../../../src/exit/facts.js';
+import type { DumpFacts } from '../../../src/exit-readiness/facts.js';
 import { psql } from '../../lab/postgres-lab.js';
 import { usePostgresLab } from '../../lab/use-heavy-servers.js';
 import { labHost } from '../../lab/lab.js';

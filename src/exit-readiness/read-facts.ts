@@ -1,6 +1,6 @@
 /**
  * Reading `details.exit` back from a record. Details are untrusted JSON (a plugin runner, an edited
- * journal being recovered): what does not have the shape of src/exit/facts.ts is ignored, never trusted.
+ * journal being recovered): what does not have the shape of src/exit-readiness/facts.ts is ignored, never trusted.
  */
 import { z } from 'zod';
 import type { DumpFacts, ExitFacts, ExportFacts, KeyList, ReimportFacts, Volume } from './facts.js';

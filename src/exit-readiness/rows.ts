@@ -1,7 +1,7 @@
 /** The per-step rows of the exit-readiness section: exports, dumps and re-imports as the record lists them. */
 import type { ExitDumpRecord, ExitExportRecord, ExitReimportRecord } from '../evidence/exit-record.js';
-import { throughput } from '../exit/projection.js';
-import type { ExitSteps } from './exit-observation.js';
+import { throughput } from './projection.js';
+import type { ExitSteps } from './observation.js';
 
 export function exportRows(exports: ExitSteps['exports']): ExitExportRecord[] {
   return exports.map(({ step, facts }) => {

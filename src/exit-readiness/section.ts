@@ -5,17 +5,17 @@
  */
 import type { ExitEgressRecord, ExitFormatRecord, ExitProjectionRecord, ExitReadinessRecord } from '../evidence/exit-record.js';
 import type { StepRecord } from '../evidence/run-record.js';
-import type { DumpFacts, ExportFacts } from '../exit/facts.js';
-import { egressCost, projectDuration, throughput, unionMs, type Interval } from '../exit/projection.js';
-import { readExitFacts } from '../exit/read-facts.js';
+import type { DumpFacts, ExportFacts } from './facts.js';
+import { egressCost, projectDuration, throughput, unionMs, type Interval } from './projection.js';
+import { readExitFacts } from './read-facts.js';
 import { formatDuration } from '../scenario/duration.js';
 import { defaultExitPlan } from '../scenario/exit-plan.js';
 import { formatSize } from '../scenario/size.js';
 import type { ExitPlan, Scenario } from '../scenario/types.js';
-import { judgeChecklist } from './exit-checklist.js';
-import { exitFindings } from './exit-findings.js';
-import type { ExitObservation, ExitSteps } from './exit-observation.js';
-import { dumpRows, exportRows, reimportRows } from './exit-rows.js';
+import { judgeChecklist } from './checklist.js';
+import { exitFindings } from './findings.js';
+import type { ExitObservation, ExitSteps } from './observation.js';
+import { dumpRows, exportRows, reimportRows } from './rows.js';
 
 const exampleLimit = 5;
 

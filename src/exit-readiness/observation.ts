@@ -1,7 +1,7 @@
 /** What the exit-readiness section is computed from: the facts of the steps, sorted by kind. */
 import type { ExitFormatRecord, ExitProjectionRecord } from '../evidence/exit-record.js';
 import type { StepRecord } from '../evidence/run-record.js';
-import type { DumpFacts, ExportFacts, ReimportFacts } from '../exit/facts.js';
+import type { DumpFacts, ExportFacts, ReimportFacts } from './facts.js';
 import type { ExitPlan } from '../scenario/types.js';
 
 export interface ExitSteps {

@@ -1,8 +1,8 @@
 /** Findings of the exit-readiness section: what a reader should look at, each on one line. Pure. */
-import { gapNames, isGap, quoteKeys, type GapName, type KeyList } from '../exit/facts.js';
+import { gapNames, isGap, quoteKeys, type GapName, type KeyList } from './facts.js';
 import { formatSize } from '../scenario/size.js';
-import { objects, stepProblem } from './exit-checklist.js';
-import type { ExitObservation } from './exit-observation.js';
+import { objects, stepProblem } from './checklist.js';
+import type { ExitObservation } from './observation.js';
 
 const keys = (list: KeyList): string => quoteKeys(list, 5);
 

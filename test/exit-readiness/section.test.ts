@@ -1,12 +1,12 @@
 /** The exit-readiness section: checklist, rows, projection and cost, from step records alone. */
 import { describe, expect, it } from 'vitest';
-import { computeExitReadiness, exitPeriodFacts } from '../../src/engine/exit-readiness.js';
+import { computeExitReadiness, exitPeriodFacts } from '../../src/exit-readiness/section.js';
 import { decideVerdict } from '../../src/engine/verdict.js';
 import { computeObjectives } from '../../src/engine/objectives.js';
 import type { ExitCheckRecord } from '../../src/evidence/exit-record.js';
 import type { StepRecord } from '../../src/evidence/run-record.js';
-import { dumpFacts, exitScenario, exportFacts, hex, manifestAttachment, none, record, reimportFacts } from './exit-support.js';
-import { scenario, step } from './support.js';
+import { dumpFacts, exitScenario, exportFacts, hex, manifestAttachment, none, record, reimportFacts } from './support.js';
+import { scenario, step } from '../engine/support.js';
 
 const day = 86_400_000;
 const tib12 = 12 * 1024 ** 4;

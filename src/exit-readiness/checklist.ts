@@ -8,8 +8,8 @@ import type { StepRecord } from '../evidence/run-record.js';
 import { formatDuration } from '../scenario/duration.js';
 import { formatCount, formatGigabytes, formatMoney, formatSize } from '../scenario/size.js';
 import { exitChecks, type ExitCheck } from '../scenario/types.js';
-import { isGap, quoteKeys, type GapName, type KeyList } from '../exit/facts.js';
-import type { ExitObservation } from './exit-observation.js';
+import { isGap, quoteKeys, type GapName, type KeyList } from './facts.js';
+import type { ExitObservation } from './observation.js';
 
 type Judgement = { status: ExitCheckStatus; basis: ExitCheckBasis; summary: string };
 

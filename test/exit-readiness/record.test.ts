@@ -4,8 +4,8 @@ import { projectRecord } from '../../src/engine/project-record.js';
 import { journalEvents, type JournalEvent } from '../../src/evidence/journal-events.js';
 import { runRecordSchema } from '../../src/evidence/run-record-schema.js';
 import type { Scenario } from '../../src/scenario/types.js';
-import { dumpFacts, exportFacts, manifestAttachment, t0 } from './exit-support.js';
-import { group, scenario, step } from './support.js';
+import { dumpFacts, exportFacts, manifestAttachment, t0 } from './support.js';
+import { group, scenario, step } from '../engine/support.js';
 
 const day = 86_400_000;
 const at = (ms: number): string => new Date(t0 + ms).toISOString();

@@ -2,9 +2,9 @@
 import { builtinRunners } from '../../runners/index.js';
 import type { RunnerCatalog } from '../../src/runner-contract.js';
 import type { AttemptRecord, StepRecord } from '../../src/evidence/run-record.js';
-import type { DumpFacts, ExportFacts, KeyList, ReimportFacts } from '../../src/exit/facts.js';
+import type { DumpFacts, ExportFacts, KeyList, ReimportFacts } from '../../src/exit-readiness/facts.js';
 import type { ExitPlan } from '../../src/scenario/types.js';
-import { scenario, step } from './support.js';
+import { scenario, step } from '../engine/support.js';
 
 export const t0 = Date.parse('2026-11-28T10:00:00.000Z');
 export const none: KeyList = { count: 0, keys: [] };
