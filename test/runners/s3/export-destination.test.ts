@@ -14,7 +14,7 @@ import { exportAttempt, filesUnder, seed, sha256 } from './export-support.js';
 import { createBucket, labClient, labSecrets, labTarget } from './support.js';
 
 const lab = useS3Lab();
-const runner = (await s3ExportRunner.load());
+const runner = await s3ExportRunner.load();
 const body = 'the customer’s invoice';
 const shard = sha256(body).slice(0, 2);
 let client: S3Client;

@@ -18,7 +18,7 @@ import { exportAttempt, factsOf, manifestOf, seed, startTamperProxy, type Tamper
 import { createBucket, labClient, labSecrets, labTarget } from './support.js';
 
 const lab = useS3Lab();
-const runner = (await s3ExportRunner.load());
+const runner = await s3ExportRunner.load();
 const objectBytes = 256 * 1024;
 let client: S3Client;
 let base: string;

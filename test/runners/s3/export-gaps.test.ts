@@ -12,7 +12,7 @@ import { attachedText, deleteBeforeRead, exportAttempt, factsOf, filesUnder, man
 import { createBucket, labClient, labSecrets, labTarget, printed } from './support.js';
 
 const lab = useS3Lab();
-const runner = (await s3ExportRunner.load());
+const runner = await s3ExportRunner.load();
 let client: S3Client;
 let base: string;
 const buckets: { remove(): Promise<void> }[] = [];

@@ -13,7 +13,7 @@ import { attachedText, exportAttempt, factsOf, filesUnder, manifestOf, seed, sha
 import { createBucket, labClient, labSecrets, labTarget, printed } from './support.js';
 
 const lab = useS3Lab();
-const runner = (await s3ExportRunner.load());
+const runner = await s3ExportRunner.load();
 let client: S3Client;
 let base: string;
 const buckets: { remove(): Promise<void> }[] = [];

@@ -16,7 +16,7 @@ import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
 
 const lab = useS3Lab();
-const get = (await s3GetRunner.load());
+const get = await s3GetRunner.load();
 const mib = 1024 * 1024;
 let client: S3Client;
 let viaProxy: S3Client;

@@ -19,7 +19,7 @@ import { startFaultProxy } from './fault-proxy.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
 
 const lab = useS3Lab();
-const runner = (await s3ImportRunner.load());
+const runner = await s3ImportRunner.load();
 const scratch = mkdtempSync(join(tmpdir(), 'drillbook-s3-import-'));
 let client: S3Client;
 let bucket: Awaited<ReturnType<typeof createBucket>>;

@@ -7,7 +7,7 @@ import { useS3Lab } from '../../lab/use-heavy-servers.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
 
 const lab = useS3Lab();
-const runner = (await s3LatestRunner.load());
+const runner = await s3LatestRunner.load();
 let client: S3Client;
 let bucket: Awaited<ReturnType<typeof createBucket>>;
 

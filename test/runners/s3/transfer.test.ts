@@ -10,8 +10,8 @@ import { expectPlantsRefused } from '../destination-plants.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
 
 const lab = useS3Lab();
-const put = (await s3PutRunner.load());
-const get = (await s3GetRunner.load());
+const put = await s3PutRunner.load();
+const get = await s3GetRunner.load();
 let client: S3Client;
 let bucket: Awaited<ReturnType<typeof createBucket>>;
 let dir: string;

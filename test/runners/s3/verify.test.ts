@@ -7,7 +7,7 @@ import { startFaultProxy } from './fault-proxy.js';
 import { createBucket, labClient, labSecrets, labTarget, printed, s3Attempt } from './support.js';
 
 const lab = useS3Lab();
-const verify = (await s3VerifyRunner.load());
+const verify = await s3VerifyRunner.load();
 let client: S3Client;
 let locked: Awaited<ReturnType<typeof createBucket>>;
 let plain: Awaited<ReturnType<typeof createBucket>>;
