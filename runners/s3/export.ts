@@ -143,7 +143,7 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
   const resumed: ExportEntry[] = [];
   const corrupted: Problem[] = [];
   const failed: Problem[] = [];
-  const vanished: SourceObject[] = [];
+  const deletedBeforeRead: SourceObject[] = [];
   // What each object read was checked against (details.integrity counts them).
   const reads: CopyIntegrity[] = [];
   const read = { bytes: 0 };
@@ -179,7 +179,7 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
           copied.bytes += outcome.entry.size;
         } else if (outcome.kind === 'corrupted') corrupted.push(problem(object, outcome.reason));
         else if (outcome.kind === 'failed') failed.push(problem(object, outcome.message, outcome.code));
-        else vanished.push(object);
+        else deletedBeforeRead.push(object);
       }
     });
   } finally {
@@ -223,8 +223,12 @@ async function exportAll(a: Attempt, progress: Record<string, unknown>): Promise
 
   const atEnd = await listSource(a.source, a.listPrefix, versions, ctx.signal);
   const entries = [...final.values()];
-  const reported = new Set([...corrupted, ...failed, ...vanished].map((p) => identityOf(p, versions)));
+  const reported = new Set([...corrupted, ...failed].map((p) => identityOf(p, versions)));
   const reconciliation = reconcile(entries, atEnd.objects, reported, versions);
+  // Deleted before its read but there again at the end: it exists and was not exported, so it is missing
+  // (never excused by acceptDeletions), not vanished.
+  const listedAtEnd = new Set(atEnd.objects.map((object) => identityOf(object, versions)));
+  const vanished = deletedBeforeRead.filter((object) => !listedAtEnd.has(identityOf(object, versions)));
   await rewriteManifest(store.manifestPath, entries);
   const manifest = await attachManifest(ctx, entries);
   await attachJson(ctx, 'reconciliation.json', {

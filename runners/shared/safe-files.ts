@@ -156,9 +156,13 @@ export async function createNewFile(path: string): Promise<FileHandle> {
 export async function openOwnFile(path: string, flags: number): Promise<FileHandle> {
   let file: FileHandle;
   try {
-    file = await open(path, flags | constants.O_NOFOLLOW, 0o600);
+    // O_NONBLOCK: opening a FIFO planted there would otherwise wait for its other end, past every timeout
+    // (on a regular file the flag changes nothing).
+    file = await open(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
   } catch (error) {
     if (codeOf(error) === 'ELOOP' || codeOf(error) === 'EMLINK') refuse(path, 'is a symbolic link', 'remove it; drillbook never reads or writes its own files through a link');
+    // A FIFO nobody reads, opened for writing without blocking.
+    if (codeOf(error) === 'ENXIO') refuse(path, 'is not a regular file', 'remove it, or choose another path');
     throw error;
   }
   try {

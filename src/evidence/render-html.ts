@@ -177,7 +177,7 @@ function stream(name: string, s: StreamRecord | undefined): string {
   if (!s) return '';
   const cut = s.logTruncated ? `, cut at ${s.logTruncated.keptBytes} bytes` : '';
   const log = s.log ? `, stored as ${code(s.log)}${s.logSha256 ? ` (SHA-256 ${digest(s.logSha256)}${x(cut)})` : ''}` : '';
-  return `<div class="stream">${x(name)}: ${x(`${s.bytes} bytes${s.truncated ? ', capture truncated' : ''}`)}, raw SHA-256 ${digest(s.sha256)}${log}</div>`;
+  return `<div class="stream">${x(name)}: ${x(`${s.bytes} bytes${s.truncated ? ', capture truncated' : ''}`)}, ${s.redacted ? 'SHA-256 of the redacted stream' : 'raw SHA-256'} ${digest(s.sha256)}${log}</div>`;
 }
 
 function findings(r: RunRecord): string {

@@ -124,6 +124,33 @@ describe('s3.export: gaps, interruptions and throttling', () => {
     expect(accepted).toMatchObject({ deletionsAccepted: true, vanished: [expect.objectContaining({ key: 'obj-14.bin' })] });
   });
 
+  it('an object deleted before its read and put back before the end is missing, which acceptDeletions never excuses', async () => {
+    const name = await bucket();
+    const keys = Array.from({ length: 6 }, (_, i) => `obj-${i}.bin`);
+    await seed(client, name, Object.fromEntries(keys.map((key) => [key, `body of ${key}`])));
+    const deleteRead = deleteBeforeRead(client, name, 'obj-4.bin');
+    let listings = 0;
+    const proxy = await startTamperProxy(lab().endpoint, name, {
+      before: async (method, key) => {
+        await deleteRead(method, key);
+        // The listing at the end finds it again, with other bytes: it exists and was never exported.
+        if (method === 'GET' && !key && ++listings === 2) await client.send(new PutObjectCommand({ Bucket: name, Key: 'obj-4.bin', Body: 'back again' }));
+      },
+    });
+    closers.push(() => proxy.close());
+    const attempt = exportAttempt(labTarget(lab(), name, { endpoint: proxy.endpoint }), labSecrets(lab()), {
+      baseDir: mkdtempSync(join(base, 'back-')),
+      options: { to: { dir: 'export' }, concurrency: 2, acceptDeletions: true },
+    });
+    const observation = await runner.run(attempt.ctx);
+    expect(listings).toBe(2);
+    expect(observation.error).toEqual({
+      code: 'EXPORT_INCOMPLETE',
+      message: `s3.export: the export of s3://${name}/ is incomplete: 1 missing, 0 changed, 0 corrupted, 0 failed (missing: "obj-4.bin")`,
+    });
+    expect(factsOf(observation.details)).toMatchObject({ exported: { objects: 5 }, reconciliation: { missing: { count: 1, keys: ['obj-4.bin'] }, vanished: { count: 0 } } });
+  });
+
   it('a body damaged on its first read only is read again and exported right, the retry in the record', async () => {
     const name = await bucket();
     const bodies = { 'once.bin': randomBytes(100_000), 'fine.bin': randomBytes(1000) };

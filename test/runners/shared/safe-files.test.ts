@@ -1,5 +1,6 @@
 /** The one rule for where runners write (runners/shared/safe-files.ts), on real folders. Tests run as root. */
 import { chmodSync, chownSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -168,6 +169,14 @@ describe('openOwnFile', () => {
       refused(`${join(base, 'theirs')} belongs to uid 65534, not to this user (0): remove it, or give it to this user`),
     );
     await expect(openOwnFile(join(base, 'absent'), constants.O_RDONLY)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('refuses a FIFO planted at the name at once, for writing and for reading (an open would wait for its other end)', async () => {
+    const fifo = join(base, 'markers.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    const notAFile = refused(`${fifo} is not a regular file: remove it, or choose another path`);
+    await expect(openOwnFile(fifo, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT)).rejects.toMatchObject(notAFile);
+    await expect(openOwnFile(fifo, constants.O_RDONLY)).rejects.toMatchObject(notAFile);
   });
 });
 
