@@ -133,6 +133,8 @@ export interface AttemptContext {
   attach?(name: string): Writable;
   /** Another declared target, for runners whose `with` names one (see `RunnerDefinition.targetOptions`). */
   resolveTarget?(name: string): Target | undefined;
+  /** Paths a step must never write: the run's bundle folder and the scenario file (runners/shared/safe-files.ts refuses them). */
+  protectedPaths?: readonly string[];
 }
 
 export interface StepRunner {

@@ -9,7 +9,7 @@ import type { MarkerStore } from './stores/store.js';
 
 /** Opens the store; throws StepError (code and message for the record) when it cannot. */
 export async function openMarkerStore(ctx: AttemptContext, options: CanaryStoreOptions, runner: string): Promise<MarkerStore> {
-  if (options.file !== undefined) return createFileStore(resolve(ctx.baseDir, options.file), options.file, ctx.baseDir);
+  if (options.file !== undefined) return createFileStore(resolve(ctx.baseDir, options.file), options.file, ctx.baseDir, ctx.protectedPaths);
   if (options.postgres !== undefined) {
     const name = options.postgres.passwordSecret;
     const password = name === undefined ? undefined : ctx.secret?.(name);

@@ -28,6 +28,8 @@ export interface LocalStoreOptions {
   dir: string;
   baseDir: string;
   stepId: string;
+  /** Paths the export must not write into (the run's bundle, the scenario file). */
+  protect?: readonly string[] | undefined;
 }
 
 /**
@@ -102,7 +104,7 @@ class FileSink extends Writable {
 export async function openLocalStore(options: LocalStoreOptions): Promise<ExportStore> {
   const root = resolve(options.baseDir, options.dir);
   const tmp = join(root, 'tmp');
-  for (const name of ['objects', 'tmp', 'manifests']) makeSafeFolder(join(root, name), options.baseDir);
+  for (const name of ['objects', 'tmp', 'manifests']) makeSafeFolder(join(root, name), options.baseDir, { protect: options.protect });
   // Shard folders are made as bodies arrive; those already there are checked now, before any body is copied.
   const shards = new Set<string>();
   for (const name of readdirSync(join(root, 'objects'))) {

@@ -31,6 +31,8 @@ export interface S3StoreOptions {
   manifestPath: string;
   /** The scenario's folder (the manifest's folder is checked from there on). */
   baseDir: string;
+  /** Paths the manifest must not be written into (the run's bundle, the scenario file). */
+  protect?: readonly string[] | undefined;
   partSizeBytes: number;
   versions: boolean;
   signal: AbortSignal;
@@ -51,7 +53,7 @@ export async function openS3Store(options: S3StoreOptions): Promise<ExportStore>
       throw new StepError('S3_DESTINATION_NOT_VERSIONED', `exporting versions needs versioning on the destination s3://${target.bucket}, which is ${versioning.Status ?? 'not enabled'}`);
     }
   }
-  makeSafeFolder(dirname(options.manifestPath), options.baseDir);
+  makeSafeFolder(dirname(options.manifestPath), options.baseDir, { protect: options.protect });
   const version = (entry: ExportEntry): { VersionId?: string } => (entry.destinationVersionId === undefined ? {} : { VersionId: entry.destinationVersionId });
 
   return {

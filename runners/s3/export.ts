@@ -62,7 +62,7 @@ interface Attempt {
 
 async function openStore(a: Attempt): Promise<ExportStore> {
   const { ctx, options } = a;
-  if (options.to.dir !== undefined) return openLocalStore({ dir: options.to.dir, baseDir: ctx.baseDir, stepId: ctx.stepId });
+  if (options.to.dir !== undefined) return openLocalStore({ dir: options.to.dir, baseDir: ctx.baseDir, stepId: ctx.stepId, protect: ctx.protectedPaths });
   const name = options.to.target ?? '';
   const target = ctx.resolveTarget?.(name);
   if (!target) throw new StepError('S3_NO_TARGET', `${runner}: the destination target ${name} is not declared`);
@@ -73,6 +73,7 @@ async function openStore(a: Attempt): Promise<ExportStore> {
     prefix: options.to.prefix ?? '',
     manifestPath: resolve(ctx.baseDir, options.to.state ?? ''),
     baseDir: ctx.baseDir,
+    protect: ctx.protectedPaths,
     partSizeBytes: (options.partSizeMiB ?? defaultPartSizeMiB) * 1024 * 1024,
     versions: a.versions,
     signal: ctx.signal,

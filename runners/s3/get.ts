@@ -22,7 +22,7 @@ async function runGet(ctx: ParsedAttemptContext<S3GetOptions>): Promise<Observat
   const path = resolve(ctx.baseDir, options.file);
   let existing: Stats | undefined;
   try {
-    existing = prepareDestination(path, ctx.baseDir);
+    existing = prepareDestination(path, ctx.baseDir, ctx.protectedPaths);
   } catch (error) {
     return { error: describeS3Error(error, 's3.get', `the folder of ${options.file}`) };
   }

@@ -12,9 +12,9 @@
  * A refusal is a StepError `DEST_UNSAFE` naming the path and what to change. The scenario's folder itself
  * is trusted as the scenario is: whoever may write it may change what the drill runs.
  */
-import { constants, lstatSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
+import { constants, lstatSync, mkdirSync, openSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { StepError } from './step-error.js';
 
 /** The code of every refusal. */
@@ -82,7 +82,8 @@ function foldersDownTo(path: string): string[] {
  * it (a missing one then fails with ENOENT). `base` is the scenario's folder: the folders below it are
  * checked; for a `dir` outside it, `dir` and the folders that do not exist yet. Throws DEST_UNSAFE.
  */
-export function makeSafeFolder(dir: string, base: string, options: { create?: boolean } = {}): void {
+export function makeSafeFolder(dir: string, base: string, options: { create?: boolean; protect?: readonly string[] | undefined } = {}): void {
+  refuseProtected(dir, options.protect);
   const folders = foldersDownTo(resolve(dir));
   const trusted = folders.indexOf(resolve(base));
   let first = trusted === -1 ? folders.length - 1 : trusted + 1;
@@ -121,9 +122,42 @@ export function inspectDestination(path: string): Stats | undefined {
 }
 
 /** Make the folder of the destination file `path` (see makeSafeFolder) and inspect what is there. */
-export function prepareDestination(path: string, base: string): Stats | undefined {
-  makeSafeFolder(dirname(path), base);
+export function prepareDestination(path: string, base: string, protect?: readonly string[]): Stats | undefined {
+  refuseProtected(path, protect);
+  makeSafeFolder(dirname(path), base, { protect });
   return inspectDestination(path);
+}
+
+/** `path` with links resolved as far as it exists (what a write to it would reach). */
+function reached(path: string): string {
+  let head = resolve(path);
+  const rest: string[] = [];
+  while (!exists(head) && dirname(head) !== head) {
+    rest.unshift(basename(head));
+    head = dirname(head);
+  }
+  let real = head;
+  try {
+    real = realpathSync(head);
+  } catch {
+    // Unreadable: compared as written.
+  }
+  return join(real, ...rest);
+}
+
+/**
+ * A step never writes the run's own evidence (its bundle folder) or the scenario it runs: a destination
+ * that is, or lies inside, one of `protect` is refused (DEST_UNSAFE).
+ */
+export function refuseProtected(path: string, protect: readonly string[] | undefined): void {
+  if (!protect?.length) return;
+  const target = reached(path);
+  for (const guarded of protect) {
+    const own = reached(guarded);
+    if (target === own || target.startsWith(`${own}${sep}`)) {
+      refuse(path, `is ${target === own ? '' : 'inside '}${own}, which this run keeps as evidence or runs from`, 'write the step\'s output somewhere else');
+    }
+  }
 }
 
 function planted(path: string, error: unknown): unknown {

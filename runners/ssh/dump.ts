@@ -123,7 +123,7 @@ async function prepare(session: SshSession, ctx: ParsedAttemptContext<DumpOption
   }
   if (!host) throw new StepError('SSH_CONFIG', 'the target names no host');
   const path = resolve(resolveUserPath(options.file, ctx.baseDir, homeOf(session.settings)));
-  const existing = prepareDestination(path, ctx.baseDir);
+  const existing = prepareDestination(path, ctx.baseDir, ctx.protectedPaths);
   if (existing) {
     if (existing.isDirectory()) throw new StepError('DUMP_FILE_EXISTS', `${options.file} is a folder`);
     if (options.overwrite !== true) throw new StepError('DUMP_FILE_EXISTS', `${options.file} already exists (set overwrite: true to replace it); nothing was run`);

@@ -77,7 +77,7 @@ async function transferOne(session: SshSession, ctx: AttemptContext, host: Resol
   const runner = `ssh.${plan.direction}`;
   if (plan.direction === 'get') {
     try {
-      prepareDestination(local, ctx.baseDir);
+      prepareDestination(local, ctx.baseDir, ctx.protectedPaths);
     } catch (error) {
       return { error: stepErrorOf(error, runner) ?? toObservationError(error, 'SFTP_FAILED'), details };
     }

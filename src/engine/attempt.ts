@@ -143,6 +143,7 @@ export function createAttemptService(options: AttemptServiceOptions): AttemptSer
         secret: (name) => options.secrets[name],
         attach: (name) => files.attachments.attach(name),
         resolveTarget: (name) => scenario.targets[name],
+        protectedPaths: [options.bundleDir, scenario.source.file],
       });
     } catch (error) {
       return { error: { code: 'RUNNER_FAILED', message: messageOf(error) } };

@@ -7,14 +7,15 @@
 import { constants } from 'node:fs';
 import { readFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { makeSafeFolder, openOwnFile } from '../../shared/safe-files.js';
+import { makeSafeFolder, openOwnFile, refuseProtected } from '../../shared/safe-files.js';
 import { newerMarker, parseMarker, type Marker } from '../marker.js';
 import type { MarkerStore, NewestMarker } from './store.js';
 
-export function createFileStore(path: string, shown: string, baseDir: string): MarkerStore {
+export function createFileStore(path: string, shown: string, baseDir: string, protect?: readonly string[]): MarkerStore {
   let handle: FileHandle | undefined;
   const openForAppend = (): Promise<FileHandle> => {
-    makeSafeFolder(dirname(path), baseDir, { create: false });
+    refuseProtected(path, protect);
+    makeSafeFolder(dirname(path), baseDir, { create: false, protect });
     return openOwnFile(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
   };
   return {

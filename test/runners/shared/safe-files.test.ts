@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createNewFile, createNewFileSync, inspectDestination, isUnsafeDestination, makeSafeFolder, openOwnFile } from '../../../runners/shared/safe-files.js';
+import { createNewFile, createNewFileSync, inspectDestination, isUnsafeDestination, makeSafeFolder, openOwnFile, prepareDestination, refuseProtected } from '../../../runners/shared/safe-files.js';
 import { StepError } from '../../../runners/shared/step-error.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'drillbook-safe-files-'));
@@ -177,6 +177,25 @@ describe('openOwnFile', () => {
     const notAFile = refused(`${fifo} is not a regular file: remove it, or choose another path`);
     await expect(openOwnFile(fifo, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT)).rejects.toMatchObject(notAFile);
     await expect(openOwnFile(fifo, constants.O_RDONLY)).rejects.toMatchObject(notAFile);
+  });
+});
+
+describe('protected paths', () => {
+  it('refuses the bundle folder, anything inside it, and the scenario file, through links too; allows beside them', () => {
+    const bundle = join(base, 'store', 'run-1');
+    mkdirSync(bundle, { recursive: true });
+    const scenario = join(base, 'drill.yaml');
+    writeFileSync(scenario, 'steps: []');
+    symlinkSync(bundle, join(base, 'to-bundle'));
+    const protect = [bundle, scenario];
+    const inside = refused(`${join(bundle, 'journal.jsonl')} is inside ${bundle}, which this run keeps as evidence or runs from: write the step's output somewhere else`);
+    expect(() => prepareDestination(join(bundle, 'journal.jsonl'), base, protect)).toThrow(expect.objectContaining(inside) as Error);
+    expect(() => refuseProtected(join(bundle, 'logs', 'new', 'extra.bin'), protect)).toThrow(/is inside .*run-1/);
+    expect(() => refuseProtected(join(base, 'to-bundle', 'journal.jsonl'), protect)).toThrow(/is inside .*run-1/);
+    expect(() => refuseProtected(scenario, protect)).toThrow(/drill\.yaml is .*drill\.yaml, which this run keeps/);
+    expect(() => makeSafeFolder(bundle, base, { protect })).toThrow(/which this run keeps/);
+    expect(() => refuseProtected(join(base, 'store', 'restored.bin'), protect)).not.toThrow();
+    expect(() => refuseProtected(join(base, 'store', 'run-10', 'x'), protect)).not.toThrow();
   });
 });
 
