@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import type { CheckFlags } from './commands/check.js';
 import type { KeysGenerateFlags } from './commands/keys.js';
 import type { PlanFlags } from './commands/plan.js';
+import type { RunbookFlags } from './commands/runbook.js';
 import type { RecoverFlags } from './commands/recover.js';
 import type { ReportFlags } from './commands/report.js';
 import type { RunFlags } from './commands/run.js';
@@ -73,6 +74,17 @@ async function main(argv: string[]): Promise<number> {
     .action(async (file: string, flags: PlanFlags) => {
       const { planCommand } = await import('./commands/plan.js');
       exitCode = await planCommand(file, flags, io);
+    });
+
+  program
+    .command('runbook')
+    .description('print the scenario as a runbook to carry out by hand: every step with its command as it will run, success, limits, a column for times')
+    .argument('<file>', 'scenario file')
+    .addOption(new Option('--format <format>', 'md for a wiki, html to print').choices(['md', 'html']).default('md'))
+    .option('--var <name=value>', 'override a declared var (repeatable)', collect)
+    .action(async (file: string, flags: RunbookFlags) => {
+      const { runbookCommand } = await import('./commands/runbook.js');
+      exitCode = await runbookCommand(file, flags, io);
     });
 
   program
