@@ -119,7 +119,8 @@ describe('a timed-out ssh step with a setsid child', () => {
     const options = where === 'loopback' ? loopbackOptions(lab()) : hostOptions(lab(), 'h1');
     const attempt = sshAttempt({ argv: ['sh', '-c', 'setsid sleep 4444 & sleep 4446'], target: sshTarget('db', options) });
     const pending = runner.run(attempt.ctx);
-    await until(() => running('sleep', '4444').length === 1 && running('sleep', '4446').length === 1, 10_000);
+    // The processes can show in ps a moment before the runner reports the one it started.
+    await until(() => attempt.processes.length === 1 && running('sleep', '4444').length === 1 && running('sleep', '4446').length === 1, 10_000);
     const [info] = attempt.processes;
     const [child] = running('sleep', '4444');
     const [sleeper] = running('sleep', '4446');
@@ -151,7 +152,8 @@ describe('a timed-out ssh step with a setsid child', () => {
   it('as root: the command\'s own cgroup holds it all, and is removed once empty', async () => {
     const attempt = sshAttempt({ argv: ['sh', '-c', 'setsid sleep 4444 & sleep 4446'], target: sshTarget('db', loopbackOptions(lab(), { user: 'root' })) });
     const pending = runner.run(attempt.ctx);
-    await until(() => running('sleep', '4444').length === 1 && running('sleep', '4446').length === 1, 10_000);
+    // The processes can show in ps a moment before the runner reports the one it started.
+    await until(() => attempt.processes.length === 1 && running('sleep', '4444').length === 1 && running('sleep', '4446').length === 1, 10_000);
     const [info] = attempt.processes;
     const cgroup = info?.cgroup;
     expect(cgroup).toMatch(/\/drillbook-[0-9a-f]{32}$/);
