@@ -3,7 +3,7 @@
  * it. The redactor and the seal's scan both take their list from here, so what is redacted and what is
  * refused cannot drift apart. docs/redaction.md lists the forms for readers.
  */
-import { escapeMarkup } from './evidence/markup.js';
+import { escapeMarkup } from './markup.js';
 
 /**
  * Derived forms shorter than this are dropped (the value as written is always kept): the base64 inner

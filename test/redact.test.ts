@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createSecretScanner, findSecret } from '../src/evidence/secret-scanner.js';
-import { escapeMarkup } from '../src/evidence/markup.js';
+import { escapeMarkup } from '../src/markup.js';
 import { createRedactor } from '../src/redact.js';
 import { secretForms } from '../src/secret-forms.js';
 

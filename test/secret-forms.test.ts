@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeMarkup } from '../src/evidence/markup.js';
+import { escapeMarkup } from '../src/markup.js';
 import { minimumDerivedFormLength, secretForms } from '../src/secret-forms.js';
 
 /** Base64 of `secret` between `before` and `after` bytes, as an encoder of the whole text writes it. */

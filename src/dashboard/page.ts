@@ -1,6 +1,6 @@
 /** The page shell of the dashboard: self-contained HTML (no scripts, no external assets, a CSP that forbids fetching). */
 import { htmlDocument } from '../evidence/html-document.js';
-import { escapeMarkup as x } from '../evidence/markup.js';
+import { escapeMarkup as x } from '../markup.js';
 
 export function page(title: string, body: string, footer: string): string {
   return htmlDocument(title, css, [body, `<footer>${footer}</footer>`]);

@@ -1,5 +1,5 @@
 /** The dashboard's overview page: every scenario, its status (overdue first), last verdict, next due and trends. Pure. */
-import { escapeMarkup as x } from '../evidence/markup.js';
+import { escapeMarkup as x } from '../markup.js';
 import type { RunEntry } from '../register/run-entry.js';
 import { formatDuration } from '../scenario/duration.js';
 import { formatWallTime } from '../scenario/zoned-time.js';

@@ -1,6 +1,6 @@
 /** One scenario's page: facts, status and notes, RTO/RPO trend charts against targets, every run with a link to its report. Pure. */
 import type { ObjectiveRecord } from '../evidence/run-record.js';
-import { escapeMarkup as x } from '../evidence/markup.js';
+import { escapeMarkup as x } from '../markup.js';
 import { formatDuration } from '../scenario/duration.js';
 import { formatIssue } from '../scenario/validate.js';
 import { describeHours } from '../scenario/window.js';

@@ -2,7 +2,7 @@
  * Inline SVG charts of an objective over runs, against its target: the large chart of a scenario page and
  * the sparkline of the overview. Pure; own colours, no stylesheet or script needed.
  */
-import { escapeMarkup as x } from '../evidence/markup.js';
+import { escapeMarkup as x } from '../markup.js';
 import type { Trend, TrendPoint } from '../register/trend.js';
 import { formatDuration } from '../scenario/duration.js';
 

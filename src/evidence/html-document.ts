@@ -1,5 +1,5 @@
 /** The shell of a self-contained page (report, dashboard): no scripts, no external assets, a CSP that forbids fetching. */
-import { escapeMarkup as x } from './markup.js';
+import { escapeMarkup as x } from '../markup.js';
 
 /** `title` is text (escaped here); `css` and `body` are markup. */
 export function htmlDocument(title: string, css: string, body: readonly string[]): string {

@@ -1,5 +1,5 @@
 /** Small HTML builders shared by the report's sections. Every text goes through escapeMarkup. */
-import { escapeMarkup as x } from './markup.js';
+import { escapeMarkup as x } from '../markup.js';
 
 export function section(title: string, body: string): string {
   const id = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');

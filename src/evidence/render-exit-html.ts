@@ -6,7 +6,7 @@ import { formatDuration } from '../scenario/duration.js';
 import { formatCount, formatGigabytes, formatMoney, formatSize } from '../scenario/size.js';
 import { exitCheckLabels, type ExitReadinessRecord } from './exit-record.js';
 import { code, digest, status, table } from './html-parts.js';
-import { escapeMarkup as x } from './markup.js';
+import { escapeMarkup as x } from '../markup.js';
 
 // Manifests live under attachments/ in the bundle; anything else is shown, not linked.
 const attachmentPath = /^attachments\/[A-Za-z0-9._/-]+$/;

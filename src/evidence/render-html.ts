@@ -7,7 +7,7 @@ import { describeControl } from './control-catalog.js';
 import { renderExitSection } from './render-exit-html.js';
 import { code, digest, section, status, table } from './html-parts.js';
 import { htmlDocument } from './html-document.js';
-import { escapeMarkup as x } from './markup.js';
+import { escapeMarkup as x } from '../markup.js';
 import type { AttemptRecord, ObjectiveRecord, RunRecord, StepRecord, StreamRecord } from './run-record.js';
 import { predicateType, type Subject } from './statement.js';
 import { renderTimeline } from './timeline-svg.js';

@@ -6,7 +6,7 @@
  */
 import { formatDuration } from '../scenario/duration.js';
 import { exitCheckLabels, type ExitReadinessRecord } from './exit-record.js';
-import { escapeMarkup as x } from './markup.js';
+import { escapeMarkup as x } from '../markup.js';
 import type { ObjectiveRecord, RunRecord, StepRecord } from './run-record.js';
 
 interface Case {

@@ -4,7 +4,7 @@
  * result is inline SVG markup with its own colours (no stylesheet needed, prints as shown).
  */
 import { formatDuration } from '../scenario/duration.js';
-import { escapeMarkup as x } from './markup.js';
+import { escapeMarkup as x } from '../markup.js';
 import type { RunRecord, StepRecord } from './run-record.js';
 
 const width = 960;

@@ -10,6 +10,7 @@ import { formatDuration } from './duration.js';
 import { planView } from './plan.js';
 import { formatRef, renderTemplate, type TemplateRef } from './template.js';
 import type { Expectation, Scenario, Step, Target } from './types.js';
+import { escapeMarkup } from '../markup.js';
 import { revealInvisible } from '../visible-text.js';
 
 export interface RunbookRow {
@@ -149,10 +150,8 @@ export function renderRunbookMarkdown(view: RunbookView): string {
   return revealInvisible(`${lines.join('\n')}`);
 }
 
-const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 export function renderRunbookHtml(view: RunbookView): string {
-  const x = (text: string): string => escape(revealInvisible(text));
+  const x = escapeMarkup;
   const sections = view.sections
     .map((section) => {
       const rows = section.rows

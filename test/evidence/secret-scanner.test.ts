@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashFile } from '../../src/evidence/hash-file.js';
-import { escapeMarkup } from '../../src/evidence/markup.js';
+import { escapeMarkup } from '../../src/markup.js';
 import { createSecretScanner, findSecret } from '../../src/evidence/secret-scanner.js';
 import { sha256 } from './fixtures.js';
 

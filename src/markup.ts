@@ -1,5 +1,5 @@
 /** Escaping for the XML and HTML renderers. */
-import { revealInvisible } from '../visible-text.js';
+import { revealInvisible } from './visible-text.js';
 
 // What is left that XML 1.0 forbids, even escaped, once controls are revealed: U+FFFE/U+FFFF and lone surrogates.
 const invalidXmlChar = /[\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
