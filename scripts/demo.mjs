@@ -2,7 +2,7 @@
 // under reports/<scenario-id>/<run-id>/, verified right after. Each sample brings up the part of the lab
 // it needs and takes it down again, whatever happens.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -35,15 +35,21 @@ function runSample(scenario, args, expected = 'PASS') {
   const id = readFileSync(scenario, 'utf8').match(/^id: (\S+)$/m)?.[1];
   const runs = () => (existsSync(join(store, id)) ? readdirSync(join(store, id)).filter((n) => n !== 'run.lock') : []);
   const before = new Set(runs());
+  // The same scenario on paper, for the day drillbook itself is down.
+  const vars = args.flatMap((arg, i) => (arg === '--var' ? ['--var', args[i + 1]] : []));
+  const book = capture(process.execPath, [cli, 'runbook', scenario, '--format', 'html', ...vars]);
+  const runbook = join(store, 'runbooks', `${id}.html`);
+  mkdirSync(join(store, 'runbooks'), { recursive: true });
+  writeFileSync(runbook, book.stdout);
   const code = drillbook('run', scenario, '--store', store, '--sign-key', `${key}.key`, '--operator', 'demo', ...args);
   const runId = runs().filter((n) => !before.has(n)).sort().at(-1);
-  if (!runId) return { scenario, exit: code, verified: false, report: '(no bundle)' };
+  if (!runId) return { scenario, exit: code, verified: false, report: '(no bundle)', runbook };
   const out = join(store, id, runId);
   const previous = [...before].filter((n) => existsSync(join(store, id, n, 'record.json'))).sort().at(-1);
   console.log(`\n== drillbook verify ${out}`);
   const verified = drillbook('verify', out, '--key', `${key}.pub`, ...(previous ? ['--previous', join(store, id, previous)] : []));
   const verdict = JSON.parse(readFileSync(join(out, 'record.json'), 'utf8')).predicate?.verdict;
-  return { scenario, exit: code, verdict, expected, verified: verified === 0, report: join(out, 'report.html') };
+  return { scenario, exit: code, verdict, expected, verified: verified === 0, report: join(out, 'report.html'), runbook: book.status === 0 ? runbook : '(no runbook: drillbook runbook failed)' };
 }
 
 /** The local drill: a web service on this machine, killed and restarted. */
@@ -210,9 +216,9 @@ for (const [id, sample] of Object.entries(samples)) {
 }
 
 console.log('\n== demo summary');
-const asExpected = (r) => r.verified && r.verdict === (r.expected ?? 'PASS');
+const asExpected = (r) => r.verified && r.verdict === (r.expected ?? 'PASS') && !r.runbook.startsWith('(');
 for (const r of results) {
   const verdict = r.verdict ? `${r.verdict}${r.verdict === r.expected ? '' : ` (expected ${r.expected})`}` : `exit ${r.exit}`;
-  console.log(`${r.scenario}: ${verdict}, signature ${r.verified ? 'verified' : 'NOT verified'}, report ${r.report}`);
+  console.log(`${r.scenario}: ${verdict}, signature ${r.verified ? 'verified' : 'NOT verified'}, report ${r.report}, runbook ${r.runbook ?? '(none)'}`);
 }
 process.exit(results.every(asExpected) ? 0 : 1);
