@@ -3,6 +3,7 @@ import type { RunnerCatalog } from '../src/runner-contract.js';
 import { canaryReadRunner, canaryWriteRunner } from './canary/definition.js';
 import { httpRunner } from './http/definition.js';
 import { localRunner } from './local/definition.js';
+import { manualRunner } from './manual/definition.js';
 import { s3ExportRunner, s3GetRunner, s3ImportRunner, s3LatestRunner, s3PutRunner, s3VerifyRunner } from './s3/definition.js';
 import { sshDumpRunner, sshGetRunner, sshPutRunner, sshRunner } from './ssh/definition.js';
 import { waitRunner } from './wait/definition.js';
@@ -11,6 +12,7 @@ export const builtinRunners = {
   local: localRunner,
   http: httpRunner,
   wait: waitRunner,
+  manual: manualRunner,
   ssh: sshRunner,
   'ssh.put': sshPutRunner,
   'ssh.get': sshGetRunner,

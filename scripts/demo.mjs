@@ -1,7 +1,7 @@
 // `npm run demo`: the sample scenarios against the local lab, each producing a signed evidence bundle
 // under reports/<scenario-id>/<run-id>/, verified right after. Each sample brings up the part of the lab
 // it needs and takes it down again, whatever happens.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -30,24 +30,25 @@ const freePort = () =>
  * Run one sample, verify its bundle (chained to the previous one of the same scenario). `expected` is the
  * verdict the sample is built to reach (the exit sample's bucket holds three blobs in a closed format).
  */
-function runSample(scenario, args, expected = 'PASS') {
+function runSample(scenario, args, expected = 'PASS', extraKeys = []) {
   console.log(`\n== drillbook run ${scenario}`);
   const id = readFileSync(scenario, 'utf8').match(/^id: (\S+)$/m)?.[1];
   const runs = () => (existsSync(join(store, id)) ? readdirSync(join(store, id)).filter((n) => n !== 'run.lock') : []);
   const before = new Set(runs());
   // The same scenario on paper, for the day drillbook itself is down.
   const vars = args.flatMap((arg, i) => (arg === '--var' ? ['--var', args[i + 1]] : []));
+  const quiet = args.includes('--json') ? { stdio: ['inherit', 'ignore', 'inherit'] } : {};
   const book = capture(process.execPath, [cli, 'runbook', scenario, '--format', 'html', ...vars]);
   const runbook = join(store, 'runbooks', `${id}.html`);
   mkdirSync(join(store, 'runbooks'), { recursive: true });
   writeFileSync(runbook, book.stdout);
-  const code = drillbook('run', scenario, '--store', store, '--sign-key', `${key}.key`, '--operator', 'demo', ...args);
+  const code = sh(process.execPath, [cli, 'run', scenario, '--store', store, '--sign-key', `${key}.key`, '--operator', 'demo', ...args], quiet);
   const runId = runs().filter((n) => !before.has(n)).sort().at(-1);
   if (!runId) return { scenario, exit: code, verified: false, report: '(no bundle)', runbook };
   const out = join(store, id, runId);
   const previous = [...before].filter((n) => existsSync(join(store, id, n, 'record.json'))).sort().at(-1);
   console.log(`\n== drillbook verify ${out}`);
-  const verified = drillbook('verify', out, '--key', `${key}.pub`, ...(previous ? ['--previous', join(store, id, previous)] : []));
+  const verified = drillbook('verify', out, '--key', `${key}.pub`, ...extraKeys.flatMap((k) => ['--key', k]), ...(previous ? ['--previous', join(store, id, previous)] : []));
   const verdict = JSON.parse(readFileSync(join(out, 'record.json'), 'utf8')).predicate?.verdict;
   return { scenario, exit: code, verdict, expected, verified: verified === 0, report: join(out, 'report.html'), runbook: book.status === 0 ? runbook : '(no runbook: drillbook runbook failed)' };
 }
@@ -62,6 +63,28 @@ async function localSample() {
     if (ctl('start') !== 0) return { scenario: 'scenarios/local-service-restart.yaml', exit: 1, verified: false, report: '(lab failed)' };
     return runSample('scenarios/local-service-restart.yaml', ['--var', `port=${port}`]);
   } finally {
+    ctl('stop');
+  }
+}
+
+/**
+ * The failover with a person in the loop: the run waits at its manual step; the DBA answers from another
+ * process (as from another machine), signed with their own key, and the record shows the RTO spent waiting.
+ */
+async function manualSample() {
+  const scenario = 'scenarios/manual-failover.yaml';
+  const port = await freePort();
+  const stateDir = join('.lab', 'manual-service');
+  const ctl = (command) => sh(process.execPath, [ctlScript, command, stateDir, port]);
+  const dba = join(keyDir, 'dba');
+  if (!existsSync(`${dba}.key`) && drillbook('keys', 'generate', dba) !== 0) return { scenario, exit: 1, verified: false, report: '(no key for the DBA)' };
+  console.log(`\n== lab: demo web service on 127.0.0.1:${port}; the DBA answers from another process`);
+  const answerer = spawn(process.execPath, ['scenarios/lab/answer-when-asked.mjs', store, 'manual-failover', 'dba-confirms', `${dba}.key`, 'dba-on-call', '--pass', '--input', 'ticket=CHG-1042', '--comment', 'row counts match, lag 0'], { stdio: 'inherit' });
+  try {
+    if (ctl('start') !== 0) return { scenario, exit: 1, verified: false, report: '(lab failed)' };
+    return runSample(scenario, ['--var', `port=${port}`, '--json'], 'PASS', [`${dba}.pub`]);
+  } finally {
+    answerer.kill();
     ctl('stop');
   }
 }
@@ -203,7 +226,7 @@ if (!existsSync(`${key}.key`)) {
 }
 
 // `npm run demo -- exit pg-restore`: only the samples whose scenario id is named.
-const samples = { 'local-service-restart': localSample, 'ssh-failover': sshSample, 'pg-restore': restoreSample, 'pg-failover': failoverSample, 'exit-readiness': exitSample };
+const samples = { 'local-service-restart': localSample, 'manual-failover': manualSample, 'ssh-failover': sshSample, 'pg-restore': restoreSample, 'pg-failover': failoverSample, 'exit-readiness': exitSample };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !Object.keys(samples).some((id) => id.startsWith(name)));
 if (unknown.length) {

@@ -6,6 +6,7 @@ import type { Transform, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { z, type ZodType } from 'zod';
 import { parseDuration } from './scenario/duration.js';
+import type { AnswerRecord } from './evidence/run-record.js';
 import type { RunnerRole, Target } from './scenario/types.js';
 
 // What a runner may know of targets, durations and exits, from here and nowhere else.
@@ -85,6 +86,21 @@ export interface AttemptClock {
   wallNow?(): number;
 }
 
+/** What a manual step asks a person. */
+export interface OperatorQuestion {
+  /** Markdown, shown as written. */
+  instructions: string;
+  /** Checklist items a pass confirms, each of them. */
+  confirm: readonly string[];
+  /** Who is expected to answer: a name or a role. */
+  assignee?: string;
+  /** Names of the values the person records (a ticket number): all required for a pass. */
+  record: readonly string[];
+}
+
+/** A person's answer, as the engine accepted and journalled it (the record adds how long it took). */
+export type OperatorAnswer = Omit<AnswerRecord, 'waitedMs'>;
+
 export interface AttemptContext {
   stepId: string;
   attempt: number;
@@ -133,6 +149,11 @@ export interface AttemptContext {
   attach?(name: string): Writable;
   /** Another declared target, for runners whose `with` names one (see `RunnerDefinition.targetOptions`). */
   resolveTarget?(name: string): Target | undefined;
+  /**
+   * Put a question to a person and wait for the answer (from the run's terminal, or `drillbook answer` from
+   * elsewhere). Rejects with the signal's reason when the attempt is stopped first.
+   */
+  ask?(question: OperatorQuestion): Promise<OperatorAnswer>;
   /** Paths a step must never write: the run's bundle folder and the scenario file (runners/shared/safe-files.ts refuses them). */
   protectedPaths?: readonly string[];
 }

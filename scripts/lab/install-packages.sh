@@ -13,6 +13,8 @@ wanted=(
   "jq /usr/bin/jq"
   "openssl /usr/bin/openssl"
   "chromium /usr/bin/chromium"
+  # A real terminal for the interactive manual-step tests.
+  "tmux /usr/bin/tmux"
   "ceph-mon /usr/bin/ceph-mon"
   "ceph-osd /usr/bin/ceph-osd"
   "radosgw /usr/bin/radosgw"

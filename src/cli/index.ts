@@ -6,6 +6,7 @@ import type { CheckFlags } from './commands/check.js';
 import type { KeysGenerateFlags } from './commands/keys.js';
 import type { PlanFlags } from './commands/plan.js';
 import type { RunbookFlags } from './commands/runbook.js';
+import type { AnswerFlags } from './commands/answer.js';
 import type { RecoverFlags } from './commands/recover.js';
 import type { ReportFlags } from './commands/report.js';
 import type { RunFlags } from './commands/run.js';
@@ -33,6 +34,7 @@ function terminalIo(): CliIo {
   if (!process.stdin.isTTY || !process.stdout.isTTY) return io;
   return {
     ...io,
+    terminal: { input: process.stdin, output: process.stdout },
     async confirm(question) {
       const rl = createInterface({ input: process.stdin, output: process.stdout });
       try {
@@ -103,6 +105,23 @@ async function main(argv: string[]): Promise<number> {
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');
       exitCode = await runCommand(file, flags, io, process);
+    });
+
+  program
+    .command('answer')
+    .description("answer a manual step a run waits on, from this or another terminal or machine that sees the bundle (the first answer counts)")
+    .argument('<bundle>', 'bundle folder of the waiting run')
+    .argument('<step>', 'id of the manual step')
+    .option('--pass', 'the step was carried out: every checklist item done, every value recorded')
+    .option('--fail', 'the step could not be carried out (say why with --comment)')
+    .option('--comment <text>', 'what the person says (required with --fail)')
+    .option('--input <name=value>', 'a value the step asks you to record (repeatable)', collect)
+    .option('--key <file>', 'sign the answer with this Ed25519 private key (its key id goes into the record)')
+    .option('--operator <name>', 'who answers (default $DRILLBOOK_OPERATOR or the login name)')
+    .option('--json', 'print the answer written as JSON')
+    .action(async (bundle: string, step: string, flags: AnswerFlags) => {
+      const { answerCommand } = await import('./commands/answer.js');
+      exitCode = await answerCommand(bundle, step, flags, io);
     });
 
   program

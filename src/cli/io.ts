@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import { revealInvisible } from '../visible-text.js';
 /** What a command may touch of the terminal. Commands return an exit code; only cli/index.ts exits. */
 export interface CliIo {
@@ -7,6 +8,8 @@ export interface CliIo {
   isTTY: boolean;
   /** Ask a yes/no question on the terminal; undefined when there is no terminal to ask on. */
   confirm?(question: string): Promise<boolean>;
+  /** The interactive terminal itself, for a prompt that stays up while the run goes on; undefined without one. */
+  terminal?: { input: Readable; output: Writable };
 }
 
 /**

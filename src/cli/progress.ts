@@ -9,6 +9,10 @@ export type ProgressMode = 'tty' | 'plain' | 'json';
 export interface Progress {
   onEvent(event: JournalEvent): void;
   note(text: string): void;
+  /** Run time since T0 (ms) once T0 was reached. */
+  sinceT0(): number | undefined;
+  /** Stop the live status line while something else has the terminal (a manual step's prompt); returns the release. */
+  hold(): () => void;
   stop(): void;
 }
 
@@ -17,6 +21,8 @@ export function createProgress(mode: ProgressMode, io: CliIo, rtoMs: number | un
     return {
       onEvent: (event) => io.stdout(`${JSON.stringify(event)}\n`),
       note: (text) => io.stderr(`${text}\n`),
+      sinceT0: () => undefined,
+      hold: () => () => undefined,
       stop: () => undefined,
     };
   }
@@ -33,6 +39,12 @@ export function createProgress(mode: ProgressMode, io: CliIo, rtoMs: number | un
         return `${event.data.status === 'passed' ? '✔' : '✘'} ${event.data.stepId} ${event.data.status}`;
       case 'mark':
         return `◆ ${event.data.mark} at ${event.at}`;
+      case 'manual.waiting':
+        return `⏸ ${event.data.stepId} waits for ${event.data.assignee ?? 'a person'}`;
+      case 'manual.answered':
+        return `  ${event.data.stepId}: ${event.data.outcome} by ${event.data.by}${event.data.keyid ? ` (key ${event.data.keyid.slice(0, 16)})` : ''}${event.data.comment ? `: ${event.data.comment}` : ''}`;
+      case 'manual.rejected':
+        return `  ${event.data.stepId}: an answer was refused: ${event.data.reason}`;
       case 'cleanup.started':
         return '— cleanup';
       case 'readiness.checked':
@@ -47,9 +59,10 @@ export function createProgress(mode: ProgressMode, io: CliIo, rtoMs: number | un
     const rto = t0At !== undefined ? ` · since t0 ${formatDuration(now - t0At)}${rtoMs !== undefined ? ` of RTO ${formatDuration(rtoMs)}` : ''}` : '';
     return `… ${steps || 'waiting'} · elapsed ${formatDuration(now - startedAt)}${rto}`;
   };
-  const timer = mode === 'tty' ? setInterval(() => logUpdate(status()), 250) : undefined;
+  let held = 0;
+  const timer = mode === 'tty' ? setInterval(() => held === 0 && logUpdate(status()), 250) : undefined;
   const print = (text: string): void => {
-    if (mode === 'tty') {
+    if (mode === 'tty' && held === 0) {
       logUpdate.clear();
       io.stdout(`${text}\n`);
       logUpdate(status());
@@ -66,6 +79,16 @@ export function createProgress(mode: ProgressMode, io: CliIo, rtoMs: number | un
       if (text) print(text);
     },
     note: (text) => print(text),
+    sinceT0: () => (t0At === undefined ? undefined : Date.now() - t0At),
+    hold() {
+      if (mode === 'tty' && held++ === 0) logUpdate.clear();
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        if (mode === 'tty') held -= 1;
+      };
+    },
     stop() {
       if (timer) clearInterval(timer);
       if (mode === 'tty') logUpdate.clear();

@@ -5,7 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import type { FailureReason, Judgement, Observation, ProcessInfo, RunnerCatalog, RunnerSettings, StepRunner } from '../runner-contract.js';
+import type { AttemptContext, FailureReason, Judgement, Observation, ProcessInfo, RunnerCatalog, RunnerSettings, StepRunner } from '../runner-contract.js';
 import type { Redactor } from '../redact.js';
 import { formatDuration } from '../scenario/duration.js';
 import type { AbortReason } from '../scenario/machine-vocabulary.js';
@@ -14,6 +14,7 @@ import { openAttachments } from './attachments.js';
 import { sleepOn, type Clock } from './clock.js';
 import { judgeObservation } from './expect.js';
 import type { JournalWriter } from './journal-writer.js';
+import type { OperatorDesk } from './operator-desk.js';
 import { extractOutputs } from './outputs.js';
 import { resolveStepTemplates } from './resolve-templates.js';
 import { stepEnvironment } from './step-environment.js';
@@ -65,6 +66,8 @@ export interface AttemptServiceOptions {
   guard?: WriteFailureGuard;
   /** drillbook's own environment, that steps' environments are taken from (default: process.env). */
   parentEnv?: Readonly<Record<string, string | undefined>>;
+  /** Where manual steps put their questions to people. */
+  desk?: OperatorDesk;
 }
 
 interface InFlight {
@@ -144,6 +147,7 @@ export function createAttemptService(options: AttemptServiceOptions): AttemptSer
         attach: (name) => files.attachments.attach(name),
         resolveTarget: (name) => scenario.targets[name],
         protectedPaths: [options.bundleDir, scenario.source.file],
+        ...(options.desk ? { ask: desk(options.desk, step.id, input.attempt, flight.controller.signal) } : {}),
       });
     } catch (error) {
       return { error: { code: 'RUNNER_FAILED', message: messageOf(error) } };
@@ -268,6 +272,10 @@ interface AttemptFiles {
   stdout: ReturnType<typeof openStepLog>;
   stderr: ReturnType<typeof openStepLog>;
   attachments: ReturnType<typeof openAttachments>;
+}
+
+function desk(operatorDesk: OperatorDesk, stepId: string, attempt: number, signal: AbortSignal): NonNullable<AttemptContext['ask']> {
+  return (question) => operatorDesk.ask(stepId, attempt, question, signal);
 }
 
 function judgeAbort(reason: AbortReason | undefined, observation: Observation, step: Step): Judgement | undefined {

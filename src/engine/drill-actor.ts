@@ -15,6 +15,7 @@ import { createAttemptService, type AttemptResult } from './attempt.js';
 import type { Clock } from './clock.js';
 import { createDrillMachine, unfinishedSteps, type DrillContext, type DrillServices, type StepState } from './drill-machine.js';
 import type { JournalWriter } from './journal-writer.js';
+import type { OperatorDesk } from './operator-desk.js';
 import { finishRun } from './finish-run.js';
 import type { RunTimeline } from './run-timeline.js';
 import type { WriteFailureGuard } from './write-failure.js';
@@ -40,6 +41,8 @@ export interface StartDrillOptions {
   endReason?: EndReason;
   /** Where a log or attachment the storage refuses is reported. */
   guard?: WriteFailureGuard;
+  /** Where manual steps put their questions to people. */
+  desk?: OperatorDesk;
 }
 
 export interface DrillHandle {
@@ -93,6 +96,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
     host: options.host,
     onLateResult: (stepId, result) => late(stepId, result),
     ...(options.guard ? { guard: options.guard } : {}),
+    ...(options.desk ? { desk: options.desk } : {}),
   });
 
   const services: DrillServices = {

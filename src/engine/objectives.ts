@@ -12,6 +12,24 @@ export interface ObjectiveFacts {
   rpoValue?: string;
   /** The exit projection (exit-readiness.ts): the projected full-exit duration, or why there is none. */
   exitProjection?: { achievedMs?: number; basis: string };
+  /** Run-time spans spent waiting for people (manual steps), possibly overlapping. */
+  peopleIntervals?: readonly (readonly [number, number])[];
+}
+
+/** Milliseconds of [from, to] covered by `spans` (overlaps counted once). */
+export function coveredMs(spans: readonly (readonly [number, number])[], from: number, to: number): number {
+  const clipped = spans
+    .map(([a, b]): [number, number] => [Math.max(a, from), Math.min(b, to)])
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  let end = -Infinity;
+  for (const [a, b] of clipped) {
+    const start = Math.max(a, end);
+    if (b > start) total += b - start;
+    end = Math.max(end, b);
+  }
+  return total;
 }
 
 function judge(targetMs: number | undefined, achievedMs: number | undefined, basis: string): ObjectiveRecord {
@@ -42,6 +60,9 @@ export function computeObjectives(
       ? 'not measured: the t0 step did not start or the recovered step did not pass'
       : 'start of the t0 step to the end of the passing attempt of the recovered step',
   );
+  if (rtoAchieved !== undefined && facts.peopleIntervals?.length && facts.t0Ms !== undefined && facts.recoveredMs !== undefined) {
+    rto.manualMs = Math.round(coveredMs(facts.peopleIntervals, facts.t0Ms, facts.recoveredMs));
+  }
 
   const from = objectives.rpoFrom;
   let rpo: ObjectiveRecord;

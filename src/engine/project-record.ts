@@ -3,6 +3,7 @@
  * rebuilt (after a crash, by `recover`) and checked against the journal it came from.
  */
 import type {
+  AnswerRecord,
   AttemptRecord,
   EndReason,
   MarkRecord,
@@ -24,13 +25,16 @@ interface StepEvents {
   finished?: Extract<JournalEvent, { type: 'step.finished' }>;
   attempts: AttemptRecord[];
   argvResolved?: string[];
+  /** Run time each attempt's question was put, by attempt. */
+  asked: Map<number, number>;
+  answer?: AnswerRecord;
 }
 
 function indexSteps(events: readonly JournalEvent[]): Map<string, StepEvents> {
   const byStep = new Map<string, StepEvents>();
   const get = (id: string): StepEvents => {
     let entry = byStep.get(id);
-    if (!entry) byStep.set(id, (entry = { attempts: [] }));
+    if (!entry) byStep.set(id, (entry = { attempts: [], asked: new Map() }));
     return entry;
   };
   for (const event of events) {
@@ -40,6 +44,11 @@ function indexSteps(events: readonly JournalEvent[]): Map<string, StepEvents> {
     else if (event.type === 'attempt.finished') {
       const { stepId, t: _t, ...attempt } = event.data;
       get(stepId).attempts.push(attempt);
+    } else if (event.type === 'manual.waiting') get(event.data.stepId).asked.set(event.data.attempt, event.data.t);
+    else if (event.type === 'manual.answered') {
+      const { stepId, attempt, t, ...answer } = event.data;
+      const entry = get(stepId);
+      entry.answer = { ...answer, waitedMs: Math.round(t - (entry.asked.get(attempt) ?? t)) };
     }
   }
   return byStep;
@@ -78,6 +87,7 @@ function stepRecord(step: Step, group: string | undefined, events: StepEvents | 
   }
   const last = attempts.at(-1);
   if (last?.exitCode !== undefined) record.exitCode = last.exitCode;
+  if (events?.answer) record.answer = events.answer;
   return record;
 }
 
@@ -126,6 +136,22 @@ function touchedTargets(scenario: Scenario, steps: readonly StepRecord[]): Targe
   return [...rows.values()];
 }
 
+/** Run-time spans spent waiting for a person: each question to its answer, or to its attempt's end. */
+function peopleIntervals(events: readonly JournalEvent[]): [number, number][] {
+  const open = new Map<string, number>();
+  const spans: [number, number][] = [];
+  for (const event of events) {
+    if (event.type === 'manual.waiting') open.set(`${event.data.stepId}#${event.data.attempt}`, event.data.t);
+    else if (event.type === 'manual.answered' || event.type === 'attempt.finished') {
+      const key = `${event.data.stepId}#${event.data.attempt}`;
+      const from = open.get(key);
+      if (from !== undefined) spans.push([from, event.data.t]);
+      open.delete(key);
+    }
+  }
+  return spans;
+}
+
 /** Build the run record from the journal. Without `run.finished` the verdict is decided here. */
 export function projectRecord(scenario: Scenario, events: readonly JournalEvent[], options: ProjectionOptions): RunRecord {
   const first = eventsOfType(events, 'run.started')[0];
@@ -157,6 +183,7 @@ export function projectRecord(scenario: Scenario, events: readonly JournalEvent[
     ...(markT.recovered !== undefined ? { recoveredMs: markT.recovered } : {}),
     ...(rpoFrom && rpoValue?.[rpoFrom.output] !== undefined ? { rpoValue: rpoValue[rpoFrom.output] as string } : {}),
     ...(exitProjection && { exitProjection }),
+    peopleIntervals: peopleIntervals(events),
   });
   const endReason = finished?.endReason ?? options.endReason ?? 'crashed';
   const readinessEvent = eventsOfType(events, 'readiness.checked').at(-1);

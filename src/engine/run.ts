@@ -24,6 +24,7 @@ import { startDrill, type DrillHandle } from './drill-actor.js';
 import { sealing } from './fault-injection.js';
 import { finishRun } from './finish-run.js';
 import { createJournalWriter, type JournalWriter } from './journal-writer.js';
+import { createOperatorDesk, type OperatorPrompt } from './operator-desk.js';
 import { checkReadiness } from './readiness.js';
 import { closeInterruptedSteps, stopLeftovers } from './recover-leftovers.js';
 import { recordInputs, type RunInputs } from './run-inputs.js';
@@ -64,6 +65,8 @@ export interface ExecuteOptions {
   env?: NodeJS.ProcessEnv;
   /** Deviations known before the run starts (a recovery the operator vouched for). */
   deviations?: string[];
+  /** Shows a manual step's question on the run's terminal; without it people answer with `drillbook answer`. */
+  prompt?: OperatorPrompt;
 }
 
 export interface RunResult {
@@ -306,6 +309,18 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
       log,
       deviations,
       guard,
+      desk: createOperatorDesk({
+        bundleDir,
+        runId,
+        scenarioSha256: scenario.source.sha256,
+        operator: options.operator,
+        journal,
+        clock,
+        t: () => timeline.t(),
+        iso: (at) => timeline.iso(at),
+        redactor,
+        ...(options.prompt ? { prompt: options.prompt } : {}),
+      }),
       ...(cleanupOnly ? { cleanupOnly, endReason: 'crashed' as const } : {}),
       ...(options.confirm ? { confirm: options.confirm } : {}),
     });

@@ -13,6 +13,8 @@ export const bundleLayout = {
   logs: 'logs',
   /** `attachments/<step>/<attempt>/<name>`. */
   attachments: 'attachments',
+  /** `answers/<step>/<attempt>.request.json` and `.answer.json`: manual steps' questions and answers. */
+  answers: 'answers',
   // The Statement cannot cover these three: they hold or sign the Statement itself.
   record: 'record.json',
   envelope: 'record.dsse.json',

@@ -138,6 +138,25 @@ export const journalEventSchemas = {
     outputs: z.record(z.string(), z.string()),
   }),
   mark: z.object({ mark, stepId: z.string(), t }),
+  /** A manual step put its question (file) to a person; the answer is expected in `answerFile`. */
+  'manual.waiting': z.object({ stepId: z.string(), attempt: z.number(), t, file: z.string(), answerFile: z.string(), assignee: z.string().exactOptional() }),
+  /** A person answered; `file` and `sha256` are the answer file kept in the bundle. */
+  'manual.answered': z.object({
+    stepId: z.string(),
+    attempt: z.number(),
+    t,
+    outcome: z.enum(['passed', 'failed']),
+    by: z.string(),
+    at: z.string(),
+    comment: z.string().exactOptional(),
+    inputs: z.record(z.string(), z.string()),
+    confirmed: z.array(z.string()),
+    keyid: z.string().exactOptional(),
+    file: z.string(),
+    sha256: z.string(),
+  }),
+  /** An answer file that did not answer the question (why), removed from the bundle; its digest is kept. */
+  'manual.rejected': z.object({ stepId: z.string(), attempt: z.number(), t, file: z.string(), sha256: z.string(), reason: z.string() }),
   'cleanup.started': z.object({ t, endReason: endReason.exactOptional() }),
   /** The wall clock stepped against run time (NTP, a VM resumed): times stay on the run's timeline. */
   'clock.jumped': z.object({ t, skewMs: z.number(), wallAt: z.string() }),
@@ -170,6 +189,9 @@ export const journalEvents = {
   attemptFinished: 'attempt.finished',
   stepFinished: 'step.finished',
   mark: 'mark',
+  manualWaiting: 'manual.waiting',
+  manualAnswered: 'manual.answered',
+  manualRejected: 'manual.rejected',
   cleanupStarted: 'cleanup.started',
   clockJumped: 'clock.jumped',
   recoverStarted: 'recover.started',

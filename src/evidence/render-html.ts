@@ -2,6 +2,7 @@
  * The auditor's report: one self-contained HTML file (no scripts, no external assets; a Content-Security-
  * Policy forbids any fetch), rendered from the run record alone, with print CSS for a clean PDF. Pure.
  */
+import { answerText, manualTimeText } from './manual-time.js';
 import { formatDuration } from '../scenario/duration.js';
 import { describeControl } from './control-catalog.js';
 import { renderExitSection } from './render-exit-html.js';
@@ -64,7 +65,7 @@ const legend = 'Bars: step from start to end (pale) with each attempt (solid; re
 
 function verdictSentence(r: RunRecord): string {
   const rto = r.objectives.rto;
-  const rtoText = rto.targetMs === undefined ? '' : ` RTO ${rto.achievedMs === undefined ? 'not measured' : formatDuration(rto.achievedMs)} against a target of ${formatDuration(rto.targetMs)} (${rto.status}).`;
+  const rtoText = rto.targetMs === undefined ? '' : ` RTO ${rto.achievedMs === undefined ? 'not measured' : formatDuration(rto.achievedMs)}${manualTimeText(rto)} against a target of ${formatDuration(rto.targetMs)} (${rto.status}).`;
   const exit = r.exitReadiness ? r.objectives.exitPeriod : undefined;
   const exitText = exit?.targetMs === undefined ? '' : ` Full exit ${exit.achievedMs === undefined ? 'not projected' : `projected at ${formatDuration(exit.achievedMs)}`} against a period of ${formatDuration(exit.targetMs)} (${exit.status}).`;
   return `${r.verdict} (${r.endReason}) — run by ${r.operator} on ${r.host}, ${r.startedAt} to ${r.finishedAt} (${formatDuration(r.durationMs)}).${rtoText}${exitText}`;
@@ -114,7 +115,7 @@ function objectivesTable(r: RunRecord): string {
     .map(([name, o]) => [
       x(name),
       x(o.targetMs === undefined ? '—' : formatDuration(o.targetMs)),
-      x(o.achievedMs === undefined ? 'not measured' : formatDuration(o.achievedMs)),
+      x(o.achievedMs === undefined ? 'not measured' : `${formatDuration(o.achievedMs)}${manualTimeText(o)}`),
       x(o.targetMs !== undefined && o.achievedMs !== undefined ? formatDuration(o.targetMs - o.achievedMs) : '—'),
       status(o.status),
       x(o.basis ?? ''),
@@ -156,6 +157,7 @@ function stepDetail(step: StepRecord): string {
   if (step.argvResolved) parts.push(`<p>Command as run (secrets redacted): ${argv(step.argvResolved)}</p>`);
   const outputs = Object.entries(step.outputs);
   if (outputs.length) parts.push(`<p>Outputs: ${outputs.map(([k, v]) => `${code(k)} = ${code(v)}`).join(', ')}</p>`);
+  if (step.answer) parts.push(`<p>Answer: ${x(answerText(step.answer))} — ${code(step.answer.file)}</p>`);
   if (step.attempts.length) parts.push(`<ul class="attempts">${step.attempts.map(attemptItem).join('')}</ul>`);
   return parts.join('') || '<span class="muted">no details</span>';
 }

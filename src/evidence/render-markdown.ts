@@ -1,4 +1,5 @@
 /** A Markdown summary of a run record, for tickets, pull requests and change records. Pure. */
+import { answerText, manualTimeText } from './manual-time.js';
 import { formatDuration } from '../scenario/duration.js';
 import { formatGigabytes, formatMoney, formatSize } from '../scenario/size.js';
 import { describeControl } from './control-catalog.js';
@@ -33,6 +34,8 @@ export function renderMarkdown(record: RunRecord, context: ReportContext = {}): 
   if (record.exitReadiness) lines.push('', ...exitLines(record.exitReadiness));
   lines.push('', '## Steps', '', '| Step | Phase | Status | Attempts | Duration |', '|---|---|---|---|---|');
   for (const step of [...record.steps, ...record.cleanup]) lines.push(stepRow(step));
+  const answered = [...record.steps, ...record.cleanup].filter((step) => step.answer);
+  if (answered.length) lines.push('', '## Manual steps', '', ...answered.map((step) => `- ${cell(step.id)}: ${cell(step.answer ? answerText(step.answer) : '')}`));
   const findings = [...record.verdictReasons, ...record.deviations.map((d) => `Deviation: ${d}`)];
   if (findings.length) lines.push('', '## Findings', '', ...findings.map((f) => `- ${cell(f)}`));
   if (s.controls.length) {
@@ -73,7 +76,7 @@ function exitLines(e: ExitReadinessRecord): string[] {
 
 function objectiveRow(name: string, o: ObjectiveRecord): string {
   const target = o.targetMs === undefined ? '—' : formatDuration(o.targetMs);
-  const achieved = o.achievedMs === undefined ? 'not measured' : formatDuration(o.achievedMs);
+  const achieved = o.achievedMs === undefined ? 'not measured' : `${formatDuration(o.achievedMs)}${manualTimeText(o)}`;
   return `| ${name} | ${target} | ${achieved} | ${o.status} |`;
 }
 

@@ -63,6 +63,21 @@ const stepRecord = z.object({
   exitCode: z.int().exactOptional(),
   attempts: z.array(attemptRecord),
   outputs: z.record(z.string(), z.string()),
+  /** A manual step's accepted answer (its last attempt's). */
+  answer: z
+    .object({
+      by: z.string(),
+      at: time,
+      outcome: z.enum(['passed', 'failed']),
+      comment: z.string().exactOptional(),
+      inputs: z.record(z.string(), z.string()),
+      confirmed: z.array(z.string()),
+      keyid: z.string().exactOptional(),
+      file: z.string(),
+      sha256,
+      waitedMs: z.number().nonnegative(),
+    })
+    .exactOptional(),
 });
 
 const objectiveRecord = z.object({
@@ -70,6 +85,8 @@ const objectiveRecord = z.object({
   targetMs: z.number().nonnegative().exactOptional(),
   achievedMs: z.number().exactOptional(),
   basis: z.string().exactOptional(),
+  /** RTO only: the part of the achieved time spent waiting for people (manual steps). */
+  manualMs: z.number().nonnegative().exactOptional(),
 });
 
 const targetRecord = z.object({

@@ -98,6 +98,25 @@ export interface StepRecord {
   exitCode?: number;
   attempts: AttemptRecord[];
   outputs: Record<string, string>;
+  /** A manual step's accepted answer (its last attempt's). */
+  answer?: AnswerRecord;
+}
+
+/** Who answered a manual step, when, how, and how long the step waited for them. */
+export interface AnswerRecord {
+  by: string;
+  at: string;
+  outcome: 'passed' | 'failed';
+  comment?: string;
+  inputs: Record<string, string>;
+  confirmed: string[];
+  /** Key id of the key that signed the answer (SHA-256 of its SPKI DER), when signed. */
+  keyid?: string;
+  /** Bundle-relative answer file and its SHA-256. */
+  file: string;
+  sha256: string;
+  /** From the question to the answer. */
+  waitedMs: number;
 }
 
 export type ObjectiveStatus = 'met' | 'missed' | 'not-measured' | 'no-target';
@@ -108,6 +127,8 @@ export interface ObjectiveRecord {
   achievedMs?: number;
   /** How the achieved value was obtained. */
   basis?: string;
+  /** RTO only: the part of the achieved time spent waiting for people (manual steps). */
+  manualMs?: number;
 }
 
 export interface MarkRecord {

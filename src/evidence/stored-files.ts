@@ -1,5 +1,5 @@
 /**
- * The record names the digest of every log and attachment as it was written; the bundle's files must still
+ * The record names the digest of every log, attachment and manual answer as it was written; the bundle's files must still
  * be those bytes. Checked when sealing (a log edited between the step and the seal is refused) and by
  * `verify` (a record whose Statement and step records disagree is not consistent).
  */
@@ -13,6 +13,7 @@ export function storedFileDigests(record: RunRecord): Map<string, string> {
       for (const stream of [attempt.stdout, attempt.stderr]) if (stream?.log && stream.logSha256) digests.set(stream.log, stream.logSha256);
       for (const attachment of attempt.attachments ?? []) digests.set(attachment.file, attachment.sha256);
     }
+    if (step.answer) digests.set(step.answer.file, step.answer.sha256);
   }
   return digests;
 }

@@ -15,6 +15,7 @@ import { keyIdOf, loadTrustedKey, type TrustedKey } from './keys.js';
 import { runRecordSchema } from './run-record-schema.js';
 import { stableStringify } from './stable-json.js';
 import { predicateType, statementType, type InTotoStatement } from './statement.js';
+import { reviewAnswers } from './verify-answers.js';
 import { reviewSignatures, type CheckStatus, type VerifiedSigner } from './verify-signatures.js';
 
 export type { CheckStatus, VerifiedSigner } from './verify-signatures.js';
@@ -28,7 +29,7 @@ export interface VerifyOptions {
   previous?: string;
 }
 
-export const checkIds = ['record', 'envelope', 'signatures', 'threshold', 'subjects', 'coverage', 'journal', 'consistency', 'previous'] as const;
+export const checkIds = ['record', 'envelope', 'signatures', 'threshold', 'subjects', 'coverage', 'journal', 'consistency', 'answers', 'previous'] as const;
 export type CheckId = (typeof checkIds)[number];
 
 export interface VerifyCheck {
@@ -62,6 +63,7 @@ const titles: Record<CheckId, string> = {
   coverage: 'every file of the bundle is a subject',
   journal: 'journal hash chain, head and entry count match the record',
   consistency: 'the record agrees with the journal (steps, verdict)',
+  answers: "every manual step's answer is the one the record gives, and each signed answer verifies",
   previous: 'the record is chained to the previous record',
 };
 const hex64 = /^[0-9a-f]{64}$/;
@@ -95,11 +97,14 @@ export async function verifyBundle(dir: string, options: VerifyOptions = {}): Pr
 
   const statement = record.statement;
   if (!statement) {
-    for (const id of ['subjects', 'coverage', 'journal', 'consistency', 'previous'] as const) add(id, 'skipped', ['needs a readable record.json']);
+    for (const id of ['subjects', 'coverage', 'journal', 'consistency', 'answers', 'previous'] as const) add(id, 'skipped', ['needs a readable record.json']);
   } else {
     await checkSubjects(dir, statement, listing, judged);
     checkCoverage(statement, listing, judged);
     await checkJournal(dir, statement, judged);
+    const answers = await reviewAnswers(dir, statement.predicate, keys);
+    if (answers.count === 0) add('answers', 'skipped', ['no manual step was answered in this run']);
+    else judged('answers', answers.problems, answers.facts);
     if (options.previous === undefined) {
       add('previous', 'skipped', [statement.predicate.previousRecordSha256 ? `no previous bundle given; the record names ${statement.predicate.previousRecordSha256}` : 'no previous bundle given; the record names none']);
     } else {

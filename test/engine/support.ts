@@ -1,4 +1,5 @@
 /** Builders for engine tests: scenarios as data, a scripted runner, a simulated clock. */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +13,10 @@ import type { AttemptContext, Observation, RunnerCatalog, StepRunner } from '../
 import type { GroupStep, Scenario, Step } from '../../src/scenario/types.js';
 import { SimulatedClock } from '../../src/engine/simulated-clock.js';
 import { startDrill, type DrillHandle, type StartDrillOptions } from '../../src/engine/drill-actor.js';
-import { createJournalWriter } from '../../src/engine/journal-writer.js';
-import { createClockWatch, startTimeline } from '../../src/engine/run-timeline.js';
+import { createJournalWriter, type JournalWriter } from '../../src/engine/journal-writer.js';
+import type { OperatorDesk } from '../../src/engine/operator-desk.js';
+import { createClockWatch, startTimeline, type RunTimeline } from '../../src/engine/run-timeline.js';
+import type { Redactor } from '../../src/redact.js';
 import type { JournalEvent } from '../../src/evidence/journal-events.js';
 import type { Clock } from '../../src/engine/clock.js';
 
@@ -27,7 +30,7 @@ export interface ScriptedAttempt {
   attach?: Record<string, string>;
 }
 
-const captured = (text: string) => ({ text, bytes: Buffer.byteLength(text), truncated: false, sha256: 'x'.repeat(64) });
+const captured = (text: string) => ({ text, bytes: Buffer.byteLength(text), truncated: false, sha256: createHash('sha256').update(text).digest('hex') });
 
 export function scriptedRunner(calls: string[]): StepRunner {
   return {
@@ -121,11 +124,13 @@ export interface SimulatedRun {
   record: () => Promise<RunRecord>;
 }
 
-export interface TestDrillOptions extends Partial<Omit<StartDrillOptions, 'journal' | 'timeline' | 'clock' | 'bundleDir'>> {
+export interface TestDrillOptions extends Partial<Omit<StartDrillOptions, 'journal' | 'timeline' | 'clock' | 'bundleDir' | 'desk'>> {
   bundleDir: string;
   clock: Clock;
   runners: StartDrillOptions['runners'];
   onEvent?: (event: JournalEvent) => void;
+  /** The desk manual steps ask at, made on the drill's journal. */
+  desk?: (journal: JournalWriter, timeline: RunTimeline, redactor: Redactor) => OperatorDesk;
 }
 
 /** A drill as the pipeline starts it: a journal opened with its run.started, then the machine. */
@@ -151,14 +156,16 @@ export function startTestDrill(s: Scenario, options: TestDrillOptions): DrillHan
     vars: s.vars,
     t: 0,
   });
+  const { desk, ...rest } = options;
   return startDrill(s, {
     host: 'test-host',
     log: pino({ level: 'silent' }),
-    ...options,
+    ...rest,
     secrets,
     redactor,
     journal,
     timeline,
+    ...(desk ? { desk: desk(journal, timeline, redactor) } : {}),
   });
 }
 

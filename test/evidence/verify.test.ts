@@ -38,6 +38,7 @@ describe('verifyBundle', () => {
       coverage: 'passed',
       journal: 'passed',
       consistency: 'passed',
+      answers: 'skipped',
       previous: 'skipped',
     });
     expect(report.payloadSha256).toBe(sealed.recordSha256);

@@ -12,6 +12,10 @@ import { reportRunOutcome } from '../run-outcome.js';
 import { installSignalLadder, type SignalLadder, type SignalSource } from '../signal-ladder.js';
 import { exitCodeForSignal, exitCodes } from '../exit-codes.js';
 import { toolVersion } from '../version.js';
+import type { OperatorPrompt } from '../../engine/operator-desk.js';
+import { revealInvisible } from '../../visible-text.js';
+import { answerCommandLine } from '../answer-hint.js';
+import { createManualPrompt } from '../manual-prompt.js';
 
 export interface RunFlags {
   out?: string;
@@ -56,6 +60,20 @@ export async function runCommand(file: string, flags: RunFlags, terminal: CliIo,
   }
 }
 
+function manualPrompt(io: CliIo, progress: Progress, safe: (text: string) => string): OperatorPrompt | undefined {
+  const terminal = io.terminal;
+  if (!terminal) return undefined;
+  return createManualPrompt({
+    input: terminal.input,
+    output: terminal.output,
+    sinceT0: () => progress.sinceT0(),
+    hold: () => progress.hold(),
+    // The same path as a Ctrl-C outside the prompt: the signal ladder counts it.
+    interrupt: () => process.kill(process.pid, 'SIGINT'),
+    safe,
+  });
+}
+
 async function startRun(
   file: string,
   flags: RunFlags,
@@ -85,6 +103,8 @@ async function startRun(
   const io = redactingIo(terminal, (text) => redact(text));
   const progress = createProgress(flags.json ? 'json' : io.isTTY ? 'tty' : 'plain', io, scenario.objectives.rtoMs);
   const signingKeyFile = flags.signKey ?? process.env['DRILLBOOK_SIGNING_KEY'];
+  const prompt = !flags.json && io.terminal ? manualPrompt(io, progress, (text) => revealInvisible(redact(text))) : undefined;
+  let bundleDir = '';
   const running = executeRun(scenario, inputs, {
     mode: 'fresh',
     storeDir: flags.store ?? 'reports',
@@ -94,13 +114,18 @@ async function startRun(
     toolVersion: toolVersion(),
     ...(signingKeyFile ? { signingKeyFile } : {}),
     ...(flags.breakLock ? { breakLock: true } : {}),
-    onEvent: (event) => progress.onEvent(event),
+    ...(prompt ? { prompt } : {}),
+    onEvent: (event) => {
+      progress.onEvent(event);
+      if (event.type === 'manual.waiting' && !prompt) progress.note(`answer with: ${answerCommandLine(bundleDir, event.data.stepId)}`);
+    },
     confirm: async () => {
       if (flags.yes) return true;
       return io.confirm ? io.confirm(`Run ${scenario.id} against PRODUCTION now? Type yes to continue: `) : false;
     },
   });
   redact = running.redact;
+  bundleDir = running.bundleDir;
   started(running, progress);
   progress.note(`run ${running.runId} → ${running.bundleDir}`);
   // A signal that came while the run was being opened reaches it now.
