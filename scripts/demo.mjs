@@ -77,14 +77,22 @@ async function manualSample() {
   const stateDir = join('.lab', 'manual-service');
   const ctl = (command) => sh(process.execPath, [ctlScript, command, stateDir, port]);
   const dba = join(keyDir, 'dba');
-  if (!existsSync(`${dba}.key`) && drillbook('keys', 'generate', dba) !== 0) return { scenario, exit: 1, verified: false, report: '(no key for the DBA)' };
-  console.log(`\n== lab: demo web service on 127.0.0.1:${port}; the DBA answers from another process`);
-  const answerer = spawn(process.execPath, ['scenarios/lab/answer-when-asked.mjs', store, 'manual-failover', 'dba-confirms', `${dba}.key`, 'dba-on-call', '--pass', '--input', 'ticket=CHG-1042', '--comment', 'row counts match, lag 0'], { stdio: 'inherit' });
+  // The scenario names the manager's public key at this place (relative to it: ../reports/demo-keys/).
+  const manager = join('reports', 'demo-keys', 'manager');
+  for (const person of [dba, manager]) {
+    mkdirSync(join(person, '..'), { recursive: true });
+    if (!existsSync(`${person}.key`) && drillbook('keys', 'generate', person) !== 0) return { scenario, exit: 1, verified: false, report: '(no key)' };
+  }
+  console.log(`\n== lab: demo web service on 127.0.0.1:${port}; the manager approves and the DBA answers from other processes`);
+  const helper = (...args) => spawn(process.execPath, ['scenarios/lab/answer-when-asked.mjs', store, 'manual-failover', ...args], { stdio: 'inherit' });
+  const approver = helper('--approve', `${manager}.key`, 'duty-manager', '--comment', 'drill window agreed');
+  const answerer = helper('dba-confirms', `${dba}.key`, 'dba-on-call', '--pass', '--input', 'ticket=CHG-1042', '--comment', 'row counts match, lag 0');
   try {
     if (ctl('start') !== 0) return { scenario, exit: 1, verified: false, report: '(lab failed)' };
-    return runSample(scenario, ['--var', `port=${port}`, '--json'], 'PASS', [`${dba}.pub`]);
+    return runSample(scenario, ['--var', `port=${port}`, '--json'], 'PASS', [`${dba}.pub`, `${manager}.pub`]);
   } finally {
     answerer.kill();
+    approver.kill();
     ctl('stop');
   }
 }

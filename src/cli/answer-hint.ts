@@ -1,4 +1,4 @@
-/** How to answer a waiting manual step from another terminal: the command line, ready to paste. */
+/** How to answer a waiting manual step, or approve a waiting run, from another terminal: the command line, ready to paste. */
 
 /** `text` as one POSIX shell word. */
 function shellWord(text: string): string {
@@ -7,4 +7,8 @@ function shellWord(text: string): string {
 
 export function answerCommandLine(bundleDir: string, stepId: string): string {
   return `drillbook answer ${shellWord(bundleDir)} ${shellWord(stepId)} --pass|--fail --comment '…'`;
+}
+
+export function approveCommandLine(bundleDir: string): string {
+  return `drillbook approve ${shellWord(bundleDir)} --key YOUR.key`;
 }

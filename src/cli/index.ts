@@ -7,6 +7,7 @@ import type { KeysGenerateFlags } from './commands/keys.js';
 import type { PlanFlags } from './commands/plan.js';
 import type { RunbookFlags } from './commands/runbook.js';
 import type { AnswerFlags } from './commands/answer.js';
+import type { ApproveFlags } from './commands/approve.js';
 import type { RecoverFlags } from './commands/recover.js';
 import type { ReportFlags } from './commands/report.js';
 import type { RunFlags } from './commands/run.js';
@@ -122,6 +123,19 @@ async function main(argv: string[]): Promise<number> {
     .action(async (bundle: string, step: string, flags: AnswerFlags) => {
       const { answerCommand } = await import('./commands/answer.js');
       exitCode = await answerCommand(bundle, step, flags, io);
+    });
+
+  program
+    .command('approve')
+    .description('sign the approval a waiting run asks for (scenario approval:); the run starts its steps once its quorum of approver keys signed')
+    .argument('<bundle>', 'bundle folder of the waiting run')
+    .option('--key <file>', 'your Ed25519 private key: its public half must be one the scenario names')
+    .option('--comment <text>', 'why you approve, kept in the signed approval')
+    .option('--operator <name>', 'who approves (default $DRILLBOOK_OPERATOR or the login name)')
+    .option('--json', 'print the approval written as JSON')
+    .action(async (bundle: string, flags: ApproveFlags) => {
+      const { approveCommand } = await import('./commands/approve.js');
+      exitCode = await approveCommand(bundle, flags, io);
     });
 
   program

@@ -45,6 +45,14 @@ export function createProgress(mode: ProgressMode, io: CliIo, rtoMs: number | un
         return `  ${event.data.stepId}: ${event.data.outcome} by ${event.data.by}${event.data.keyid ? ` (key ${event.data.keyid.slice(0, 16)})` : ''}${event.data.comment ? `: ${event.data.comment}` : ''}`;
       case 'manual.rejected':
         return `  ${event.data.stepId}: an answer was refused: ${event.data.reason}`;
+      case 'approval.requested':
+        return `⏸ waiting for ${event.data.quorum} of ${event.data.approvers.length} approver key(s) to sign (drillbook approve BUNDLE --key K)`;
+      case 'approval.granted':
+        return `  approved by ${event.data.by} (key ${event.data.keyid.slice(0, 16)})`;
+      case 'approval.rejected':
+        return `  an approval was refused: ${event.data.reason}`;
+      case 'approval.ended':
+        return event.data.status === 'granted' ? '✔ approved' : `✘ approvals ${event.data.status} (${event.data.granted} signed)`;
       case 'cleanup.started':
         return '— cleanup';
       case 'readiness.checked':

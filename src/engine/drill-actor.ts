@@ -43,6 +43,8 @@ export interface StartDrillOptions {
   guard?: WriteFailureGuard;
   /** Where manual steps put their questions to people. */
   desk?: OperatorDesk;
+  /** The wait for the scenario's approvals (`approval:`); without it a scenario that needs them is not approved. */
+  approvals?: (signal: AbortSignal) => Promise<boolean>;
 }
 
 export interface DrillHandle {
@@ -105,6 +107,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
     abortAttempt: (stepId, reason) => attempts.abort(stepId, reason),
     drain: () => attempts.drain(),
     confirm: () => (options.confirm ? options.confirm() : Promise.resolve(false)),
+    awaitApprovals: (signal) => (options.approvals ? options.approvals(signal) : Promise.resolve(false)),
     stepStarted: (stepId, phase, at) => journal.write('step.started', { stepId, phase, t: at }),
     markReached: (mark, stepId, at) => journal.write('mark', { mark, stepId, t: at }),
     stepFinished: (stepId, status, last, outputs) =>

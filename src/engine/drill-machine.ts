@@ -47,6 +47,8 @@ export interface DrillServices {
   abortAttempt(stepId: string, reason: AbortReason): void;
   drain(): Promise<void>;
   confirm(): Promise<boolean>;
+  /** Wait for the scenario's approvals: true once their quorum signed, false at their timeout. */
+  awaitApprovals(signal: AbortSignal): Promise<boolean>;
   stepStarted(stepId: string, phase: Phase, t: number): void;
   markReached(mark: Mark, stepId: string, t: number): void;
   stepFinished(stepId: string, status: StepStatus, last: AttemptResult | undefined, outputs: Record<string, string>): void;
@@ -73,6 +75,7 @@ export function createDrillMachine(compiled: CompiledScenario, services: DrillSe
       runAttempt: fromPromise<AttemptResult, AttemptInput>(({ input, signal }) => services.runAttempt(input, signal)),
       drainInFlight: fromPromise<void>(() => services.drain()),
       confirmProduction: fromPromise<boolean>(() => services.confirm()),
+      awaitApprovals: fromPromise<boolean>(({ signal }) => services.awaitApprovals(signal)),
     },
     actions: {
       stepStarted: enqueueActions(({ context, enqueue }, params: ActionParams['stepStarted']) => {
@@ -143,6 +146,7 @@ export function createDrillMachine(compiled: CompiledScenario, services: DrillSe
       stepsPassed: ({ context }, params: GuardParams['stepsPassed']) => params.stepIds.every((id) => context.steps[id]?.status === 'passed'),
       mainStarted: ({ context }) => context.mainStarted,
       confirmed: ({ event }) => (event as unknown as { output?: unknown }).output === true,
+      approved: ({ event }) => (event as unknown as { output?: unknown }).output === true,
     },
   });
   const config = {

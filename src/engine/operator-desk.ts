@@ -5,10 +5,11 @@
  * attempt's nonce, a missing input, a broken signature, a secret's value) is journalled as rejected, removed
  * and waited past: it never ends the step and never reaches the record.
  */
-import { constants, fstatSync, openSync, readSync, closeSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OperatorAnswer, OperatorQuestion } from '../runner-contract.js';
 import { answerLimitBytes, answerPath, claimFor, misfit, newNonce, parseAnswer, writeAnswer, writeRequest, type AnswerParts, type ManualRequest } from '../evidence/answer.js';
+import { readRegularFile } from '../evidence/read-regular-file.js';
 import type { Redactor } from '../redact.js';
 import { sleepOn, type Clock } from './clock.js';
 import type { JournalWriter } from './journal-writer.js';
@@ -66,7 +67,7 @@ export function createOperatorDesk(options: OperatorDeskOptions): OperatorDesk {
   };
 
   const check = (request: ManualRequest, file: string): OperatorAnswer | undefined => {
-    const bytes = readAnswerFile(join(bundleDir, file));
+    const bytes = readRegularFile(join(bundleDir, file), answerLimitBytes);
     if (bytes === undefined) return undefined;
     const parsed = parseAnswer(bytes);
     if (!parsed.ok) {
@@ -140,31 +141,4 @@ export function createOperatorDesk(options: OperatorDeskOptions): OperatorDesk {
       }
     },
   };
-}
-
-/** The answer file's bytes, or undefined when there is none yet. Never follows a link, never blocks on a FIFO. */
-function readAnswerFile(path: string): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    // A link or something unreadable in the answer's place: read as an empty (rejected) answer.
-    return Buffer.alloc(answerLimitBytes + 1);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile() || stat.size > answerLimitBytes) return Buffer.alloc(answerLimitBytes + 1);
-    const buffer = Buffer.alloc(stat.size);
-    let read = 0;
-    while (read < buffer.length) {
-      const n = readSync(fd, buffer, read, buffer.length - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return buffer.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -4,6 +4,7 @@
  */
 import type {
   AnswerRecord,
+  ApprovalRecord,
   AttemptRecord,
   EndReason,
   MarkRecord,
@@ -152,6 +153,25 @@ function peopleIntervals(events: readonly JournalEvent[]): [number, number][] {
   return spans;
 }
 
+/** What the journal says of the approvals the run waited for. */
+function approvalField(events: readonly JournalEvent[]): { approval?: ApprovalRecord } {
+  const requested = eventsOfType(events, 'approval.requested')[0];
+  if (!requested) return {};
+  const ended = eventsOfType(events, 'approval.ended')[0];
+  const lastT = events.at(-1)?.data;
+  const endT = ended?.data.t ?? (lastT && 't' in lastT && typeof lastT.t === 'number' ? lastT.t : requested.data.t);
+  return {
+    approval: {
+      quorum: requested.data.quorum,
+      approvers: requested.data.approvers,
+      requestSha256: requested.data.requestSha256,
+      status: ended?.data.status ?? 'waiting',
+      granted: eventsOfType(events, 'approval.granted').map(({ data: { t: _t, ...granted } }) => granted),
+      waitedMs: Math.round(endT - requested.data.t),
+    },
+  };
+}
+
 /** Build the run record from the journal. Without `run.finished` the verdict is decided here. */
 export function projectRecord(scenario: Scenario, events: readonly JournalEvent[], options: ProjectionOptions): RunRecord {
   const first = eventsOfType(events, 'run.started')[0];
@@ -223,6 +243,7 @@ export function projectRecord(scenario: Scenario, events: readonly JournalEvent[
     steps,
     cleanup,
     deviations: finished?.deviations ?? options.deviations ?? [],
+    ...approvalField(events),
     journal: options.journal,
   };
   if (scenario.environment !== undefined) record.scenario.environment = scenario.environment;

@@ -25,6 +25,7 @@ import { sealing } from './fault-injection.js';
 import { finishRun } from './finish-run.js';
 import { createJournalWriter, type JournalWriter } from './journal-writer.js';
 import { createOperatorDesk, type OperatorPrompt } from './operator-desk.js';
+import { awaitApprovals } from './approval-gate.js';
 import { checkReadiness } from './readiness.js';
 import { closeInterruptedSteps, stopLeftovers } from './recover-leftovers.js';
 import { recordInputs, type RunInputs } from './run-inputs.js';
@@ -275,6 +276,9 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
 
   const drive = async (): Promise<RunRecord> => {
     const deviations = [...opened.deviations, ...(options.deviations ?? [])];
+    if (scenario.environment === 'production' && scenario.approval === 'none' && options.mode === 'fresh') {
+      deviations.push('a production run without signed approvals (approval: none): only the terminal confirmation or --yes stood for them');
+    }
     if (opened.sealOnly) {
       // Not in the journal (it ends with run.finished): the record itself says it was sealed later.
       const record = projectRecord(scenario, journal.events, { journal: journal.info() });
@@ -296,6 +300,7 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
         return finishRun(scenario, journal, { endReason, ...(interruptedBy ? { signal: interruptedBy } : {}), deviations, close: true, t: timeline.t() });
       }
     }
+    const approval = typeof scenario.approval === 'object' ? scenario.approval : undefined;
     drill = startDrill(scenario, {
       bundleDir,
       journal,
@@ -321,6 +326,27 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
         redactor,
         ...(options.prompt ? { prompt: options.prompt } : {}),
       }),
+      ...(approval
+        ? {
+            approvals: (signal: AbortSignal) =>
+              awaitApprovals(
+                {
+                  bundleDir,
+                  runId,
+                  scenarioId: scenario.id,
+                  scenarioSha256: scenario.source.sha256,
+                  vars: scenario.vars,
+                  approval,
+                  approvers: inputs.approvers ?? [],
+                  journal,
+                  clock,
+                  t: () => timeline.t(),
+                  iso: (at) => timeline.iso(at),
+                },
+                signal,
+              ),
+          }
+        : {}),
       ...(cleanupOnly ? { cleanupOnly, endReason: 'crashed' as const } : {}),
       ...(options.confirm ? { confirm: options.confirm } : {}),
     });

@@ -51,6 +51,9 @@ export function decideVerdict(input: VerdictInput): { verdict: Verdict; reasons:
     case 'not-confirmed':
       aborted.push('the production run was not confirmed');
       break;
+    case 'not-approved':
+      aborted.push('the approvals did not reach their quorum in time: no step ran');
+      break;
     case 'precondition-failed':
       if (input.readiness && !input.readiness.ok) {
         const failed = input.readiness.checks.filter((c) => !c.ok).map((c) => `${c.runner} ${c.target}`);

@@ -15,6 +15,8 @@ export const bundleLayout = {
   attachments: 'attachments',
   /** `answers/<step>/<attempt>.request.json` and `.answer.json`: manual steps' questions and answers. */
   answers: 'answers',
+  /** `approvals/request.json` and `approvals/<keyid>.dsse.json`: what the run waited for before its steps. */
+  approvals: 'approvals',
   // The Statement cannot cover these three: they hold or sign the Statement itself.
   record: 'record.json',
   envelope: 'record.dsse.json',

@@ -155,6 +155,11 @@ export const journalEventSchemas = {
     file: z.string(),
     sha256: z.string(),
   }),
+  /** The run waits for `quorum` of these approver keys to sign request.json (digest) before its steps. */
+  'approval.requested': z.object({ t, quorum: z.number(), approvers: z.array(z.string()), requestSha256: z.string(), timeoutMs: z.number() }),
+  'approval.granted': z.object({ t, keyid: z.string(), by: z.string(), at: z.string(), comment: z.string().exactOptional(), file: z.string(), sha256: z.string() }),
+  'approval.rejected': z.object({ t, file: z.string(), sha256: z.string(), reason: z.string() }),
+  'approval.ended': z.object({ t, status: z.enum(['granted', 'timed-out', 'interrupted']), granted: z.number() }),
   /** An answer file that did not answer the question (why), removed from the bundle; its digest is kept. */
   'manual.rejected': z.object({ stepId: z.string(), attempt: z.number(), t, file: z.string(), sha256: z.string(), reason: z.string() }),
   'cleanup.started': z.object({ t, endReason: endReason.exactOptional() }),
@@ -192,6 +197,10 @@ export const journalEvents = {
   manualWaiting: 'manual.waiting',
   manualAnswered: 'manual.answered',
   manualRejected: 'manual.rejected',
+  approvalRequested: 'approval.requested',
+  approvalGranted: 'approval.granted',
+  approvalRejected: 'approval.rejected',
+  approvalEnded: 'approval.ended',
   cleanupStarted: 'cleanup.started',
   clockJumped: 'clock.jumped',
   recoverStarted: 'recover.started',

@@ -9,7 +9,7 @@ import { renderExitSection } from './render-exit-html.js';
 import { code, digest, section, status, table } from './html-parts.js';
 import { htmlDocument } from './html-document.js';
 import { escapeMarkup as x } from '../markup.js';
-import type { AttemptRecord, ObjectiveRecord, RunRecord, StepRecord, StreamRecord } from './run-record.js';
+import type { ApprovalRecord, AttemptRecord, ObjectiveRecord, RunRecord, StepRecord, StreamRecord } from './run-record.js';
 import { predicateType, type Subject } from './statement.js';
 import { renderTimeline } from './timeline-svg.js';
 
@@ -49,6 +49,7 @@ export function renderHtml(record: RunRecord, context: ReportContext = {}): stri
     section('Objectives: target vs achieved', objectivesTable(record)),
     ...(record.exitReadiness ? [section('Exit readiness', renderExitSection(record.exitReadiness))] : []),
     section('Timeline against the RTO budget', `<figure>${renderTimeline(record)}<figcaption>${x(legend)}</figcaption></figure>`),
+    ...(record.approval ? [section('Approvals', approvalsTable(record.approval))] : []),
     section('Steps', stepsTables(record)),
     section('Deviations and findings', findings(record)),
     section('Cleanup', cleanupSummary(record)),
@@ -122,6 +123,12 @@ function objectivesTable(r: RunRecord): string {
     ]);
   const marks = Object.entries(r.marks).map(([mark, m]) => `${mark} at ${m.at} (step ${m.stepId})`);
   return table(['Objective', 'Target', 'Achieved', 'Margin', 'Status', 'How measured'], body) + (marks.length ? `<p>Marks: ${x(marks.join('; '))}.</p>` : '<p>No marks were reached.</p>');
+}
+
+function approvalsTable(a: ApprovalRecord): string {
+  const lead = `<p>${x(`${a.granted.length} of ${a.quorum} required approval(s) from ${a.approvers.length} approver key(s): ${a.status}, after ${formatDuration(a.waitedMs)}. Each approval signs approvals/request.json (SHA-256 ${a.requestSha256}): this run, this scenario version, these vars.`)}</p>`;
+  const rows = a.granted.map((g) => [x(g.by), code(g.keyid), x(g.at), x(g.comment ?? ''), code(g.file)]);
+  return lead + (rows.length ? table(['Approved by', 'Key id', 'At', 'Comment', 'File'], rows) : '');
 }
 
 function stepsTables(r: RunRecord): string {

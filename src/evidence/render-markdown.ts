@@ -34,6 +34,10 @@ export function renderMarkdown(record: RunRecord, context: ReportContext = {}): 
   if (record.exitReadiness) lines.push('', ...exitLines(record.exitReadiness));
   lines.push('', '## Steps', '', '| Step | Phase | Status | Attempts | Duration |', '|---|---|---|---|---|');
   for (const step of [...record.steps, ...record.cleanup]) lines.push(stepRow(step));
+  if (record.approval) {
+    const a = record.approval;
+    lines.push('', '## Approvals', '', `${a.granted.length} of ${a.quorum} required, ${a.status}, after ${formatDuration(a.waitedMs)}.`, ...a.granted.map((g) => `- ${cell(g.by)}, key ${g.keyid}, at ${g.at}${g.comment ? `: ${cell(g.comment)}` : ''}`));
+  }
   const answered = [...record.steps, ...record.cleanup].filter((step) => step.answer);
   if (answered.length) lines.push('', '## Manual steps', '', ...answered.map((step) => `- ${cell(step.id)}: ${cell(step.answer ? answerText(step.answer) : '')}`));
   const findings = [...record.verdictReasons, ...record.deviations.map((d) => `Deviation: ${d}`)];

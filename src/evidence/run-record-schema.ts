@@ -127,6 +127,16 @@ export const runRecordSchema = z.object({
   steps: z.array(stepRecord),
   cleanup: z.array(stepRecord),
   deviations: z.array(z.string()),
+  approval: z
+    .object({
+      quorum: z.int().positive(),
+      approvers: z.array(sha256),
+      requestSha256: sha256,
+      status: z.enum(['granted', 'timed-out', 'interrupted', 'waiting']),
+      granted: z.array(z.object({ keyid: sha256, by: z.string(), at: time, comment: z.string().exactOptional(), file: z.string(), sha256 })),
+      waitedMs: z.number().nonnegative(),
+    })
+    .exactOptional(),
   journal: z.object({ file: z.string(), entries: z.int().nonnegative(), headSha256: sha256 }),
   targets: z.array(targetRecord).exactOptional(),
   cleanupIncomplete: z

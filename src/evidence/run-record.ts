@@ -11,6 +11,8 @@ export const endReasons = [
   'step-failed',
   'precondition-failed',
   'not-confirmed',
+  /** The approvals did not reach their quorum before the timeout: nothing ran. */
+  'not-approved',
   'deadline',
   'signal',
   'crashed',
@@ -100,6 +102,18 @@ export interface StepRecord {
   outputs: Record<string, string>;
   /** A manual step's accepted answer (its last attempt's). */
   answer?: AnswerRecord;
+}
+
+/** The signed approvals a run waited for, and what came of the wait. */
+export interface ApprovalRecord {
+  quorum: number;
+  /** Key ids (SHA-256 of SPKI DER) of the keys that may approve. */
+  approvers: string[];
+  /** SHA-256 of `approvals/request.json`, which every approval signs. */
+  requestSha256: string;
+  status: 'granted' | 'timed-out' | 'interrupted' | 'waiting';
+  granted: { keyid: string; by: string; at: string; comment?: string; file: string; sha256: string }[];
+  waitedMs: number;
 }
 
 /** Who answered a manual step, when, how, and how long the step waited for them. */
@@ -193,6 +207,8 @@ export interface RunRecord {
   steps: StepRecord[];
   cleanup: StepRecord[];
   deviations: string[];
+  /** The approvals the run waited for before its steps (`approval:` in the scenario). */
+  approval?: ApprovalRecord;
   journal: { file: string; entries: number; headSha256: string };
   /** Targets and their host-key fingerprints. */
   targets?: TargetRecord[];

@@ -16,6 +16,7 @@ import { runRecordSchema } from './run-record-schema.js';
 import { stableStringify } from './stable-json.js';
 import { predicateType, statementType, type InTotoStatement } from './statement.js';
 import { reviewAnswers } from './verify-answers.js';
+import { reviewApprovals } from './verify-approvals.js';
 import { reviewSignatures, type CheckStatus, type VerifiedSigner } from './verify-signatures.js';
 
 export type { CheckStatus, VerifiedSigner } from './verify-signatures.js';
@@ -29,7 +30,7 @@ export interface VerifyOptions {
   previous?: string;
 }
 
-export const checkIds = ['record', 'envelope', 'signatures', 'threshold', 'subjects', 'coverage', 'journal', 'consistency', 'answers', 'previous'] as const;
+export const checkIds = ['record', 'envelope', 'signatures', 'threshold', 'subjects', 'coverage', 'journal', 'consistency', 'answers', 'approvals', 'previous'] as const;
 export type CheckId = (typeof checkIds)[number];
 
 export interface VerifyCheck {
@@ -63,6 +64,7 @@ const titles: Record<CheckId, string> = {
   coverage: 'every file of the bundle is a subject',
   journal: 'journal hash chain, head and entry count match the record',
   consistency: 'the record agrees with the journal (steps, verdict)',
+  approvals: 'the approvals the run waited for are signed by its approver keys over its exact request, to its quorum',
   answers: "every manual step's answer is the one the record gives, and each signed answer verifies",
   previous: 'the record is chained to the previous record',
 };
@@ -97,7 +99,7 @@ export async function verifyBundle(dir: string, options: VerifyOptions = {}): Pr
 
   const statement = record.statement;
   if (!statement) {
-    for (const id of ['subjects', 'coverage', 'journal', 'consistency', 'answers', 'previous'] as const) add(id, 'skipped', ['needs a readable record.json']);
+    for (const id of ['subjects', 'coverage', 'journal', 'consistency', 'answers', 'approvals', 'previous'] as const) add(id, 'skipped', ['needs a readable record.json']);
   } else {
     await checkSubjects(dir, statement, listing, judged);
     checkCoverage(statement, listing, judged);
@@ -105,6 +107,9 @@ export async function verifyBundle(dir: string, options: VerifyOptions = {}): Pr
     const answers = await reviewAnswers(dir, statement.predicate, keys);
     if (answers.count === 0) add('answers', 'skipped', ['no manual step was answered in this run']);
     else judged('answers', answers.problems, answers.facts);
+    const approvals = await reviewApprovals(dir, statement.predicate, keys);
+    if (!approvals.present) add('approvals', 'skipped', ['the scenario asks for no approvals']);
+    else judged('approvals', approvals.problems, approvals.facts);
     if (options.previous === undefined) {
       add('previous', 'skipped', [statement.predicate.previousRecordSha256 ? `no previous bundle given; the record names ${statement.predicate.previousRecordSha256}` : 'no previous bundle given; the record names none']);
     } else {

@@ -4,7 +4,7 @@
  * carries in `meta` what `drillbook plan` prints, so the plan is rendered from exactly what runs.
  */
 import type { ActionRef, EndRunReason, GuardRef, InvokeRef } from './machine-vocabulary.js';
-import type { ExitPlan, Mark, Objectives, Phase, Scenario, ScenarioKind, Step, StepOrGroup } from './types.js';
+import type { Approval, ExitPlan, Mark, Objectives, Phase, Scenario, ScenarioKind, Step, StepOrGroup } from './types.js';
 
 export interface TransitionConfig {
   target?: string;
@@ -23,7 +23,7 @@ export interface GroupMeta {
 }
 export interface PhaseMeta {
   kind: 'phase';
-  phase: Phase | 'confirm';
+  phase: Phase | 'confirm' | 'approval';
 }
 export interface ScenarioMeta {
   kind: 'scenario';
@@ -33,6 +33,7 @@ export interface ScenarioMeta {
   owner: string;
   environment?: string;
   deadlineMs?: number;
+  approval?: Approval | 'none';
   objectives: Objectives;
   exit?: ExitPlan;
 }
@@ -64,6 +65,7 @@ export const stopGraceMs = 60_000;
 
 export const stateIds = {
   preconditions: 'preconditions',
+  approval: 'approval',
   confirm: 'confirm',
   main: 'main',
   cleanup: 'cleanup',
@@ -254,6 +256,7 @@ function scenarioMeta(scenario: Scenario): ScenarioMeta {
     owner: scenario.owner,
     ...(scenario.environment !== undefined ? { environment: scenario.environment } : {}),
     ...(scenario.deadlineMs !== undefined ? { deadlineMs: scenario.deadlineMs } : {}),
+    ...(scenario.approval !== undefined ? { approval: scenario.approval } : {}),
     objectives: scenario.objectives,
     ...(scenario.exit ? { exit: scenario.exit } : {}),
   };
@@ -262,7 +265,9 @@ function scenarioMeta(scenario: Scenario): ScenarioMeta {
 /** Compile a validated scenario into a machine config (plain data). */
 export function compileScenario(scenario: Scenario): CompiledScenario {
   const production = scenario.environment === 'production';
-  const afterPreconditions = production ? stateIds.confirm : stateIds.main;
+  const approval = typeof scenario.approval === 'object';
+  const afterApproval = production ? stateIds.confirm : stateIds.main;
+  const afterPreconditions = approval ? stateIds.approval : afterApproval;
   const closing = ref(stateIds.closing);
 
   const active: StateConfig = {
@@ -284,6 +289,22 @@ export function compileScenario(scenario: Scenario): CompiledScenario {
         meta: { kind: 'phase', phase: 'preconditions' },
         ...chain(scenario.preconditions, { target: ref(afterPreconditions) }, { target: closing, actions: [endRun('precondition-failed')] }),
       },
+      ...(approval
+        ? {
+            approval: {
+              id: stateIds.approval,
+              meta: { kind: 'phase', phase: 'approval' },
+              invoke: {
+                src: 'awaitApprovals',
+                onDone: [
+                  { guard: { type: 'approved' }, target: ref(afterApproval) },
+                  { target: closing, actions: [endRun('not-approved')] },
+                ],
+                onError: { target: closing, actions: [endRun('not-approved')] },
+              },
+            },
+          }
+        : {}),
       ...(production
         ? {
             confirm: {

@@ -100,6 +100,7 @@ export const issueCodes = [
   'rto-without-marks',
   'undeclared-var',
   'schedule-outside-window',
+  'approval-required',
   'exit-kind',
   'exit-cost',
   'reimport-phase',

@@ -4,7 +4,7 @@
  */
 import type { Mark } from './types.js';
 
-export type EndRunReason = 'completed' | 'step-failed' | 'precondition-failed' | 'not-confirmed' | 'deadline' | 'signal' | 'write-failed';
+export type EndRunReason = 'completed' | 'step-failed' | 'precondition-failed' | 'not-confirmed' | 'not-approved' | 'deadline' | 'signal' | 'write-failed';
 export type AbortReason = 'timeout' | 'cancelled' | 'until' | 'end-of-steps';
 export type FinishedStatus = 'passed' | 'failed';
 
@@ -39,12 +39,15 @@ export interface GuardParams {
   mainStarted: Record<string, never>;
   /** The production confirmation's answer (the actor's output) was yes. */
   confirmed: Record<string, never>;
+  /** The approvals reached their quorum (the actor's output). */
+  approved: Record<string, never>;
 }
 
 export interface ActorInputs {
   runAttempt: { stepId: string };
   drainInFlight: Record<string, never>;
   confirmProduction: Record<string, never>;
+  awaitApprovals: Record<string, never>;
 }
 
 export type ActionName = keyof ActionParams;
@@ -77,8 +80,9 @@ const guardSet: Record<GuardName, true> = {
   stepsPassed: true,
   mainStarted: true,
   confirmed: true,
+  approved: true,
 };
-const actorSet: Record<ActorName, true> = { runAttempt: true, drainInFlight: true, confirmProduction: true };
+const actorSet: Record<ActorName, true> = { runAttempt: true, drainInFlight: true, confirmProduction: true, awaitApprovals: true };
 export const actionNames = Object.keys(actionSet) as ActionName[];
 export const guardNames = Object.keys(guardSet) as GuardName[];
 export const actorNames = Object.keys(actorSet) as ActorName[];

@@ -341,6 +341,9 @@ export function normalizeScenario(value: Record<string, unknown>, source: Scenar
     owner: v.owner ?? '',
     ...(v.description !== undefined && { description: v.description }),
     ...(v.environment !== undefined && { environment: v.environment }),
+    ...(v.approval !== undefined && {
+      approval: v.approval === 'none' ? 'none' : { keys: v.approval.approvers.keys, quorum: v.approval.quorum ?? 1, timeoutMs: durationMs(v.approval.timeout) ?? 3_600_000 },
+    }),
     ...(cadenceMs !== undefined && { cadenceMs }),
     ...(v.schedule !== undefined && { schedule: v.schedule }),
     timezone: v.timezone ?? scenarioDefaults.timezone,

@@ -62,6 +62,12 @@ export function planView(compiled: CompiledScenario): PlanView {
   };
 }
 
+function approvalLines(approval: ScenarioMeta['approval']): string[] {
+  if (approval === undefined) return [];
+  if (approval === 'none') return ['', 'approval: none (a production run without signed approvals, recorded as a deviation)'];
+  return ['', `approval: ${approval.quorum} of ${approval.keys.length} approver key(s) sign (drillbook approve BUNDLE --key K) within ${formatDuration(approval.timeoutMs)}, or the run ends ABORTED with nothing run: ${approval.keys.join(', ')}`];
+}
+
 function stepLine(step: StepMeta): string {
   const where = step.on ? ` on ${step.on}` : '';
   const facts = [`timeout ${formatDuration(step.timeoutMs)}`];
@@ -120,6 +126,7 @@ export function renderPlanText(compiled: CompiledScenario): string {
     '',
     'preconditions (read-only checks; a failure stops the run before any side effect, exit 4)',
     ...(view.preconditions.length ? listLines(view.preconditions, counter) : ['  (none)']),
+    ...approvalLines(scenario.approval),
     ...(view.confirm ? ['', 'confirmation: production: asks on the terminal, or --yes'] : []),
     '',
     'steps (a failure goes straight to cleanup)',

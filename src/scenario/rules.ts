@@ -637,6 +637,16 @@ const varOverrides: Rule = (context) => {
 };
 
 /** Every rule, in the order their findings read best; each reports all it finds. */
+/** Production runs wait for signed approvals unless the scenario says plainly that they do not. */
+function productionApproval(context: RuleContext): void {
+  const { scenario } = context.draft;
+  if (scenario.environment !== 'production' || scenario.approval !== undefined) return;
+  context.sink.report(
+    { code: 'approval-required', message: at(['environment'], 'environment: production needs an approval: block'), hint: 'add approval: { approvers: { keys: [approver.pub] }, quorum: 1 }, or approval: none to run on the terminal confirmation alone' },
+    { path: ['environment'] },
+  );
+}
+
 export const rules: readonly Rule[] = [
   uniqueIds,
   knownRunners,
@@ -655,6 +665,7 @@ export const rules: readonly Rule[] = [
   objectives,
   varOverrides,
   scheduleInsideWindow,
+  productionApproval,
   reimportSteps,
   periodNeedsExport,
 ];

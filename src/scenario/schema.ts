@@ -454,6 +454,21 @@ export const allowEnvSchema = note(
   { expected: 'a list of environment variable names' },
 );
 
+/** Who must sign before the steps start: public key files, and how many distinct keys of them. */
+const approvalSchema = z.union([
+  note(z.literal('none'), { expected: '"none" or a mapping with approvers and quorum' }),
+  z
+    .strictObject({
+      approvers: describe(
+        z.strictObject({ keys: describe(z.array(text).min(1), 'Ed25519 public key files (PEM) of those who may approve, relative to the scenario file.') }),
+        'Who may approve.',
+      ),
+      quorum: describe(z.int().min(1), 'Distinct approvers needed (default 1).').optional(),
+      timeout: describe(durationSchema, 'How long the run waits for the approvals before it ends ABORTED, nothing run (default 1h).').optional(),
+    })
+    .refine((a) => (a.quorum ?? 1) <= a.approvers.keys.length, { message: 'quorum is larger than the number of approver keys', path: ['quorum'] }),
+]);
+
 export const scenarioShape = {
   version: describe(note(z.literal(1), { code: 'bad-version', hint: 'this version of drillbook reads format version 1' }), 'Format version: 1.'),
   kind: describe(note(z.enum(scenarioKinds), { code: 'bad-kind' }), 'drill (failover exercise), restore (backup restore test) or exit (reversibility).'),
@@ -467,6 +482,10 @@ export const scenarioShape = {
   timezone: describe(timezoneSchema, 'IANA time zone of `schedule` and `window` (default UTC).').optional(),
   window: describe(windowSchema, 'When scheduled runs (run-due, schedule) may start: hours by weekday and blackout dates.').optional(),
   deadline: describe(durationSchema, 'Limit for the whole run; cleanup still runs.').optional(),
+  approval: describe(
+    approvalSchema,
+    'Signed approvals (`drillbook approve BUNDLE --key K`) the run waits for after its preconditions, before any step; required for environment: production (`none` runs on the terminal confirmation alone, recorded as a deviation).',
+  ).optional(),
   defaults: describe(
     z.strictObject({
       timeout: describe(durationSchema, 'Per-attempt limit of every step (default 10m).').optional(),

@@ -123,6 +123,13 @@ export interface Step {
   inheritEnv?: string[];
 }
 
+export interface Approval {
+  /** Public key files of the approvers, as written (relative to the scenario folder). */
+  keys: string[];
+  quorum: number;
+  timeoutMs: number;
+}
+
 export interface GroupStep {
   type: 'group';
   id: string;
@@ -142,6 +149,8 @@ export interface Scenario {
   owner: string;
   description?: string;
   environment?: string;
+  /** Signed approvals the run waits for before its steps; `none`: explicitly without (production). */
+  approval?: Approval | 'none';
   cadenceMs?: number;
   schedule?: string;
   timezone: string;

@@ -39,6 +39,7 @@ describe('verifyBundle', () => {
       journal: 'passed',
       consistency: 'passed',
       answers: 'skipped',
+      approvals: 'skipped',
       previous: 'skipped',
     });
     expect(report.payloadSha256).toBe(sealed.recordSha256);

@@ -106,6 +106,8 @@ const expected: Record<string, string> = {
   hint: its options go under with:`,
   'run-required': `test/fixtures/invalid/run-required.yaml:9:11: steps[0]: runner "local" needs run: an argument array
   hint: e.g. run: [systemctl, stop, postgresql]`,
+  'approval-required': `test/fixtures/invalid/approval-required.yaml:6:14: environment: environment: production needs an approval: block
+  hint: add approval: { approvers: { keys: [approver.pub] }, quorum: 1 }, or approval: none to run on the terminal confirmation alone`,
   'schedule-outside-window': `test/fixtures/invalid/schedule-outside-window.yaml:6:11: schedule: "0 3 * * 1" never starts inside window.hours (mon-fri 22:00-06:00, Europe/Berlin)
   hint: move the schedule into the window, or widen window.hours`,
   'target-kind': `test/fixtures/invalid/target-kind.yaml:12:9: steps[0].on: target "app" has kind http; runner "local" runs on local targets

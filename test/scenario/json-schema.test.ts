@@ -28,7 +28,7 @@ describe('scenario JSON Schema', () => {
     expect(schema.required).toEqual(['version', 'kind', 'id', 'title', 'owner', 'objectives', 'steps']);
     expect(Object.keys(schema.properties as object)).toEqual([
       'version', 'kind', 'id', 'title', 'owner', 'description', 'environment', 'cadence', 'schedule', 'timezone',
-      'window', 'deadline', 'defaults', 'objectives', 'exit', 'controls', 'vars', 'secrets', 'allowEnv', 'inheritEnv', 'targets', 'preconditions', 'steps', 'cleanup',
+      'window', 'deadline', 'approval', 'defaults', 'objectives', 'exit', 'controls', 'vars', 'secrets', 'allowEnv', 'inheritEnv', 'targets', 'preconditions', 'steps', 'cleanup',
     ]);
     expect((schema.properties as Record<string, unknown>).version).toEqual({ type: 'number', const: 1, description: 'Format version: 1.' });
   });

@@ -168,7 +168,7 @@ describe('YAML', () => {
 
   it('keys such as __proto__ are data like any other', () => {
     expect(problems(`${head}__proto__: { polluted: true }\nsteps:\n  - { id: s, uses: wait, with: { duration: 1s } }\n`)).toEqual([
-      'scenario.yaml:7:1: unknown key "__proto__"\n  hint: allowed keys: version, kind, id, title, owner, description, environment, cadence, schedule, timezone, window, deadline, defaults, objectives, exit, controls, vars, secrets, allowEnv, inheritEnv, targets, preconditions, steps, cleanup',
+      'scenario.yaml:7:1: unknown key "__proto__"\n  hint: allowed keys: version, kind, id, title, owner, description, environment, cadence, schedule, timezone, window, deadline, approval, defaults, objectives, exit, controls, vars, secrets, allowEnv, inheritEnv, targets, preconditions, steps, cleanup',
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

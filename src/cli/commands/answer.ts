@@ -3,12 +3,8 @@
  * step a run waits on, from any terminal or machine that sees the bundle. The answer is written once (the
  * first one counts); the command then waits a moment for the run to take or refuse it, and says which.
  */
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { claimFor, misfit, openQuestion, readRequest, writeAnswer } from '../../evidence/answer.js';
-import { bundleLayout } from '../../evidence/bundle-files.js';
-import { eventsOfType, parseJournalEvents, type JournalEvent } from '../../evidence/journal-events.js';
-import { readJournal } from '../../evidence/journal.js';
+import { eventsOfType } from '../../evidence/journal-events.js';
 import { loadSigningKey } from '../../evidence/keys.js';
 import { DrillbookError } from '../../errors.js';
 import { exitCodes } from '../exit-codes.js';
@@ -16,6 +12,7 @@ import type { CliIo } from '../io.js';
 import { operatorName } from '../operator.js';
 import { reportError } from '../report-error.js';
 import { assertBundleDir } from './verify.js';
+import { readBundleEvents, takenLine, waitForRun } from '../wait-for-run.js';
 
 export interface AnswerFlags {
   pass?: boolean;
@@ -29,13 +26,11 @@ export interface AnswerFlags {
   waitMs?: number;
 }
 
-const readEvents = (bundle: string): JournalEvent[] => parseJournalEvents(readJournal(join(bundle, bundleLayout.journal)).entries).events;
-
 export async function answerCommand(bundle: string, stepId: string, flags: AnswerFlags, io: CliIo): Promise<number> {
   try {
     if (flags.pass === flags.fail) throw new DrillbookError('USAGE', 'answer needs exactly one of --pass and --fail');
     const dir = assertBundleDir(bundle);
-    const events = readEvents(dir);
+    const events = readBundleEvents(dir);
     const question = openQuestion(events, stepId);
     if ('none' in question) throw new DrillbookError('PRECONDITION', `nothing to answer: ${question.none}`);
     const request = readRequest(dir, question.file);
@@ -51,19 +46,13 @@ export async function answerCommand(bundle: string, stepId: string, flags: Answe
     const problem = misfit(request, claim);
     if (problem !== undefined) throw new DrillbookError('USAGE', `not answered: ${problem}`, { hint: hintFor(request.record) });
     const written = writeAnswer(dir, claim, key);
-    const taken = await waitForRun(dir, written.sha256, flags.waitMs ?? 10_000);
+    const taken = await waitForRun(dir, written.sha256, { taken: 'manual.answered', refused: 'manual.rejected' }, flags.waitMs ?? 10_000);
     if (flags.json) {
       io.stdout(`${JSON.stringify({ file: written.file, stepId, attempt: question.attempt, outcome, by: claim.by, ...(written.keyid ? { keyid: written.keyid } : {}), taken })}\n`);
     } else {
       const signed = written.keyid ? `, signed by key ${written.keyid}` : '';
       io.stdout(`answered ${stepId} (attempt ${question.attempt}): ${outcome} as ${claim.by}${signed}: ${written.file}\n`);
-      io.stdout(
-        taken.status === 'taken'
-          ? 'the run took the answer\n'
-          : taken.status === 'refused'
-            ? `the run refused the answer: ${taken.reason}\n`
-            : 'the run has not taken the answer yet (it reads it within a second while it runs)\n',
-      );
+      io.stdout(takenLine(taken, 'answer'));
     }
     return taken.status === 'refused' ? exitCodes.invalidInput : exitCodes.ok;
   } catch (error) {
@@ -83,20 +72,4 @@ function parseInputs(pairs: readonly string[]): Record<string, string> {
 
 function hintFor(record: readonly string[]): string {
   return record.length ? `record ${record.map((name) => `--input ${name}=…`).join(' ')}; a fail needs --comment saying why` : 'a fail needs --comment saying why';
-}
-
-type Taken = { status: 'taken' } | { status: 'refused'; reason: string } | { status: 'pending' };
-
-/** What the run did with the answer file of digest `sha256`. */
-async function waitForRun(dir: string, sha256: string, waitMs: number): Promise<Taken> {
-  const until = Date.now() + waitMs;
-  for (;;) {
-    const events = readEvents(dir);
-    const same = (e: { data: { sha256: string } }): boolean => e.data.sha256 === sha256;
-    if (eventsOfType(events, 'manual.answered').some(same)) return { status: 'taken' };
-    const refused = eventsOfType(events, 'manual.rejected').filter(same).at(-1);
-    if (refused) return { status: 'refused', reason: refused.data.reason };
-    if (Date.now() >= until) return { status: 'pending' };
-    await sleep(200);
-  }
 }

@@ -14,7 +14,7 @@ import { exitCodeForSignal, exitCodes } from '../exit-codes.js';
 import { toolVersion } from '../version.js';
 import type { OperatorPrompt } from '../../engine/operator-desk.js';
 import { revealInvisible } from '../../visible-text.js';
-import { answerCommandLine } from '../answer-hint.js';
+import { answerCommandLine, approveCommandLine } from '../answer-hint.js';
 import { createManualPrompt } from '../manual-prompt.js';
 
 export interface RunFlags {
@@ -118,6 +118,7 @@ async function startRun(
     onEvent: (event) => {
       progress.onEvent(event);
       if (event.type === 'manual.waiting' && !prompt) progress.note(`answer with: ${answerCommandLine(bundleDir, event.data.stepId)}`);
+      if (event.type === 'approval.requested') progress.note(`approve with: ${approveCommandLine(bundleDir)}`);
     },
     confirm: async () => {
       if (flags.yes) return true;

@@ -1,0 +1,36 @@
+/** What a running drill did with a file someone put in its bundle (an answer, an approval), read from its journal. */
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bundleLayout } from '../evidence/bundle-files.js';
+import { eventsOfType, parseJournalEvents, type JournalEvent } from '../evidence/journal-events.js';
+import { readJournal } from '../evidence/journal.js';
+
+export const readBundleEvents = (bundle: string): JournalEvent[] => parseJournalEvents(readJournal(join(bundle, bundleLayout.journal)).entries).events;
+
+export type Taken = { status: 'taken' } | { status: 'refused'; reason: string } | { status: 'pending' };
+
+/** Waits up to `waitMs` for the journal to take or refuse the file of digest `sha256`. */
+export async function waitForRun(
+  dir: string,
+  sha256: string,
+  types: { taken: 'manual.answered' | 'approval.granted'; refused: 'manual.rejected' | 'approval.rejected' },
+  waitMs: number,
+): Promise<Taken> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const events = readBundleEvents(dir);
+    const same = (e: { data: { sha256: string } }): boolean => e.data.sha256 === sha256;
+    if (eventsOfType(events, types.taken).some(same)) return { status: 'taken' };
+    const refused = eventsOfType(events, types.refused).filter(same).at(-1);
+    if (refused) return { status: 'refused', reason: refused.data.reason };
+    if (Date.now() >= until) return { status: 'pending' };
+    await sleep(200);
+  }
+}
+
+/** The line that tells the person what the run did with their file. */
+export function takenLine(taken: Taken, what: string): string {
+  if (taken.status === 'taken') return `the run took the ${what}\n`;
+  if (taken.status === 'refused') return `the run refused the ${what}: ${taken.reason}\n`;
+  return `the run has not taken the ${what} yet (it reads it within a second while it runs)\n`;
+}
