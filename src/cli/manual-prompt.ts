@@ -26,8 +26,11 @@ export interface PromptTerminal {
 type Field = { kind: 'confirm'; item: string } | { kind: 'input'; name: string } | { kind: 'decide' } | { kind: 'comment' };
 
 export function createManualPrompt(terminal: PromptTerminal): OperatorPrompt {
+  // One question at a time on one terminal (manual steps of a parallel group): the next waits its turn, and
+  // is skipped if it was answered elsewhere meanwhile.
+  let turn = Promise.resolve();
   return (question) => {
-    void ask(terminal, question);
+    turn = turn.then(() => (question.signal.aborted ? undefined : ask(terminal, question))).catch(() => undefined);
   };
 }
 
