@@ -71,6 +71,22 @@ function successOf(step: Step): string {
   return 'the step reports no error';
 }
 
+/** A manual step as a person reads it: who, what to do, what to tick off and write down. */
+function manualTask(step: Step): { task: string; success: string } {
+  const w = step.with as { instructions?: unknown; confirm?: unknown; assignee?: unknown; record?: unknown };
+  const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+  const confirm = strings(w.confirm);
+  const record = strings(w.record);
+  const task = [
+    typeof w.assignee === 'string' ? `For ${w.assignee}:` : undefined,
+    typeof w.instructions === 'string' ? w.instructions.trim() : undefined,
+    ...confirm.map((item) => `[ ] ${item}`),
+    ...record.map((name) => `${name}: ____________`),
+  ].filter((line): line is string => line !== undefined);
+  const success = [confirm.length ? 'every item ticked' : undefined, record.length ? `${record.join(', ')} written down` : undefined].filter(Boolean).join(', ');
+  return { task: task.join('\n'), success: success || 'the person says it is done' };
+}
+
 function limitsOf(step: StepMeta): string {
   const parts = [`timeout ${formatDuration(step.timeoutMs)}`];
   if (step.retry.attempts > 1) parts.push(`${step.retry.attempts} attempts, ${formatDuration(step.retry.backoffMs)} apart`);
@@ -90,14 +106,17 @@ export function runbookView(scenario: Scenario, compiled: CompiledScenario): Run
   const steps = new Map([...scenario.preconditions, ...scenario.steps, ...scenario.cleanup].flatMap((s) => (s.type === 'group' ? s.parallel : [s])).map((s) => [s.id, s]));
   const row = (meta: StepMeta, number: string): RunbookRow => {
     const step = steps.get(meta.id);
-    const command = step?.run ? step.run.map((arg) => quoteArg(shown(arg, scenario.vars))).join(' ') : step && Object.keys(step.with).length ? JSON.stringify(shownValue(step.with, scenario.vars)) : undefined;
+    const manual = step?.uses === 'manual' ? manualTask(step) : undefined;
+    const command =
+      manual?.task ??
+      (step?.run ? step.run.map((arg) => quoteArg(shown(arg, scenario.vars))).join(' ') : step && Object.keys(step.with).length ? JSON.stringify(shownValue(step.with, scenario.vars)) : undefined);
     return {
       number,
       id: meta.id,
       ...(meta.name ? { name: meta.name } : {}),
       what: `${meta.uses}${meta.on ? ` on ${meta.on}` : ''}`,
       ...(command ? { command } : {}),
-      success: step ? successOf(step) : 'the step reports no error',
+      success: manual?.success ?? (step ? successOf(step) : 'the step reports no error'),
       limits: limitsOf(meta),
     };
   };
@@ -116,6 +135,9 @@ export function runbookView(scenario: Scenario, compiled: CompiledScenario): Run
     ...(scenario.description ? [['Purpose', scenario.description.trim()] as [string, string]] : []),
     ['Objectives', [o.rtoMs !== undefined ? `RTO ${formatDuration(o.rtoMs)}` : '', o.rpoMs !== undefined ? `RPO ${formatDuration(o.rpoMs)}` : '', o.exitPeriodMs !== undefined ? `exit period ${formatDuration(o.exitPeriodMs)}` : ''].filter(Boolean).join(', ') || 'none declared'],
     ...(scenario.deadlineMs !== undefined ? [['Deadline', formatDuration(scenario.deadlineMs)] as [string, string]] : []),
+    ...(typeof scenario.approval === 'object'
+      ? [['Approval', `before any step, ${scenario.approval.quorum} of these approvers sign: ${scenario.approval.keys.join(', ')}`] as [string, string]]
+      : []),
     ['Source', `${scenario.source.file} (SHA-256 ${scenario.source.sha256})`],
   ];
   return {

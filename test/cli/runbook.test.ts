@@ -55,6 +55,16 @@ describe('drillbook runbook', () => {
     expect((html.match(/<td class="blank"><\/td>/g) ?? []).length).toBe(12);
   });
 
+  it('gives a manual step to its person as a task: instructions, a checklist, blanks for what to write down; and names the approvers', async () => {
+    const result = await drillbook(['runbook', 'scenarios/manual-failover.yaml', '--format', 'md']);
+    expect(result.exitCode).toBe(0);
+    const row = result.stdout.split('\n').find((line) => line.startsWith('| 3 | dba-confirms'));
+    expect(row).toContain('| manual | `For on-call DBA: The service is down.');
+    expect(row).toContain('[ ] row counts match on primary and standby [ ] replication lag is zero ticket: ____________`');
+    expect(row).toContain('| every item ticked, ticket written down | timeout 10m |');
+    expect(result.stdout).toContain('- **Approval**: before any step, 1 of these approvers sign: ../reports/demo-keys/manager.pub');
+  });
+
   it('refuses an invalid scenario with its position, like validate', async () => {
     const dir = workspace();
     const file = writeScenario(dir, 'broken', 'steps:\n  - { id: s, uses: wiat }\n');
