@@ -229,6 +229,11 @@ export interface RunnerDefinition {
   targetKinds: readonly string[];
   /** Expectation keys that make sense for this runner. */
   expects: readonly ('exitCode' | 'stdout' | 'stderr' | 'status' | 'body')[];
+  /**
+   * Running a step of this runner twice does no harm (it changes nothing, or asks a person again): `resume`
+   * runs one cut short by a crash again even when the step is not declared `idempotent`.
+   */
+  repeatable?: boolean;
   /** Options (paths inside `with`) whose value names a declared target, and the kinds it may have. */
   targetOptions?: readonly { path: readonly string[]; kinds: readonly string[] }[];
   /**

@@ -24,6 +24,7 @@ export const manualRunner = defineRunner({
   summary: 'a person carries out instructions and answers pass or fail (on the terminal, or with `drillbook answer` from elsewhere)',
   options: manualOptions,
   run: 'forbidden',
+  repeatable: true,
   targetKinds: [],
   expects: [],
   load: async () => (await import('./run.js')).createManualRunner(),

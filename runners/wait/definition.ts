@@ -12,6 +12,7 @@ export const waitRunner = defineRunner({
   summary: 'pause for a fixed duration (recorded like any step)',
   options: waitOptions,
   run: 'forbidden',
+  repeatable: true,
   targetKinds: [],
   expects: [],
   load: async () => (await import('./run.js')).createWaitRunner(),

@@ -9,6 +9,7 @@ import type { RunbookFlags } from './commands/runbook.js';
 import type { AnswerFlags } from './commands/answer.js';
 import type { ApproveFlags } from './commands/approve.js';
 import type { RecoverFlags } from './commands/recover.js';
+import type { ResumeFlags } from './commands/resume.js';
 import type { ReportFlags } from './commands/report.js';
 import type { RunFlags } from './commands/run.js';
 import type { SignFlags } from './commands/sign.js';
@@ -162,6 +163,22 @@ async function main(argv: string[]): Promise<number> {
     .action(async (bundle: string, flags: RecoverFlags) => {
       const { recoverCommand } = await import('./commands/recover.js');
       exitCode = await recoverCommand(bundle, flags, io, process);
+    });
+
+  program
+    .command('resume')
+    .description('continue a crashed or abandoned run from its journal with its own inputs: finished steps keep their results, a step cut short runs again only when declared idempotent')
+    .argument('<bundle>', 'bundle folder of the unfinished run')
+    .option('--operator <name>', 'who resumes (default $DRILLBOOK_OPERATOR or the login name)')
+    .option('--sign-key <file>', 'Ed25519 private key to sign the record (default $DRILLBOOK_SIGNING_KEY)')
+    .option('--yes', 'confirm resuming a production run non-interactively')
+    .option('--json', 'print NDJSON events')
+    .option('--ssh-config <file>', "a copy of the OpenSSH client config the run read (same text; default: the file the run read)")
+    .option('--var <name=value>', 'give again a --var value the journal kept redacted because it held a secret (checked against its digest)', collect)
+    .option('--trust-bundle', 'resume a run this machine did not start (another machine, an old journal): you have checked its scenario.yaml and journal')
+    .action(async (bundle: string, flags: ResumeFlags) => {
+      const { resumeCommand } = await import('./commands/resume.js');
+      exitCode = await resumeCommand(bundle, flags, io, process);
     });
 
   const keys = program.command('keys').description('Ed25519 signing keys for evidence bundles');

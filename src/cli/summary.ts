@@ -1,5 +1,5 @@
 /** The few lines printed after a run: verdict, objectives, where the evidence is. */
-import { manualTimeText } from '../evidence/manual-time.js';
+import { rtoPartsText } from '../evidence/rto-parts.js';
 import { exitCheckLabels } from '../evidence/exit-record.js';
 import type { ObjectiveRecord, RunRecord } from '../evidence/run-record.js';
 import { formatDuration } from '../scenario/duration.js';
@@ -8,7 +8,7 @@ function objective(name: string, o: ObjectiveRecord | undefined): string | undef
   if (!o || (o.status === 'no-target' && o.achievedMs === undefined)) return undefined;
   const achieved = o.achievedMs !== undefined ? formatDuration(o.achievedMs) : 'not measured';
   const target = o.targetMs !== undefined ? ` (target ${formatDuration(o.targetMs)})` : '';
-  return `${name} ${achieved}${target}: ${o.status}${manualTimeText(o)}`;
+  return `${name} ${achieved}${target}: ${o.status}${rtoPartsText(o)}`;
 }
 
 /** The checklist, one item a line: what a contract manager asks first. */

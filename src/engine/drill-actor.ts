@@ -35,8 +35,11 @@ export interface StartDrillOptions {
   captureLimitBytes?: number;
   /** Deviations known before the first step (a broken lock, a recovery). */
   deviations?: string[];
-  /** Only these cleanup steps run, and nothing else (`recover`): the rest already ran or never will. */
-  cleanupOnly?: readonly string[];
+  /**
+   * A run being continued (`recover`, `resume`): only these steps and cleanup steps run, the rest already ran
+   * or never will; no precondition, approval or confirmation again, and the deadline counts from the start.
+   */
+  continuation?: { steps: readonly string[]; cleanup: readonly string[] };
   /** How the run ends whatever the machine says (`crashed`, for a run being closed by recover). */
   endReason?: EndReason;
   /** Where a log or attachment the storage refuses is reported. */
@@ -67,13 +70,23 @@ function initialContext(scenario: Scenario, options: StartDrillOptions): DrillCo
   // Numbered by attempt.started: an attempt cut short by a crash has no attempt.finished, but its number is taken.
   const attempts = new Map<string, number>();
   for (const e of eventsOfType(events, 'attempt.started')) attempts.set(e.data.stepId, Math.max(attempts.get(e.data.stepId) ?? 0, e.data.attempt));
+  // The last finish of each step counts: its status, and the outputs later steps read.
+  const finished = new Map(eventsOfType(events, 'step.finished').map((e) => [e.data.stepId, e.data]));
   const steps: Record<string, StepState> = {};
   for (const step of allSteps(scenario)) {
-    steps[step.id] = { phase: step.phase, attempts: attempts.get(step.id) ?? 0, outputs: {}, untilReached: false };
+    const done = finished.get(step.id);
+    steps[step.id] = { phase: step.phase, attempts: attempts.get(step.id) ?? 0, outputs: done?.outputs ?? {}, untilReached: false, ...(done ? { status: done.status } : {}) };
   }
   const marks: DrillContext['marks'] = {};
   for (const e of eventsOfType(events, 'mark')) marks[e.data.mark] ??= e.data.t;
-  return { steps, marks, mainStarted: false, deviations: [...(options.deviations ?? [])], ...(options.endReason ? { endReason: options.endReason } : {}) };
+  return {
+    steps,
+    marks,
+    // A continued run had started its steps: an interrupt now still runs the cleanup.
+    mainStarted: options.continuation !== undefined,
+    deviations: [...(options.deviations ?? [])],
+    ...(options.endReason ? { endReason: options.endReason } : {}),
+  };
 }
 
 export function startDrill(scenario: Scenario, options: StartDrillOptions): DrillHandle {
@@ -123,7 +136,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
     internalFault: (stepId, error) => log.error({ err: error, stepId }, 'internal fault in the engine'),
   };
 
-  const compiled = compileScenario(options.cleanupOnly ? cleanupOnly(scenario, options.cleanupOnly) : scenario);
+  const compiled = compileScenario(options.continuation ? continued(scenario, options.continuation, t()) : scenario);
   const machine = createDrillMachine(compiled, services, initialContext(scenario, options));
   const actor = createActor(machine, { clock });
   late = (stepId, result) => actor.send({ type: 'ATTEMPT.LATE', stepId, result });
@@ -179,13 +192,21 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
   };
 }
 
-/** What `recover` still has to run: the listed cleanup steps (and group members), nothing else. */
-function cleanupOnly(scenario: Scenario, ids: readonly string[]): Scenario {
-  const keep = new Set(ids);
-  const cleanup = scenario.cleanup.flatMap((item): StepOrGroup[] => {
-    if (item.type === 'step') return keep.has(item.id) ? [item] : [];
-    const parallel = item.parallel.filter((child) => keep.has(child.id));
-    return parallel.length ? [{ ...item, parallel }] : [];
-  });
-  return { ...scenario, preconditions: [], steps: [], cleanup };
+/** What a continued run still has to run: the listed steps and cleanup steps (and group members), nothing else. */
+function continued(scenario: Scenario, keep: { steps: readonly string[]; cleanup: readonly string[] }, nowT: number): Scenario {
+  const only = (list: readonly StepOrGroup[], ids: ReadonlySet<string>): StepOrGroup[] =>
+    list.flatMap((item): StepOrGroup[] => {
+      if (item.type === 'step') return ids.has(item.id) ? [item] : [];
+      const parallel = item.parallel.filter((child) => ids.has(child.id));
+      return parallel.length ? [{ ...item, parallel }] : [];
+    });
+  // Only the machine sees this scenario: the record is projected from the whole one.
+  const { environment: _environment, approval: _approval, deadlineMs, ...rest } = scenario;
+  return {
+    ...rest,
+    preconditions: [],
+    steps: only(scenario.steps, new Set(keep.steps)),
+    cleanup: only(scenario.cleanup, new Set(keep.cleanup)),
+    ...(deadlineMs !== undefined ? { deadlineMs: Math.max(1, deadlineMs - nowT) } : {}),
+  };
 }

@@ -108,8 +108,11 @@ export function createDrillMachine(compiled: CompiledScenario, services: DrillSe
         const step = stepOf(context, params.stepId);
         // T0 is when the disaster step starts; recovery is when the passing attempt of its step ended.
         const t = (params.mark === 't0' ? step.startedT : step.last?.endT) ?? services.t();
-        enqueue.assign({ marks: { ...context.marks, [params.mark]: t } });
-        enqueue(() => services.markReached(params.mark, params.stepId, t));
+        // A step run again by resume does not move a mark its first run reached.
+        if (context.marks[params.mark] === undefined) {
+          enqueue.assign({ marks: { ...context.marks, [params.mark]: t } });
+          enqueue(() => services.markReached(params.mark, params.stepId, t));
+        }
         enqueue.raise({ type: 'MARK', mark: params.mark });
       }),
       startBackground: enqueueActions(({ enqueue }, params: ActionParams['startBackground']) => {

@@ -14,6 +14,8 @@ export interface ObjectiveFacts {
   exitProjection?: { achievedMs?: number; basis: string };
   /** Run-time spans spent waiting for people (manual steps), possibly overlapping. */
   peopleIntervals?: readonly (readonly [number, number])[];
+  /** Run-time spans when no drillbook ran the drill: from its last journal entry before a stop to the resume. */
+  gapIntervals?: readonly (readonly [number, number])[];
 }
 
 /** Milliseconds of [from, to] covered by `spans` (overlaps counted once). */
@@ -62,6 +64,9 @@ export function computeObjectives(
   );
   if (rtoAchieved !== undefined && facts.peopleIntervals?.length && facts.t0Ms !== undefined && facts.recoveredMs !== undefined) {
     rto.manualMs = Math.round(coveredMs(facts.peopleIntervals, facts.t0Ms, facts.recoveredMs));
+  }
+  if (rtoAchieved !== undefined && facts.gapIntervals?.length && facts.t0Ms !== undefined && facts.recoveredMs !== undefined) {
+    rto.gapMs = Math.round(coveredMs(facts.gapIntervals, facts.t0Ms, facts.recoveredMs));
   }
 
   const from = objectives.rpoFrom;

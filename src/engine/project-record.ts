@@ -8,6 +8,7 @@ import type {
   AttemptRecord,
   EndReason,
   MarkRecord,
+  ResumeRecord,
   RunRecord,
   StepRecord,
   StepStatus,
@@ -153,6 +154,26 @@ function peopleIntervals(events: readonly JournalEvent[]): [number, number][] {
   return spans;
 }
 
+/** Each resume of the run, and the span before it when no drillbook ran the drill. */
+function resumesField(events: readonly JournalEvent[], iso: (t: number) => string): { resumes?: ResumeRecord[] } {
+  const resumes = eventsOfType(events, 'resume.started').map(({ at, data }): ResumeRecord => ({
+    at,
+    by: data.operator,
+    host: data.host,
+    stoppedAt: iso(data.stoppedAtT),
+    gapMs: Math.max(0, Math.round(data.t - data.stoppedAtT)),
+    mode: data.mode,
+    retried: data.retried,
+    restarted: data.restarted,
+    closed: data.closed,
+    ended: data.ended,
+  }));
+  return resumes.length ? { resumes } : {};
+}
+
+const gapIntervals = (events: readonly JournalEvent[]): [number, number][] =>
+  eventsOfType(events, 'resume.started').map((e): [number, number] => [e.data.stoppedAtT, Math.max(e.data.stoppedAtT, e.data.t)]);
+
 /** What the journal says of the approvals the run waited for. */
 function approvalField(events: readonly JournalEvent[]): { approval?: ApprovalRecord } {
   const requested = eventsOfType(events, 'approval.requested')[0];
@@ -204,6 +225,7 @@ export function projectRecord(scenario: Scenario, events: readonly JournalEvent[
     ...(rpoFrom && rpoValue?.[rpoFrom.output] !== undefined ? { rpoValue: rpoValue[rpoFrom.output] as string } : {}),
     ...(exitProjection && { exitProjection }),
     peopleIntervals: peopleIntervals(events),
+    gapIntervals: gapIntervals(events),
   });
   const endReason = finished?.endReason ?? options.endReason ?? 'crashed';
   const readinessEvent = eventsOfType(events, 'readiness.checked').at(-1);
@@ -244,6 +266,7 @@ export function projectRecord(scenario: Scenario, events: readonly JournalEvent[
     cleanup,
     deviations: finished?.deviations ?? options.deviations ?? [],
     ...approvalField(events),
+    ...resumesField(events, (t) => new Date(Date.parse(first.at) + t).toISOString()),
     journal: options.journal,
   };
   if (scenario.environment !== undefined) record.scenario.environment = scenario.environment;

@@ -8,6 +8,7 @@ import type { RunnerCatalog, RunnerSettings } from '../runner-contract.js';
 import type { Scenario } from '../scenario/types.js';
 import { allSteps, leafSteps } from '../scenario/types.js';
 import type { JournalWriter } from './journal-writer.js';
+import type { ResumeSteps } from './resume-plan.js';
 
 /**
  * Processes whose attempt never reported an end; one whose start was announced (process.starting) but
@@ -62,7 +63,7 @@ export async function stopLeftovers(scenario: Scenario, journal: JournalWriter, 
 }
 
 /** A step whose last attempt ended passed (and none started after it) did its work, recorded or not. */
-function lastAttemptPassed(events: readonly JournalEvent[], stepId: string): boolean {
+export function lastAttemptPassed(events: readonly JournalEvent[], stepId: string): boolean {
   const attempts = events.filter((e) => (e.type === 'attempt.started' || e.type === 'attempt.finished') && e.data.stepId === stepId);
   const last = attempts.at(-1);
   return last?.type === 'attempt.finished' && last.data.status === 'passed';
@@ -93,4 +94,21 @@ export function closeInterruptedSteps(scenario: Scenario, journal: JournalWriter
     finished.set(e.data.stepId, 'cancelled');
   }
   return toRun;
+}
+
+/**
+ * Close what resume does not run again: steps whose last attempt had passed (passed, with the recovered mark
+ * their passing sets, at the end of that attempt) and background steps that may not run twice (cancelled).
+ */
+export function closeResumedSteps(scenario: Scenario, journal: JournalWriter, plan: Pick<ResumeSteps, 'closed' | 'ended'>, t: () => number): void {
+  const steps = new Map(allSteps(scenario).map((s) => [s.id, s]));
+  const marked = new Set(eventsOfType(journal.events, 'mark').map((e) => e.data.mark));
+  for (const stepId of plan.closed) {
+    journal.write('step.finished', { stepId, status: 'passed', t: t(), outputs: {} });
+    const passedAt = eventsOfType(journal.events, 'attempt.finished').filter((e) => e.data.stepId === stepId).at(-1)?.data.t ?? t();
+    if (steps.get(stepId)?.marks.includes('recovered') && !marked.has('recovered')) journal.write('mark', { mark: 'recovered', stepId, t: passedAt });
+  }
+  for (const stepId of plan.ended) {
+    journal.write('step.finished', { stepId, status: 'cancelled', reason: 'cancelled', message: 'the run stopped during this step; resume did not start it again: it is not declared idempotent', outputs: {}, t: t() });
+  }
 }

@@ -38,19 +38,22 @@ export interface RecoveryOptions {
    */
   trustBundle?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** The command that continues the run, as errors name it. */
+  command?: 'recover' | 'resume';
 }
 
 export async function prepareRecovery(bundle: string, options: RecoveryOptions): Promise<Recovery> {
   const bundleDir = resolve(bundle);
+  const command = options.command ?? 'recover';
   const file = join(bundleDir, bundleLayout.journal);
   if (!existsSync(file)) throw new DrillbookError('USAGE', `${bundle} has no ${bundleLayout.journal}: not a drillbook bundle`);
   const read = readJournal(file);
   const { events } = parseJournalEvents(read.entries);
   const started = eventsOfType(events, 'run.started')[0];
-  if (!started) throw new DrillbookError('USAGE', `${file} has no run.started entry: the run stopped before anything ran, there is nothing to recover`);
+  if (!started) throw new DrillbookError('USAGE', `${file} has no run.started entry: the run stopped before anything ran, there is nothing to ${command}`);
   // A finished run without its record.json was stopped while sealing (or its disk was full): recover seals it.
   if (eventsOfType(events, 'run.finished').length > 0 && existsSync(join(bundleDir, bundleLayout.record))) {
-    throw new DrillbookError('USAGE', `run ${started.data.runId} finished normally: there is nothing to recover`);
+    throw new DrillbookError('USAGE', `run ${started.data.runId} finished normally: there is nothing to ${command}`);
   }
   const record = started.data.inputs;
   const warnings: string[] = [];

@@ -192,7 +192,7 @@ function clearStale(lockFile: string, breakLock: boolean): string[] {
   const state = bundle === '' ? 'not-started' : bundleState(bundle);
   if (!breakLock && state === 'unfinished') {
     throw new DrillbookError('UNFINISHED_RUN', `run ${lock.info.runId} (pid ${lock.info.pid}) did not finish: its cleanup may not have run`, {
-      hint: `run \`drillbook recover ${bundle}\` to stop what it left running, finish its cleanup and close its record`,
+      hint: `run \`drillbook resume ${bundle}\` to continue the drill from its journal, or \`drillbook recover ${bundle}\` to stop what it left running, finish its cleanup and close its record`,
     });
   }
   // A bundle that cannot be found (an unmounted store, a deleted folder) may hold a run whose cleanup never ran.

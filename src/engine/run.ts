@@ -12,12 +12,13 @@ import { DrillbookError } from '../errors.js';
 import { bundleLayout } from '../evidence/bundle-files.js';
 import { eventsOfType, parseJournalEvents, type JournalEvent } from '../evidence/journal-events.js';
 import { createJournal, readJournal, reopenJournal } from '../evidence/journal.js';
-import type { RunRecord } from '../evidence/run-record.js';
+import type { EndReason, RunRecord } from '../evidence/run-record.js';
 import { sealBundle, type SealResult } from '../evidence/seal.js';
 import { createLogger } from '../log.js';
 import { createRedactor, type Redactor } from '../redact.js';
 import type { RunnerCatalog } from '../runner-contract.js';
-import type { Scenario } from '../scenario/types.js';
+import { formatDuration } from '../scenario/duration.js';
+import { leafSteps, type Scenario } from '../scenario/types.js';
 import { createBundleFolder, createStoreFolder, writeNewBundleFile } from './bundle-folder.js';
 import { systemClock, type Clock } from './clock.js';
 import { startDrill, type DrillHandle } from './drill-actor.js';
@@ -27,7 +28,8 @@ import { createJournalWriter, type JournalWriter } from './journal-writer.js';
 import { createOperatorDesk, type OperatorPrompt } from './operator-desk.js';
 import { awaitApprovals } from './approval-gate.js';
 import { checkReadiness } from './readiness.js';
-import { closeInterruptedSteps, stopLeftovers } from './recover-leftovers.js';
+import { closeInterruptedSteps, closeResumedSteps, stopLeftovers } from './recover-leftovers.js';
+import { planResume, type ResumeCleanup, type ResumeSteps } from './resume-plan.js';
 import { recordInputs, type RunInputs } from './run-inputs.js';
 import {
   acquireRunLocks,
@@ -44,13 +46,13 @@ import { projectRecord } from './project-record.js';
 import { createWriteFailureGuard, describeWriteFailure, isStorageError, type WriteFailure, type WriteFailureGuard } from './write-failure.js';
 import { continueTimeline, createClockWatch, startTimeline, type RunTimeline } from './run-timeline.js';
 
-export type RunMode = 'fresh' | 'recover';
+export type RunMode = 'fresh' | 'recover' | 'resume';
 
 export interface ExecuteOptions {
   mode: RunMode;
   /** Evidence store root: bundles go to `<store>/<scenario-id>/<run-id>/`. For recover: the bundle's store. */
   storeDir: string;
-  /** fresh: this run's bundle folder instead of the default place in the store. recover: the bundle. */
+  /** fresh: this run's bundle folder instead of the default place in the store. recover, resume: the bundle. */
   bundleDir?: string;
   runners: RunnerCatalog;
   operator: string;
@@ -118,6 +120,8 @@ interface Opened {
   deviations: string[];
   /** recover: the run had finished (its run.finished is in the journal) and only its sealing is missing. */
   sealOnly: boolean;
+  /** resume: what is left to do. */
+  resume?: ResumeSteps | ResumeCleanup;
 }
 
 /** The evidence could not be written: nothing was sealed; the run waits for `recover` once space is back. */
@@ -222,6 +226,20 @@ function appendSpilled(file: string, spill: string): void {
   rmSync(spill);
 }
 
+/** The deviation that tells how the run was continued, with the gap the record shows apart. */
+function resumeDeviation(plan: ResumeSteps | ResumeCleanup, operator: string, nowT: number): string {
+  const gap = formatDuration(Math.max(0, nowT - plan.stoppedAtT));
+  const head = `the run stopped after T+${formatDuration(plan.stoppedAtT)} (its last journal entry) and was resumed ${gap} later by \`drillbook resume\` run by ${operator}`;
+  if (plan.kind === 'cleanup') return `${head}: ${plan.why}, so only the cleanup was finished`;
+  const parts = [
+    plan.retried.length ? `run again (safe to repeat): ${plan.retried.join(', ')}` : '',
+    plan.restarted.length ? `background restarted: ${plan.restarted.join(', ')}` : '',
+    plan.closed.length ? `closed as passed (their last attempt had passed): ${plan.closed.join(', ')}` : '',
+    plan.ended.length ? `background ended, not safe to repeat: ${plan.ended.join(', ')}` : '',
+  ].filter(Boolean);
+  return `${head}${parts.length ? `; ${parts.join('; ')}` : ''}; the steps that had finished kept their results`;
+}
+
 function openRecovery(scenario: Scenario, options: ExecuteOptions, clock: Clock, redactor: Redactor, guard: WriteFailureGuard): Opened {
   const bundleDir = resolve(options.bundleDir ?? '');
   const file = join(bundleDir, bundleLayout.journal);
@@ -235,7 +253,10 @@ function openRecovery(scenario: Scenario, options: ExecuteOptions, clock: Clock,
     const { events } = parseJournalEvents(readJournal(file).entries);
     const sealOnly = eventsOfType(events, 'run.finished').length > 0;
     const timeline = continueTimeline(clock, Date.parse(started.at));
-    const logger = createLogger(bundleDir, redactor, { runId, scenario: scenario.id, recover: true }, true, (error) => guard.report(error, `writing ${bundleLayout.log}`));
+    // Decided before anything is written: a refused resume leaves the bundle as it was, for recover.
+    const plan = options.mode === 'resume' ? planResume(scenario, events, options.runners, timeline.t(), bundleDir) : undefined;
+    if (plan?.kind === 'refused') throw new DrillbookError('PRECONDITION', `run ${runId} cannot be resumed: ${plan.message}`, { hint: plan.hint });
+    const logger = createLogger(bundleDir, redactor, { runId, scenario: scenario.id, [options.mode]: true }, true, (error) => guard.report(error, `writing ${bundleLayout.log}`));
     const journal = createJournalWriter(reopenJournal(file, 'barrier'), {
       redactor,
       guard,
@@ -245,8 +266,16 @@ function openRecovery(scenario: Scenario, options: ExecuteOptions, clock: Clock,
       prior: events,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
+    const who = { operator: options.operator, host: hostname(), pid: process.pid };
+    if (plan) {
+      const moved = plan.kind === 'steps' ? { retried: plan.retried, restarted: plan.restarted, closed: plan.closed, ended: plan.ended } : { retried: [], restarted: [], closed: [], ended: [] };
+      journal.write('resume.started', { ...who, t: timeline.t(), stoppedAtT: plan.stoppedAtT, mode: plan.kind, ...moved }, { barrier: true });
+      if (guard.failure) throw notWritable(bundleDir, guard.failure);
+      const deviations = [resumeDeviation(plan, options.operator, timeline.t())];
+      return { runId, bundleDir, locks, journal, timeline, log: logger.log, closeLog: () => logger.close(), deviations, sealOnly: false, resume: plan };
+    }
     // A finished run only needs its seal: the journal gains nothing after its run.finished.
-    if (!sealOnly) journal.write('recover.started', { operator: options.operator, host: hostname(), pid: process.pid, t: timeline.t() }, { barrier: true });
+    if (!sealOnly) journal.write('recover.started', { ...who, t: timeline.t() }, { barrier: true });
     if (guard.failure) throw notWritable(bundleDir, guard.failure);
     const deviations = [`the run did not finish (crash or abandoned cleanup); closed by \`drillbook recover\` run by ${options.operator}`];
     return { runId, bundleDir, locks, journal, timeline, log: logger.log, closeLog: () => logger.close(), deviations, sealOnly };
@@ -285,12 +314,20 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
       record.deviations.push(`the record was sealed later by \`drillbook recover\` run by ${options.operator} at ${new Date(clock.wallNow()).toISOString()}: the first sealing did not complete`);
       return record;
     }
-    let cleanupOnly: string[] | undefined;
-    if (options.mode === 'recover') {
+    let continuation: { steps: string[]; cleanup: string[] } | undefined;
+    let endReason: EndReason | undefined;
+    if (options.mode !== 'fresh') {
       deviations.push(...(await stopLeftovers(scenario, journal, { runners: options.runners, runnerSettings: inputs.runnerSettings, secrets: inputs.secrets, log, t: () => timeline.t() })));
       // Abandoned while its leftovers were being stopped: the run stays unfinished, nothing more runs.
       if (abandonedEarly) return finishRun(scenario, journal, { endReason: 'crashed', deviations, close: false, t: timeline.t() });
-      cleanupOnly = closeInterruptedSteps(scenario, journal, () => timeline.t());
+      const plan = opened.resume;
+      if (plan?.kind === 'steps') {
+        closeResumedSteps(scenario, journal, plan, () => timeline.t());
+        continuation = { steps: plan.steps, cleanup: leafSteps(scenario.cleanup).map((s) => s.id) };
+      } else {
+        continuation = { steps: [], cleanup: closeInterruptedSteps(scenario, journal, () => timeline.t()) };
+        endReason = plan?.endReason ?? 'crashed';
+      }
     } else {
       const readiness = await checkReadiness(scenario, options.runners, { settings: inputs.runnerSettings, secrets: inputs.secrets, signal: readinessStop.signal });
       if (readiness.checks.length > 0) journal.write('readiness.checked', { t: timeline.t(), ok: readiness.ok, checks: readiness.checks }, { barrier: true });
@@ -347,7 +384,8 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
               ),
           }
         : {}),
-      ...(cleanupOnly ? { cleanupOnly, endReason: 'crashed' as const } : {}),
+      ...(continuation ? { continuation } : {}),
+      ...(endReason ? { endReason } : {}),
       ...(options.confirm ? { confirm: options.confirm } : {}),
     });
     if (interruptedBy !== undefined) drill.interrupt(interruptedBy);

@@ -21,13 +21,13 @@ export function checkJournalConsistency(record: RunRecord, entries: readonly Jou
     if (last.data.endReason !== record.endReason) problems.push(`end reason: record says ${record.endReason}, journal says ${String(last.data.endReason)}`);
   }
 
-  // `recover` may run a cleanup step again that the crashed run had finished (cancelled, failed): once per
+  // `recover` or `resume` may finish a step again that the crashed run had finished (cancelled, failed): once per
   // session (the run, then each recovery), and the last finish is the step's status.
   const statuses = new Map<string, unknown[]>();
   let session = 0;
   const finishedIn = new Map<string, number>();
   for (const entry of entries) {
-    if (entry.type === 'recover.started') session += 1;
+    if (entry.type === 'recover.started' || entry.type === 'resume.started') session += 1;
     if (entry.type !== 'step.finished') continue;
     const id = String(entry.data.stepId);
     if (finishedIn.get(id) === session) problems.push(`step ${id}: journal finishes it more than once in one session`);

@@ -166,6 +166,22 @@ export const journalEventSchemas = {
   /** The wall clock stepped against run time (NTP, a VM resumed): times stay on the run's timeline. */
   'clock.jumped': z.object({ t, skewMs: z.number(), wallAt: z.string() }),
   'recover.started': z.object({ operator: z.string(), host: z.string(), pid: z.number(), t }),
+  /**
+   * `drillbook resume` continues the run: it was last seen alive at `stoppedAtT`; `steps` continues the drill
+   * (what is run again, closed or ended), `cleanup` only finishes a run that was already ending.
+   */
+  'resume.started': z.object({
+    operator: z.string(),
+    host: z.string(),
+    pid: z.number(),
+    t,
+    stoppedAtT: z.number(),
+    mode: z.enum(['steps', 'cleanup']),
+    retried: z.array(z.string()),
+    restarted: z.array(z.string()),
+    closed: z.array(z.string()),
+    ended: z.array(z.string()),
+  }),
   'run.finished': z.object({
     verdict,
     verdictReasons: z.array(z.string()),
@@ -204,6 +220,7 @@ export const journalEvents = {
   cleanupStarted: 'cleanup.started',
   clockJumped: 'clock.jumped',
   recoverStarted: 'recover.started',
+  resumeStarted: 'resume.started',
   runFinished: 'run.finished',
 } as const satisfies Record<string, JournalEventType>;
 

@@ -2,7 +2,8 @@
  * The auditor's report: one self-contained HTML file (no scripts, no external assets; a Content-Security-
  * Policy forbids any fetch), rendered from the run record alone, with print CSS for a clean PDF. Pure.
  */
-import { answerText, manualTimeText } from './manual-time.js';
+import { answerText } from './answer-text.js';
+import { rtoPartsText } from './rto-parts.js';
 import { formatDuration } from '../scenario/duration.js';
 import { describeControl } from './control-catalog.js';
 import { renderExitSection } from './render-exit-html.js';
@@ -66,7 +67,7 @@ const legend = 'Bars: step from start to end (pale) with each attempt (solid; re
 
 function verdictSentence(r: RunRecord): string {
   const rto = r.objectives.rto;
-  const rtoText = rto.targetMs === undefined ? '' : ` RTO ${rto.achievedMs === undefined ? 'not measured' : formatDuration(rto.achievedMs)}${manualTimeText(rto)} against a target of ${formatDuration(rto.targetMs)} (${rto.status}).`;
+  const rtoText = rto.targetMs === undefined ? '' : ` RTO ${rto.achievedMs === undefined ? 'not measured' : formatDuration(rto.achievedMs)}${rtoPartsText(rto)} against a target of ${formatDuration(rto.targetMs)} (${rto.status}).`;
   const exit = r.exitReadiness ? r.objectives.exitPeriod : undefined;
   const exitText = exit?.targetMs === undefined ? '' : ` Full exit ${exit.achievedMs === undefined ? 'not projected' : `projected at ${formatDuration(exit.achievedMs)}`} against a period of ${formatDuration(exit.targetMs)} (${exit.status}).`;
   return `${r.verdict} (${r.endReason}) — run by ${r.operator} on ${r.host}, ${r.startedAt} to ${r.finishedAt} (${formatDuration(r.durationMs)}).${rtoText}${exitText}`;
@@ -116,7 +117,7 @@ function objectivesTable(r: RunRecord): string {
     .map(([name, o]) => [
       x(name),
       x(o.targetMs === undefined ? '—' : formatDuration(o.targetMs)),
-      x(o.achievedMs === undefined ? 'not measured' : `${formatDuration(o.achievedMs)}${manualTimeText(o)}`),
+      x(o.achievedMs === undefined ? 'not measured' : `${formatDuration(o.achievedMs)}${rtoPartsText(o)}`),
       x(o.targetMs !== undefined && o.achievedMs !== undefined ? formatDuration(o.targetMs - o.achievedMs) : '—'),
       status(o.status),
       x(o.basis ?? ''),

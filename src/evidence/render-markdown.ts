@@ -1,5 +1,6 @@
 /** A Markdown summary of a run record, for tickets, pull requests and change records. Pure. */
-import { answerText, manualTimeText } from './manual-time.js';
+import { answerText } from './answer-text.js';
+import { rtoPartsText } from './rto-parts.js';
 import { formatDuration } from '../scenario/duration.js';
 import { formatGigabytes, formatMoney, formatSize } from '../scenario/size.js';
 import { describeControl } from './control-catalog.js';
@@ -80,7 +81,7 @@ function exitLines(e: ExitReadinessRecord): string[] {
 
 function objectiveRow(name: string, o: ObjectiveRecord): string {
   const target = o.targetMs === undefined ? '—' : formatDuration(o.targetMs);
-  const achieved = o.achievedMs === undefined ? 'not measured' : `${formatDuration(o.achievedMs)}${manualTimeText(o)}`;
+  const achieved = o.achievedMs === undefined ? 'not measured' : `${formatDuration(o.achievedMs)}${rtoPartsText(o)}`;
   return `| ${name} | ${target} | ${achieved} | ${o.status} |`;
 }
 

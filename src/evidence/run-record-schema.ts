@@ -87,6 +87,8 @@ const objectiveRecord = z.object({
   basis: z.string().exactOptional(),
   /** RTO only: the part of the achieved time spent waiting for people (manual steps). */
   manualMs: z.number().nonnegative().exactOptional(),
+  /** RTO only: the part of the achieved time when no drillbook ran the drill (a crash, until `resume`). */
+  gapMs: z.number().nonnegative().exactOptional(),
 });
 
 const targetRecord = z.object({
@@ -136,6 +138,22 @@ export const runRecordSchema = z.object({
       granted: z.array(z.object({ keyid: sha256, by: z.string(), at: time, comment: z.string().exactOptional(), file: z.string(), sha256 })),
       waitedMs: z.number().nonnegative(),
     })
+    .exactOptional(),
+  resumes: z
+    .array(
+      z.object({
+        at: time,
+        by: z.string(),
+        host: z.string(),
+        stoppedAt: time,
+        gapMs: z.number().nonnegative(),
+        mode: z.enum(['steps', 'cleanup']),
+        retried: z.array(z.string()),
+        restarted: z.array(z.string()),
+        closed: z.array(z.string()),
+        ended: z.array(z.string()),
+      }),
+    )
     .exactOptional(),
   journal: z.object({ file: z.string(), entries: z.int().nonnegative(), headSha256: sha256 }),
   targets: z.array(targetRecord).exactOptional(),

@@ -143,6 +143,26 @@ export interface ObjectiveRecord {
   basis?: string;
   /** RTO only: the part of the achieved time spent waiting for people (manual steps). */
   manualMs?: number;
+  /** RTO only: the part of the achieved time when no drillbook ran the drill (a crash, until `resume`). */
+  gapMs?: number;
+}
+
+/** One `drillbook resume` of the run: when it had stopped, who continued it, and what became of the steps cut short. */
+export interface ResumeRecord {
+  /** When resume started (ISO 8601 UTC). */
+  at: string;
+  by: string;
+  host: string;
+  /** The last journal entry before the stop: the run was alive then. */
+  stoppedAt: string;
+  /** From that entry to the resume: the time no drillbook ran the drill. */
+  gapMs: number;
+  /** `steps`: the drill went on; `cleanup`: the run was already ending and only its cleanup was finished. */
+  mode: 'steps' | 'cleanup';
+  retried: string[];
+  restarted: string[];
+  closed: string[];
+  ended: string[];
 }
 
 export interface MarkRecord {
@@ -209,6 +229,8 @@ export interface RunRecord {
   deviations: string[];
   /** The approvals the run waited for before its steps (`approval:` in the scenario). */
   approval?: ApprovalRecord;
+  /** Each time `drillbook resume` continued the run after it stopped; absent for a run that never stopped. */
+  resumes?: ResumeRecord[];
   journal: { file: string; entries: number; headSha256: string };
   /** Targets and their host-key fingerprints. */
   targets?: TargetRecord[];

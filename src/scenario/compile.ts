@@ -14,7 +14,7 @@ export interface TransitionConfig {
 type Transitions = TransitionConfig | TransitionConfig[];
 
 /** What the plan shows of a step. */
-export type StepMeta = { kind: 'step' } & Pick<Step, 'id' | 'name' | 'phase' | 'uses' | 'on' | 'run' | 'timeoutMs' | 'retry' | 'marks' | 'background' | 'until' | 'continueOnError'>;
+export type StepMeta = { kind: 'step' } & Pick<Step, 'id' | 'name' | 'phase' | 'uses' | 'on' | 'run' | 'timeoutMs' | 'retry' | 'marks' | 'background' | 'until' | 'continueOnError' | 'idempotent'>;
 export interface GroupMeta {
   kind: 'group';
   id: string;
@@ -95,6 +95,7 @@ function stepMeta(step: Step): StepMeta {
     background: step.background,
     ...(step.until !== undefined ? { until: step.until } : {}),
     continueOnError: step.continueOnError,
+    idempotent: step.idempotent,
   };
 }
 

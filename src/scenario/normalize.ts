@@ -138,6 +138,7 @@ function normalizeStep(raw: unknown, path: Path, phase: Phase, order: number, wa
     marks: v.marks === undefined ? [] : Array.isArray(v.marks) ? v.marks : [v.marks],
     continueOnError: v.continueOnError ?? false,
     background: v.background ?? false,
+    idempotent: v.idempotent ?? false,
     ...(v.until !== undefined && { until: v.until }),
     ...(v.inheritEnv !== undefined && { inheritEnv: v.inheritEnv }),
   };

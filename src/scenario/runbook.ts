@@ -92,6 +92,7 @@ function limitsOf(step: StepMeta): string {
   if (step.retry.attempts > 1) parts.push(`${step.retry.attempts} attempts, ${formatDuration(step.retry.backoffMs)} apart`);
   if (step.background) parts.push(step.until ? `runs in the background until ${step.until}` : 'runs in the background until the steps end');
   if (step.continueOnError) parts.push('a failure does not stop the drill');
+  if (step.idempotent) parts.push('safe to do again if interrupted');
   if (step.marks.length) parts.push(`marks ${step.marks.join(', ')} when it passes`);
   return parts.join('; ');
 }

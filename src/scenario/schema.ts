@@ -233,6 +233,10 @@ export const stepShape = {
   marks: describe(oneOrList(markSchema, 'a mark or a list of marks'), 't0: disaster declared at the start of this step; recovered: service back at its end.').optional(),
   continueOnError: describe(z.boolean(), 'A failure makes the run PARTIAL instead of FAIL.').optional(),
   background: describe(z.boolean(), 'Start the step and go on; it runs alongside later steps.').optional(),
+  idempotent: describe(
+    z.boolean(),
+    '`drillbook resume` may run this step again when a crash cut it short: running it twice does no harm (a background step is restarted).',
+  ).optional(),
   until: describe(markSchema, 'For a background step: stop it (normal end) when this mark is reached.').optional(),
   inheritEnv: describe(
     inheritEnvSchema,

@@ -117,6 +117,8 @@ export interface Step {
   marks: Mark[];
   continueOnError: boolean;
   background: boolean;
+  /** Safe to run again: `resume` retries it when a crash cut it short (restarts it, for a background step). */
+  idempotent: boolean;
   /** For background steps: the mark at which the step is stopped (normal end). */
   until?: Mark;
   /** Variables of drillbook's environment this step's local processes also get (see engine/step-environment.ts). */

@@ -78,6 +78,7 @@ export function step(id: string, attempts: ScriptedAttempt[] = [{ ms: 1000 }], e
     marks: [],
     continueOnError: false,
     background: false,
+    idempotent: false,
     ...extra,
   };
 }

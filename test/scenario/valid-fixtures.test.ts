@@ -35,6 +35,7 @@ function step(fields: Partial<Step> & Pick<Step, 'id' | 'uses'>, timeoutMs = 600
     marks: [],
     continueOnError: false,
     background: false,
+    idempotent: false,
     ...fields,
   };
 }

@@ -1,11 +1,6 @@
-/** The part of an RTO spent waiting for people, as every report says it. */
+/** A manual step's answer, as every report says it. */
 import { formatDuration } from '../scenario/duration.js';
-import type { AnswerRecord, ObjectiveRecord } from './run-record.js';
-
-/** ` (of which 3m10s waiting for people in manual steps)`, or '' when no manual step fell in the RTO. */
-export function manualTimeText(o: ObjectiveRecord | undefined): string {
-  return o?.manualMs === undefined ? '' : ` (of which ${formatDuration(o.manualMs)} waiting for people in manual steps)`;
-}
+import type { AnswerRecord } from './run-record.js';
 
 /** `passed by alice (key 0123456789abcdef) after 3m10s: counts match; ticket = CHG-1042` */
 export function answerText(answer: AnswerRecord): string {

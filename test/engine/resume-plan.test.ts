@@ -1,0 +1,91 @@
+/**
+ * What resume may do, decided from the journal alone: finished steps keep their results, a step cut short runs
+ * again only when that is safe, and a run that was already ending only gets its cleanup.
+ */
+import { describe, expect, it } from 'vitest';
+import type { JournalEvent } from '../../src/evidence/journal-events.js';
+import { planResume } from '../../src/engine/resume-plan.js';
+import { builtinRunners } from '../../runners/index.js';
+import { scenario, step } from './support.js';
+
+let clock = 0;
+const at = (): string => new Date(Date.UTC(2026, 11, 3) + clock).toISOString();
+const ev = (type: string, data: Record<string, unknown>): JournalEvent => {
+  clock += 10;
+  return { at: at(), type, data: { t: clock, ...data } } as unknown as JournalEvent;
+};
+const started = (id: string, phase = 'steps'): JournalEvent[] => [ev('step.started', { stepId: id, phase }), ev('attempt.started', { stepId: id, attempt: 1 })];
+const attemptEnd = (id: string, status: 'passed' | 'failed'): JournalEvent =>
+  ev('attempt.finished', { stepId: id, attempt: 1, startedAt: at(), durationMs: 5, status });
+const passed = (id: string, phase = 'steps'): JournalEvent[] => [...started(id, phase), attemptEnd(id, 'passed'), ev('step.finished', { stepId: id, status: 'passed', outputs: {} })];
+const runStarted = (): JournalEvent => ev('run.started', { runId: 'r' });
+
+const drill = scenario({
+  preconditions: [step('ready', [{ ms: 1 }], { phase: 'preconditions' })],
+  steps: [
+    step('first'),
+    step('again', [{ ms: 1 }], { idempotent: true }),
+    step('once'),
+    step('load', [{ ms: 1 }], { background: true }),
+    step('probe', [{ ms: 1 }], { background: true, idempotent: true }),
+    step('pause', [{ ms: 1 }], { uses: 'wait' }),
+    step('last'),
+  ],
+  cleanup: [step('undo', [{ ms: 1 }], { phase: 'cleanup' })],
+});
+const plan = (events: JournalEvent[], nowT = 1_000_000, s = drill) => planResume(s, events, builtinRunners, nowT, '/b');
+
+describe('planResume', () => {
+  it('refuses a run that stopped before its first step, and one that finished', () => {
+    expect(plan([runStarted(), ...passed('ready', 'preconditions')])).toMatchObject({ kind: 'refused', message: 'the run stopped before its first step: there is nothing to resume' });
+    expect(plan([runStarted(), ...passed('ready', 'preconditions'), ...passed('first'), ev('run.finished', {})])).toMatchObject({ kind: 'refused', message: 'the run finished: there is nothing to resume' });
+  });
+
+  it('runs again an idempotent step cut short, and everything after it; finished steps are not run again', () => {
+    const events = [runStarted(), ...passed('ready', 'preconditions'), ...passed('first'), ...started('again')];
+    const result = plan(events);
+    expect(result).toEqual({
+      kind: 'steps',
+      steps: ['again', 'once', 'load', 'probe', 'pause', 'last'],
+      retried: ['again'],
+      restarted: [],
+      closed: [],
+      ended: [],
+      stoppedAtT: clock,
+    });
+  });
+
+  it('refuses to run again a step that is not declared idempotent, naming it and recover', () => {
+    const result = plan([runStarted(), ...passed('first'), ...passed('again'), ...started('once')]);
+    expect(result).toMatchObject({ kind: 'refused' });
+    if (result.kind !== 'refused') return;
+    expect(result.message).toContain('step once was running when the run stopped and is not declared idempotent');
+    expect(result.hint).toContain('`drillbook recover /b`');
+  });
+
+  it('closes a step whose last attempt had passed; restarts an idempotent background step and ends the other; a wait runs again', () => {
+    const events = [runStarted(), ...passed('first'), ...passed('again'), ...started('once'), attemptEnd('once', 'passed'), ...started('load'), ...started('probe'), ...started('pause')];
+    expect(plan(events)).toMatchObject({ kind: 'steps', steps: ['probe', 'pause', 'last'], retried: ['pause'], restarted: ['probe'], closed: ['once'], ended: ['load'] });
+  });
+
+  it('a step cut short after a failed attempt is cut short, not passed', () => {
+    expect(plan([runStarted(), ...passed('first'), ...started('again'), attemptEnd('again', 'failed')])).toMatchObject({ kind: 'steps', retried: ['again'] });
+    expect(plan([runStarted(), ...started('first'), attemptEnd('first', 'failed')])).toMatchObject({ kind: 'refused' });
+  });
+
+  it('a run that was already ending only gets its cleanup, with the reason it was ending for', () => {
+    expect(plan([runStarted(), ...passed('first'), ev('cleanup.started', { endReason: 'signal' })])).toMatchObject({ kind: 'cleanup', endReason: 'signal' });
+    expect(plan([runStarted(), ...started('first'), attemptEnd('first', 'failed'), ev('step.finished', { stepId: 'first', status: 'failed', outputs: {} })])).toMatchObject({
+      kind: 'cleanup',
+      endReason: 'step-failed',
+      why: 'step first had failed',
+    });
+  });
+
+  it('after the deadline only the cleanup is left', () => {
+    const late = scenario({ ...drill, deadlineMs: 60_000 });
+    const events = [runStarted(), ...passed('first'), ...started('again')];
+    expect(plan(events, 59_000, late)).toMatchObject({ kind: 'steps' });
+    expect(plan(events, 60_000, late)).toMatchObject({ kind: 'cleanup', endReason: 'deadline' });
+  });
+});
