@@ -208,6 +208,13 @@ export interface PreflightRequest {
   signal?: AbortSignal;
 }
 
+export interface TargetFactsRequest {
+  /** The scenario's targets of this runner's kinds. */
+  targets: Readonly<Record<string, Target>>;
+  baseDir: string;
+  settings: RunnerSettings;
+}
+
 /** One target checked: ready or not, and what a person needs to read about it. */
 export interface PreflightCheck {
   target: string;
@@ -242,6 +249,12 @@ export interface RunnerDefinition {
    * with all their steps.
    */
   preflight?: (request: PreflightRequest) => Promise<PreflightCheck[]>;
+  /**
+   * What a person carrying out the steps by hand must check about each target (an ssh host's expected
+   * host-key fingerprints), read from local files only, never over the network: printed in the runbook.
+   * Definitions that share one function are called once.
+   */
+  targetFacts?: (request: TargetFactsRequest) => Promise<Record<string, string[]>>;
   /**
    * Files whose content decides where this runner's steps go (an ssh client config and everything it
    * includes). Their digests are journalled; `recover` refuses when one changed since the run started.

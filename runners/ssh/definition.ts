@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationOption, type RunnerDefinition } from '../../src/runner-contract.js';
 import { preflightSshSteps } from './readiness.js';
+import { sshHostKeyFacts } from './host-key-facts.js';
 import { sshResolutionFiles } from './resolution-files.js';
 
 /** `with` of `uses: ssh`. The command itself is the step's `run` (an argument array). */
@@ -60,6 +61,7 @@ export const sshRunner: RunnerDefinition = {
   run: 'required',
   targetKinds: ['ssh'],
   preflight: preflightSshSteps,
+  targetFacts: sshHostKeyFacts,
   resolutionFiles: sshResolutionFiles,
   expects: ['exitCode', 'stdout', 'stderr'],
   load: async (settings) => (await import('./run.js')).createSshRunner(settings),
@@ -72,6 +74,7 @@ export const sshPutRunner: RunnerDefinition = {
   run: 'forbidden',
   targetKinds: ['ssh'],
   preflight: preflightSshSteps,
+  targetFacts: sshHostKeyFacts,
   resolutionFiles: sshResolutionFiles,
   expects: ['stdout'],
   load: async (settings) => (await import('./transfer.js')).createSshPutRunner(settings),
@@ -84,6 +87,7 @@ export const sshGetRunner: RunnerDefinition = {
   run: 'forbidden',
   targetKinds: ['ssh'],
   preflight: preflightSshSteps,
+  targetFacts: sshHostKeyFacts,
   resolutionFiles: sshResolutionFiles,
   expects: ['stdout'],
   load: async (settings) => (await import('./transfer.js')).createSshGetRunner(settings),
@@ -97,6 +101,7 @@ export const sshDumpRunner: RunnerDefinition = {
   run: 'required',
   targetKinds: ['ssh'],
   preflight: preflightSshSteps,
+  targetFacts: sshHostKeyFacts,
   resolutionFiles: sshResolutionFiles,
   expects: ['exitCode', 'stderr'],
   load: async (settings) => (await import('./dump.js')).createSshDumpRunner(settings),

@@ -27,7 +27,7 @@ export interface DriveFlags {
 }
 
 /** What differs between the commands: how the run is opened (fresh in a store, or continued in its bundle). */
-export type OpenOptions = Pick<ExecuteOptions, 'mode' | 'storeDir' | 'bundleDir' | 'breakLock' | 'deviations'>;
+export type OpenOptions = Pick<ExecuteOptions, 'mode' | 'storeDir' | 'bundleDir' | 'breakLock' | 'deviations' | 'runbook'>;
 
 export type Drive = (scenario: Scenario, inputs: RunInputs, open: OpenOptions) => Promise<number>;
 

@@ -82,10 +82,13 @@ async function main(argv: string[]): Promise<number> {
 
   program
     .command('runbook')
-    .description('print the scenario as a runbook to carry out by hand: every step with its command as it will run, success, limits, a column for times')
+    .description('print the scenario as a runbook to carry out by hand: host keys to check, every step with its command as it will run, success, what to do if it fails, limits, a column for times')
     .argument('<file>', 'scenario file')
-    .addOption(new Option('--format <format>', 'md for a wiki, html to print').choices(['md', 'html']).default('md'))
+    .addOption(new Option('--format <format>', 'md for a wiki, html to print, pdf (printed by Chromium; needs --out)').choices(['md', 'html', 'pdf']).default('md'))
+    .option('--out <file>', 'write the runbook to this file instead of standard output')
     .option('--var <name=value>', 'override a declared var (repeatable)', collect)
+    .option('--ssh-config <file>', 'read host aliases from this OpenSSH client config (default ~/.ssh/config), to find the host keys to check')
+    .option('--chromium <path>', 'the Chromium that prints --format pdf (default $DRILLBOOK_CHROMIUM, else chromium on PATH)')
     .action(async (file: string, flags: RunbookFlags) => {
       const { runbookCommand } = await import('./commands/runbook.js');
       exitCode = await runbookCommand(file, flags, io);
@@ -103,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--json', 'print NDJSON events on stdout instead of progress')
     .option('--sign-key <file>', 'Ed25519 private key (PKCS#8 PEM) to sign the record (default $DRILLBOOK_SIGNING_KEY)')
     .option('--break-lock', 'remove the lock of a crashed run without recovering it (recorded as a deviation)')
+    .option('--runbook <file>', 'the runbook the team has at hand (from `drillbook runbook`): its digest goes into the record, and a runbook of another scenario version is a deviation')
     .option('--ssh-config <file>', 'read host aliases (HostName, User, Port, IdentityFile, ProxyJump) from this OpenSSH client config')
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');

@@ -266,6 +266,14 @@ export function projectRecord(scenario: Scenario, events: readonly JournalEvent[
     cleanup,
     deviations: finished?.deviations ?? options.deviations ?? [],
     ...approvalField(events),
+    ...(started.runbook
+      ? {
+          runbook: {
+            ...started.runbook,
+            ...(started.runbook.scenarioSha256 !== undefined ? { matches: started.runbook.scenarioSha256 === started.scenarioSha256 } : {}),
+          },
+        }
+      : {}),
     ...resumesField(events, (t) => new Date(Date.parse(first.at) + t).toISOString()),
     journal: options.journal,
   };

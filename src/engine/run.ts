@@ -70,6 +70,8 @@ export interface ExecuteOptions {
   deviations?: string[];
   /** Shows a manual step's question on the run's terminal; without it people answer with `drillbook answer`. */
   prompt?: OperatorPrompt;
+  /** fresh: the runbook the team had at hand, journalled with the run (see `runbookScenarioSha256`). */
+  runbook?: { file: string; sha256: string; scenarioSha256?: string };
 }
 
 export interface RunResult {
@@ -194,6 +196,7 @@ function openFresh(scenario: Scenario, inputs: RunInputs, options: ExecuteOption
         vars: scenario.vars,
         t: 0,
         inputs: recordInputs(scenario, inputs, redactor, storeDir),
+        ...(options.runbook ? { runbook: options.runbook } : {}),
       },
       { barrier: true },
     );
@@ -305,6 +308,10 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
 
   const drive = async (): Promise<RunRecord> => {
     const deviations = [...opened.deviations, ...(options.deviations ?? [])];
+    const runbook = options.mode === 'fresh' ? options.runbook : undefined;
+    if (runbook?.scenarioSha256 !== undefined && runbook.scenarioSha256 !== scenario.source.sha256) {
+      deviations.push(`the runbook at hand (${runbook.file}, SHA-256 ${runbook.sha256}) was made from another version of the scenario (SHA-256 ${runbook.scenarioSha256}): print it again`);
+    }
     if (scenario.environment === 'production' && scenario.approval === 'none' && options.mode === 'fresh') {
       deviations.push('a production run without signed approvals (approval: none): only the terminal confirmation or --yes stood for them');
     }

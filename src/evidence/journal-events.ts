@@ -90,6 +90,8 @@ export const journalEventSchemas = {
     t,
     /** Absent in journals written before inputs were journalled. */
     inputs: runInputsSchema.exactOptional(),
+    /** The runbook the team had at hand (`run --runbook FILE`): its digest and the scenario digest it names. */
+    runbook: z.object({ file: z.string(), sha256: z.string(), scenarioSha256: z.string().exactOptional() }).exactOptional(),
   }),
   'readiness.checked': z.object({
     t,

@@ -4,6 +4,7 @@
  */
 import { answerText } from './answer-text.js';
 import { rtoPartsText } from './rto-parts.js';
+import { runbookText } from './runbook-text.js';
 import { formatDuration } from '../scenario/duration.js';
 import { describeControl } from './control-catalog.js';
 import { renderExitSection } from './render-exit-html.js';
@@ -229,6 +230,7 @@ function integrity(r: RunRecord, c: ReportContext): string {
   const rows: [string, string][] = [
     ['Journal', `${code(r.journal.file)}: ${r.journal.entries} entries, head SHA-256 ${digest(r.journal.headSha256)}`],
     ['Previous record', r.previousRecordSha256 ? `SHA-256 ${digest(r.previousRecordSha256)}` : 'none (first run of this scenario known to the store)'],
+    ...(r.runbook ? [['Runbook at hand', x(runbookText(r.runbook))] as [string, string]] : []),
     ['Signed at sealing', c.sealingKeyId ? `by key ${digest(c.sealingKeyId)}` : c.verification ? 'see signatures below' : 'no: this bundle was sealed unsigned'],
   ];
   if (c.verification) {

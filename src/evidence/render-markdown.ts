@@ -1,6 +1,7 @@
 /** A Markdown summary of a run record, for tickets, pull requests and change records. Pure. */
 import { answerText } from './answer-text.js';
 import { rtoPartsText } from './rto-parts.js';
+import { runbookText } from './runbook-text.js';
 import { formatDuration } from '../scenario/duration.js';
 import { formatGigabytes, formatMoney, formatSize } from '../scenario/size.js';
 import { describeControl } from './control-catalog.js';
@@ -51,6 +52,7 @@ export function renderMarkdown(record: RunRecord, context: ReportContext = {}): 
   }
   lines.push('', '## Integrity', '', `- Journal \`${record.journal.file}\`: ${record.journal.entries} entries, head \`${record.journal.headSha256}\``);
   if (record.previousRecordSha256) lines.push(`- Previous record: \`${record.previousRecordSha256}\``);
+  if (record.runbook) lines.push(`- Runbook at hand: ${cell(runbookText(record.runbook))}`);
   if (context.verification) {
     lines.push(`- Verified payload (record.json) SHA-256 \`${context.verification.payloadSha256}\`, threshold ${context.verification.threshold}`);
     for (const signer of context.verification.signers) lines.push(`- Signed (${signer.role}) by key \`${signer.keyid}\` in \`${signer.file}\``);

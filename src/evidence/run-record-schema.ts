@@ -139,6 +139,7 @@ export const runRecordSchema = z.object({
       waitedMs: z.number().nonnegative(),
     })
     .exactOptional(),
+  runbook: z.object({ file: z.string(), sha256, scenarioSha256: sha256.exactOptional(), matches: z.boolean().exactOptional() }).exactOptional(),
   resumes: z
     .array(
       z.object({

@@ -229,6 +229,11 @@ export interface RunRecord {
   deviations: string[];
   /** The approvals the run waited for before its steps (`approval:` in the scenario). */
   approval?: ApprovalRecord;
+  /**
+   * The runbook the team had at hand (`run --runbook FILE`): its file name and SHA-256, the scenario digest it
+   * names (Markdown and HTML runbooks carry it) and whether that is this run's scenario (absent: not told).
+   */
+  runbook?: { file: string; sha256: string; scenarioSha256?: string; matches?: boolean };
   /** Each time `drillbook resume` continued the run after it stopped; absent for a run that never stopped. */
   resumes?: ResumeRecord[];
   journal: { file: string; entries: number; headSha256: string };

@@ -21,6 +21,8 @@ export interface RunbookRow {
   /** The command, or the options, as they will run. */
   command?: string;
   success: string;
+  /** What the person does when it does not succeed. */
+  onFailure: string;
   limits: string;
 }
 
@@ -32,8 +34,11 @@ export interface RunbookSection {
 
 export interface RunbookView {
   title: string;
+  /** SHA-256 of the scenario file the runbook was made from: `run --runbook` compares it. */
+  scenarioSha256: string;
   facts: [string, string][];
-  targets: [string, string][];
+  /** Each target: its name, how it is reached, and what to check before acting on it (host keys). */
+  targets: { name: string; text: string; checks: string[] }[];
   sections: RunbookSection[];
 }
 
@@ -87,6 +92,16 @@ function manualTask(step: Step): { task: string; success: string } {
   return { task: task.join('\n'), success: success || 'the person says it is done' };
 }
 
+/** What the compiled machine does when the step fails, said as what the person does. */
+function onFailureOf(step: StepMeta, cleanupFirst: string | undefined): string {
+  const again = step.retry.attempts > 1 ? `try again, up to ${step.retry.attempts} times in all, ${formatDuration(step.retry.backoffMs)} apart; then ` : '';
+  if (step.phase === 'preconditions') return `${again}stop: nothing has been changed; fix the cause and start again from step 1`;
+  if (step.phase === 'cleanup') return `${again}note it and go on with the next cleanup step; before you leave, finish this one by hand or hand it over`;
+  if (step.background) return `${again}note it and go on: the drill does not wait for it`;
+  if (step.continueOnError) return `${again}note it and go on: the drill counts as PARTIAL`;
+  return `${again}stop the steps${cleanupFirst ? ` and go to the cleanup (step ${cleanupFirst})` : ': there is no cleanup'}; the drill counts as FAIL`;
+}
+
 function limitsOf(step: StepMeta): string {
   const parts = [`timeout ${formatDuration(step.timeoutMs)}`];
   if (step.retry.attempts > 1) parts.push(`${step.retry.attempts} attempts, ${formatDuration(step.retry.backoffMs)} apart`);
@@ -102,8 +117,11 @@ function targetLine(target: Target): string {
   return 'baseUrl' in target ? `${target.kind}: baseUrl ${target.baseUrl}` : target.kind;
 }
 
-export function runbookView(scenario: Scenario, compiled: CompiledScenario): RunbookView {
+/** `targetFacts`: what the runners say a person must check on each target (see RunnerDefinition.targetFacts). */
+export function runbookView(scenario: Scenario, compiled: CompiledScenario, targetFacts: Readonly<Record<string, string[]>> = {}): RunbookView {
   const plan = planView(compiled);
+  const count = (items: ReturnType<typeof planView>['steps']): number => items.length;
+  const firstCleanup = plan.cleanup.length ? String(count(plan.preconditions) + count(plan.steps) + 1) : undefined;
   const steps = new Map([...scenario.preconditions, ...scenario.steps, ...scenario.cleanup].flatMap((s) => (s.type === 'group' ? s.parallel : [s])).map((s) => [s.id, s]));
   const row = (meta: StepMeta, number: string): RunbookRow => {
     const step = steps.get(meta.id);
@@ -118,6 +136,7 @@ export function runbookView(scenario: Scenario, compiled: CompiledScenario): Run
       what: `${meta.uses}${meta.on ? ` on ${meta.on}` : ''}`,
       ...(command ? { command } : {}),
       success: manual?.success ?? (step ? successOf(step) : 'the step reports no error'),
+      onFailure: onFailureOf(meta, firstCleanup),
       limits: limitsOf(meta),
     };
   };
@@ -143,8 +162,9 @@ export function runbookView(scenario: Scenario, compiled: CompiledScenario): Run
   ];
   return {
     title: scenario.title,
+    scenarioSha256: scenario.source.sha256,
     facts,
-    targets: Object.entries(scenario.targets).map(([name, target]) => [name, targetLine(target)]),
+    targets: Object.entries(scenario.targets).map(([name, target]) => ({ name, text: targetLine(target), checks: targetFacts[name] ?? [] })),
     sections: [
       { title: 'Preconditions', note: 'Read-only checks. If one fails, stop: nothing has been changed yet.', rows: rows(plan.preconditions) },
       { title: 'Steps', note: `In order. If a step fails (and does not say it may), go to the cleanup.${plan.confirm ? ' Production: confirm with the owner before the first step.' : ''}`, rows: rows(plan.steps) },
@@ -155,18 +175,29 @@ export function runbookView(scenario: Scenario, compiled: CompiledScenario): Run
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+const digestLine = (sha256: string): string => `<!-- drillbook-scenario-sha256: ${sha256} -->`;
+
+/** The scenario digest a Markdown or HTML runbook says it was made from; undefined for anything else (a PDF, a scan). */
+export function runbookScenarioSha256(text: string): string | undefined {
+  return (/^<!-- drillbook-scenario-sha256: ([0-9a-f]{64}) -->$/m.exec(text) ?? /<meta name="drillbook-scenario-sha256" content="([0-9a-f]{64})">/.exec(text))?.[1];
+}
+
 export function renderRunbookMarkdown(view: RunbookView): string {
-  const lines = [`# Runbook: ${view.title}`, '', ...view.facts.map(([name, value]) => `- **${name}**: ${value}`), ''];
-  if (view.targets.length) lines.push('## Targets', '', ...view.targets.map(([name, text]) => `- \`${name}\` ${cell(text)}`), '');
+  const lines = [digestLine(view.scenarioSha256), `# Runbook: ${view.title}`, '', ...view.facts.map(([name, value]) => `- **${name}**: ${value}`), ''];
+  if (view.targets.length) {
+    lines.push('## Targets', '', ...view.targets.flatMap((t) => [`- \`${t.name}\` ${cell(t.text)}`, ...t.checks.map((check) => `  - ${cell(check)}`)]), '');
+  }
   for (const section of view.sections) {
     lines.push(`## ${section.title}`, '', section.note, '');
     if (!section.rows.length) {
       lines.push('(none)', '');
       continue;
     }
-    lines.push('| # | step | what | command | success | limits | started | done |', '|---|---|---|---|---|---|---|---|');
+    lines.push('| # | step | what | command | success | if it fails | limits | started | done |', '|---|---|---|---|---|---|---|---|---|');
     for (const r of section.rows) {
-      lines.push(`| ${r.number} | ${cell(r.name ? `${r.id}: ${r.name}` : r.id)} | ${cell(r.what)} | ${r.command ? `\`${cell(r.command).replace(/`/g, "'")}\`` : ''} | ${cell(r.success)} | ${cell(r.limits)} |  |  |`);
+      lines.push(
+        `| ${r.number} | ${cell(r.name ? `${r.id}: ${r.name}` : r.id)} | ${cell(r.what)} | ${r.command ? `\`${cell(r.command).replace(/`/g, "'")}\`` : ''} | ${cell(r.success)} | ${cell(r.onFailure)} | ${cell(r.limits)} |  |  |`,
+      );
     }
     lines.push('');
   }
@@ -178,16 +209,16 @@ export function renderRunbookHtml(view: RunbookView): string {
   const sections = view.sections
     .map((section) => {
       const rows = section.rows
-        .map((r) => `<tr><td>${x(r.number)}</td><td><b>${x(r.id)}</b>${r.name ? `<br>${x(r.name)}` : ''}</td><td>${x(r.what)}</td><td>${r.command ? `<code>${x(r.command)}</code>` : ''}</td><td>${x(r.success)}</td><td>${x(r.limits)}</td><td class="blank"></td><td class="blank"></td></tr>`)
+        .map((r) => `<tr><td>${x(r.number)}</td><td><b>${x(r.id)}</b>${r.name ? `<br>${x(r.name)}` : ''}</td><td>${x(r.what)}</td><td>${r.command ? `<code>${x(r.command)}</code>` : ''}</td><td>${x(r.success)}</td><td>${x(r.onFailure)}</td><td>${x(r.limits)}</td><td class="blank"></td><td class="blank"></td></tr>`)
         .join('\n');
       const table = section.rows.length
-        ? `<table><thead><tr><th>#</th><th>step</th><th>what</th><th>command</th><th>success</th><th>limits</th><th>started</th><th>done</th></tr></thead><tbody>\n${rows}\n</tbody></table>`
+        ? `<table><thead><tr><th>#</th><th>step</th><th>what</th><th>command</th><th>success</th><th>if it fails</th><th>limits</th><th>started</th><th>done</th></tr></thead><tbody>\n${rows}\n</tbody></table>`
         : '<p>(none)</p>';
       return `<h2>${x(section.title)}</h2>\n<p>${x(section.note)}</p>\n${table}`;
     })
     .join('\n');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Runbook: ${x(view.title)}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="drillbook-scenario-sha256" content="${x(view.scenarioSha256)}"><title>Runbook: ${x(view.title)}</title>
 <style>
 body { font: 11pt/1.4 system-ui, sans-serif; margin: 1.5cm; color: #111; }
 table { border-collapse: collapse; width: 100%; page-break-inside: auto; }
@@ -199,7 +230,7 @@ td.blank { width: 5em; }
 </style></head><body>
 <h1>Runbook: ${x(view.title)}</h1>
 <dl>${view.facts.map(([name, value]) => `<dt>${x(name)}</dt><dd>${x(value)}</dd>`).join('')}</dl>
-${view.targets.length ? `<h2>Targets</h2><ul>${view.targets.map(([name, text]) => `<li><code>${x(name)}</code> ${x(text)}</li>`).join('')}</ul>` : ''}
+${view.targets.length ? `<h2>Targets</h2><ul>${view.targets.map((t) => `<li><code>${x(t.name)}</code> ${x(t.text)}${t.checks.length ? `<ul>${t.checks.map((c) => `<li>${x(c)}</li>`).join('')}</ul>` : ''}</li>`).join('')}</ul>` : ''}
 ${sections}
 </body></html>
 `;

@@ -1,5 +1,9 @@
 /** `drillbook run FILE`: validate, then run with live progress; the bundle is sealed before the exit code. */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { builtinRunners } from '../../../runners/index.js';
+import { runbookScenarioSha256 } from '../../scenario/runbook.js';
 import { prepareRunInputs } from '../../engine/run-inputs.js';
 import { DrillbookError } from '../../errors.js';
 import { formatIssue, loadScenario } from '../../scenario/validate.js';
@@ -19,6 +23,7 @@ export interface RunFlags {
   signKey?: string;
   breakLock?: boolean;
   sshConfig?: string;
+  runbook?: string;
 }
 
 export { exitCodeForRun } from '../run-outcome.js';
@@ -44,11 +49,29 @@ async function startRun(file: string, flags: RunFlags, terminal: CliIo, drive: D
     });
   }
   // Default: ~/.ssh/config when it exists, as ops users expect; --ssh-config names another file.
+  const runbook = flags.runbook ? runbookAtHand(flags.runbook) : undefined;
   const inputs = await prepareRunInputs(scenario, builtinRunners, { varOverrides, ...(flags.sshConfig ? { sshConfigFile: flags.sshConfig } : {}) });
   return drive(scenario, inputs, {
     mode: 'fresh',
     storeDir: flags.store ?? 'reports',
     ...(flags.out ? { bundleDir: flags.out } : {}),
     ...(flags.breakLock ? { breakLock: true } : {}),
+    ...(runbook ? { runbook } : {}),
   });
 }
+
+/** The runbook the team printed or keeps in a wiki: its digest, and the scenario digest it says it was made from. */
+function runbookAtHand(file: string): { file: string; sha256: string; scenarioSha256?: string } {
+  let bytes: Buffer;
+  try {
+    if (statSync(file).size > runbookLimitBytes) throw new DrillbookError('USAGE', `--runbook ${file} is larger than ${runbookLimitBytes} bytes: not a runbook`);
+    bytes = readFileSync(file);
+  } catch (error) {
+    if (error instanceof DrillbookError) throw error;
+    throw new DrillbookError('USAGE', `cannot read --runbook ${file}: ${(error as Error).message}`, { hint: 'name the runbook file drillbook runbook wrote' });
+  }
+  const scenarioSha256 = runbookScenarioSha256(bytes.toString('utf8'));
+  return { file: basename(file), sha256: createHash('sha256').update(bytes).digest('hex'), ...(scenarioSha256 ? { scenarioSha256 } : {}) };
+}
+
+const runbookLimitBytes = 64 * 1024 * 1024;
