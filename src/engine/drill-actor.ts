@@ -42,6 +42,8 @@ export interface StartDrillOptions {
   continuation?: { steps: readonly string[]; cleanup: readonly string[] };
   /** How the run ends whatever the machine says (`crashed`, for a run being closed by recover). */
   endReason?: EndReason;
+  /** The signal that ended the run before it was continued (resume of an interrupted run). */
+  signal?: string;
   /** Where a log or attachment the storage refuses is reported. */
   guard?: WriteFailureGuard;
   /** Where manual steps put their questions to people. */
@@ -92,7 +94,7 @@ function initialContext(scenario: Scenario, options: StartDrillOptions): DrillCo
 export function startDrill(scenario: Scenario, options: StartDrillOptions): DrillHandle {
   const { clock, journal, timeline, log } = options;
   const t = (): number => timeline.t();
-  let signalName: string | undefined;
+  let signalName: string | undefined = options.signal;
   let late: (stepId: string, result: AttemptResult) => void = () => undefined;
 
   const attempts = createAttemptService({
@@ -132,7 +134,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
         ...(status !== 'passed' && last?.message ? { message: last.message } : {}),
         outputs: status === 'passed' ? outputs : {},
       }),
-    cleanupStarted: (endReason) => journal.write('cleanup.started', { t: t(), ...(endReason ? { endReason } : {}) }),
+    cleanupStarted: (endReason) => journal.write('cleanup.started', { t: t(), ...(endReason ? { endReason } : {}), ...(signalName ? { signal: signalName } : {}) }),
     internalFault: (stepId, error) => log.error({ err: error, stepId }, 'internal fault in the engine'),
   };
 

@@ -167,6 +167,7 @@ function resumesField(events: readonly JournalEvent[], iso: (t: number) => strin
     restarted: data.restarted,
     closed: data.closed,
     ended: data.ended,
+    ...(data.failed ? { failed: data.failed } : {}),
   }));
   return resumes.length ? { resumes } : {};
 }

@@ -63,7 +63,7 @@ export async function stopLeftovers(scenario: Scenario, journal: JournalWriter, 
 }
 
 /** A step whose last attempt ended passed (and none started after it) did its work, recorded or not. */
-export function lastAttemptPassed(events: readonly JournalEvent[], stepId: string): boolean {
+function lastAttemptPassed(events: readonly JournalEvent[], stepId: string): boolean {
   const attempts = events.filter((e) => (e.type === 'attempt.started' || e.type === 'attempt.finished') && e.data.stepId === stepId);
   const last = attempts.at(-1);
   return last?.type === 'attempt.finished' && last.data.status === 'passed';
@@ -97,18 +97,43 @@ export function closeInterruptedSteps(scenario: Scenario, journal: JournalWriter
 }
 
 /**
- * Close what resume does not run again: steps whose last attempt had passed (passed, with the recovered mark
- * their passing sets, at the end of that attempt) and background steps that may not run twice (cancelled).
+ * Close what resume does not run again: steps whose work had ended (passed: their last attempt passed, or a
+ * background step's `until` came; failed: no attempt left) and background steps that may not run twice
+ * (cancelled). Then the marks a crash kept out of the journal are put back where the run reached them.
  */
-export function closeResumedSteps(scenario: Scenario, journal: JournalWriter, plan: Pick<ResumeSteps, 'closed' | 'ended'>, t: () => number): void {
-  const steps = new Map(allSteps(scenario).map((s) => [s.id, s]));
-  const marked = new Set(eventsOfType(journal.events, 'mark').map((e) => e.data.mark));
-  for (const stepId of plan.closed) {
-    journal.write('step.finished', { stepId, status: 'passed', t: t(), outputs: {} });
-    const passedAt = eventsOfType(journal.events, 'attempt.finished').filter((e) => e.data.stepId === stepId).at(-1)?.data.t ?? t();
-    if (steps.get(stepId)?.marks.includes('recovered') && !marked.has('recovered')) journal.write('mark', { mark: 'recovered', stepId, t: passedAt });
+export function closeResumedSteps(scenario: Scenario, journal: JournalWriter, plan: Pick<ResumeSteps, 'closed' | 'ended' | 'failed'>, t: () => number): void {
+  for (const stepId of plan.closed) journal.write('step.finished', { stepId, status: 'passed', t: t(), outputs: {} });
+  for (const stepId of plan.failed) {
+    const last = eventsOfType(journal.events, 'attempt.finished').filter((e) => e.data.stepId === stepId).at(-1)?.data;
+    journal.write('step.finished', { stepId, status: 'failed', t: t(), ...(last?.reason ? { reason: last.reason } : {}), ...(last?.message ? { message: last.message } : {}), outputs: {} });
   }
   for (const stepId of plan.ended) {
     journal.write('step.finished', { stepId, status: 'cancelled', reason: 'cancelled', message: 'the run stopped during this step; resume did not start it again: it is not declared idempotent', outputs: {}, t: t() });
+  }
+  restoreMarks(scenario, journal);
+}
+
+/**
+ * A crash between a step's start (or its passing) and the mark it sets leaves the mark out: t0 is put at the
+ * start of its step, recovered at the end of the passing attempt of its step, as the run would have.
+ */
+function restoreMarks(scenario: Scenario, journal: JournalWriter): void {
+  const marked = new Set(eventsOfType(journal.events, 'mark').map((e) => e.data.mark));
+  const status = new Map(eventsOfType(journal.events, 'step.finished').map((e) => [e.data.stepId, e.data.status]));
+  for (const step of allSteps(scenario)) {
+    if (step.marks.includes('t0') && !marked.has('t0')) {
+      const started = eventsOfType(journal.events, 'step.started').find((e) => e.data.stepId === step.id);
+      if (started) {
+        journal.write('mark', { mark: 't0', stepId: step.id, t: started.data.t });
+        marked.add('t0');
+      }
+    }
+    if (step.marks.includes('recovered') && !marked.has('recovered') && status.get(step.id) === 'passed') {
+      const passedAt = eventsOfType(journal.events, 'attempt.finished').filter((e) => e.data.stepId === step.id && e.data.status === 'passed').at(-1)?.data.t;
+      if (passedAt !== undefined) {
+        journal.write('mark', { mark: 'recovered', stepId: step.id, t: passedAt });
+        marked.add('recovered');
+      }
+    }
   }
 }

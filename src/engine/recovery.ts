@@ -72,10 +72,10 @@ export async function prepareRecovery(bundle: string, options: RecoveryOptions):
     throw new DrillbookError('PRECONDITION', `this machine did not start run ${started.data.runId} (it has no ticket for it): the bundle's scenario and journal cannot be trusted`, {
       hint: 'when the run was made on another machine and you have checked its scenario.yaml and journal.jsonl, pass --trust-bundle',
     });
-  } else warnings.push('recovered without a ticket of this machine: the operator vouched for the bundle');
+  } else warnings.push(`${command === 'resume' ? 'resumed' : 'recovered'} without a ticket of this machine: the operator vouched for the bundle`);
   if (!record && !options.trustBundle) {
-    throw new DrillbookError('PRECONDITION', 'the journal predates recorded inputs: the run cannot be recovered with its own inputs', {
-      hint: 'pass --trust-bundle to recover it with the vars its run.started lists',
+    throw new DrillbookError('PRECONDITION', `the journal predates recorded inputs: the run cannot be ${command === 'resume' ? 'resumed' : 'recovered'} with its own inputs`, {
+      hint: `pass --trust-bundle to ${command} it with the vars its run.started lists`,
     });
   }
   const varOverrides = record ? rebuildVarOverrides(record, options.varOverrides) : { ...started.data.vars, ...(options.varOverrides ?? {}) };
@@ -93,7 +93,7 @@ export async function prepareRecovery(bundle: string, options: RecoveryOptions):
   if (scenario.source.sha256 !== started.data.scenarioSha256) {
     throw new DrillbookError('PRECONDITION', `the bundle's ${bundleLayout.scenario} is not the scenario the run started with`, {
       details: `  journal: ${started.data.scenarioSha256}\n  file:    ${scenario.source.sha256}`,
-      hint: 'the bundle was altered; recover cannot know what the run ran',
+      hint: `the bundle was altered; ${command} cannot know what the run ran`,
     });
   }
   const env = options.env ?? process.env;
@@ -103,7 +103,7 @@ export async function prepareRecovery(bundle: string, options: RecoveryOptions):
   if (record) {
     const changed = await resolutionChanges(scenario, options.catalog, record, inputs);
     if (changed.length) {
-      throw new DrillbookError('PRECONDITION', 'the run cannot be recovered with its own inputs', {
+      throw new DrillbookError('PRECONDITION', `the run cannot be ${command === 'resume' ? 'resumed' : 'recovered'} with its own inputs`, {
         details: changed.map((p) => `  ${p}`).join('\n'),
         hint: 'restore the files and environment the run used (nothing was run)',
       });

@@ -8,7 +8,8 @@ import type { EndReason } from '../evidence/run-record.js';
 import type { RunnerCatalog } from '../runner-contract.js';
 import type { Scenario, Step } from '../scenario/types.js';
 import { leafSteps } from '../scenario/types.js';
-import { lastAttemptPassed } from './recover-leftovers.js';
+import { templateRefs } from '../scenario/template.js';
+import { redactionMark } from '../redact.js';
 
 export interface ResumeSteps {
   kind: 'steps';
@@ -22,6 +23,8 @@ export interface ResumeSteps {
   closed: string[];
   /** Background steps cut short that may not run twice: closed as cancelled. */
   ended: string[];
+  /** Cut short after their last attempt failed with no attempt left (continue on error, background): closed as failed. */
+  failed: string[];
   /** Run time of the last journal entry before the stop: the run was alive then. */
   stoppedAtT: number;
 }
@@ -30,6 +33,10 @@ export interface ResumeCleanup {
   kind: 'cleanup';
   /** The run was already ending (a failed step, a signal, its deadline): only its cleanup is left. */
   endReason: EndReason;
+  /** The signal that was ending the run, when one was. */
+  signal?: string;
+  /** Steps whose last attempt failed with no attempt left: closed as failed before the cleanup. */
+  failed: string[];
   stoppedAtT: number;
   why: string;
 }
@@ -72,27 +79,40 @@ export function planResume(scenario: Scenario, events: readonly JournalEvent[], 
   const finished = new Map(eventsOfType(events, 'step.finished').map((e) => [e.data.stepId, e.data.status]));
   const cleanupStarted = eventsOfType(events, 'cleanup.started').at(-1);
   if (cleanupStarted) {
-    return { kind: 'cleanup', endReason: cleanupStarted.data.endReason ?? 'crashed', stoppedAtT, why: 'the run had reached its cleanup' };
+    const { endReason, signal } = cleanupStarted.data;
+    return { kind: 'cleanup', endReason: endReason ?? 'crashed', ...(signal ? { signal } : {}), failed: [], stoppedAtT, why: 'the run had reached its cleanup' };
   }
   const main = leafSteps(scenario.steps);
-  const failed = main.find((s) => !s.background && !s.continueOnError && (finished.get(s.id) === 'failed' || finished.get(s.id) === 'cancelled'));
-  if (failed) {
-    const endReason: EndReason = finished.get(failed.id) === 'failed' ? 'step-failed' : 'crashed';
-    return { kind: 'cleanup', endReason, stoppedAtT, why: `step ${failed.id} had ${finished.get(failed.id)}` };
+  const stopping = main.find((s) => !s.background && !s.continueOnError && (finished.get(s.id) === 'failed' || finished.get(s.id) === 'cancelled'));
+  if (stopping) {
+    const endReason: EndReason = finished.get(stopping.id) === 'failed' ? 'step-failed' : 'crashed';
+    return { kind: 'cleanup', endReason, failed: [], stoppedAtT, why: `step ${stopping.id} had ${finished.get(stopping.id)}` };
   }
   if (scenario.deadlineMs !== undefined && nowT >= scenario.deadlineMs) {
-    return { kind: 'cleanup', endReason: 'deadline', stoppedAtT, why: 'the run deadline has passed' };
+    return { kind: 'cleanup', endReason: 'deadline', failed: [], stoppedAtT, why: 'the run deadline has passed' };
   }
 
-  const plan: ResumeSteps = { kind: 'steps', steps: [], retried: [], restarted: [], closed: [], ended: [], stoppedAtT };
+  const marks = new Set(eventsOfType(events, 'mark').map((e) => e.data.mark));
+  const plan: ResumeSteps = { kind: 'steps', steps: [], retried: [], restarted: [], closed: [], ended: [], failed: [], stoppedAtT };
   const refused: string[] = [];
+  const exhausted: Step[] = [];
   for (const step of main) {
     if (finished.has(step.id)) continue;
+    const last = lastAttempt(events, step.id);
     if (!started.has(step.id)) {
       plan.steps.push(step.id);
-    } else if (lastAttemptPassed(events, step.id) && Object.keys(step.outputs).length === 0) {
+    } else if (step.background && step.until !== undefined && marks.has(step.until)) {
+      // Its `until` mark came: that is a background step's normal end, as a run that never stopped says.
+      plan.closed.push(step.id);
+    } else if (last?.type === 'attempt.finished' && last.data.status === 'passed' && Object.keys(step.outputs).length === 0) {
       // Its work was done and judged; only the step's own end was not written.
       plan.closed.push(step.id);
+    } else if (last?.type === 'attempt.finished' && last.data.status === 'failed') {
+      // Nothing was in flight: between attempts, the scenario's own retry decides.
+      if (attemptsStarted(events, step.id) < step.retry.attempts) {
+        plan.steps.push(step.id);
+        plan.retried.push(step.id);
+      } else exhausted.push(step);
     } else if (mayRunAgain(step, runners)) {
       plan.steps.push(step.id);
       (step.background ? plan.restarted : plan.retried).push(step.id);
@@ -102,6 +122,11 @@ export function planResume(scenario: Scenario, events: readonly JournalEvent[], 
       refused.push(step.id);
     }
   }
+  const failedRun = exhausted.find((s) => !s.background && !s.continueOnError);
+  if (failedRun) {
+    return { kind: 'cleanup', endReason: 'step-failed', failed: exhausted.map((s) => s.id), stoppedAtT, why: `step ${failedRun.id} had failed its last attempt` };
+  }
+  plan.failed.push(...exhausted.map((s) => s.id));
   if (refused.length > 0) {
     const list = refused.map((id) => `step ${id}`).join(', ');
     return {
@@ -110,5 +135,40 @@ export function planResume(scenario: Scenario, events: readonly JournalEvent[], 
       hint: `${recover} stops what the run left running, runs its cleanup and closes it as ABORTED; declare \`idempotent: true\` on steps that are safe to run twice`,
     };
   }
+  const lost = redactedInputs(scenario, events, plan.steps);
+  if (lost.length > 0) {
+    return {
+      kind: 'refused',
+      message: `${lost.join(', ')}: the journal keeps ${lost.length > 1 ? 'these outputs' : 'this output'} redacted (${lost.length > 1 ? 'they hold' : 'it holds'} a secret), so the steps left cannot be given ${lost.length > 1 ? 'their values' : 'its value'}`,
+      hint: `${recover} closes the run; an output that carries a secret cannot survive a crash`,
+    };
+  }
   return plan;
+}
+
+/** The step's last attempt event: started (in flight, or cut short) or finished. */
+function lastAttempt(events: readonly JournalEvent[], stepId: string): JournalEvent | undefined {
+  return events.filter((e) => (e.type === 'attempt.started' || e.type === 'attempt.finished') && e.data.stepId === stepId).at(-1);
+}
+
+const attemptsStarted = (events: readonly JournalEvent[], stepId: string): number => events.filter((e) => e.type === 'attempt.started' && e.data.stepId === stepId).length;
+
+function stringsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsOf);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(stringsOf);
+  return [];
+}
+
+/** `steps.ID.outputs.NAME` that the steps left read and that the journal kept redacted: their values are lost. */
+function redactedInputs(scenario: Scenario, events: readonly JournalEvent[], pending: readonly string[]): string[] {
+  const outputs = new Map(eventsOfType(events, 'step.finished').map((e) => [e.data.stepId, e.data.outputs]));
+  const readers = leafSteps(scenario.steps).filter((s) => pending.includes(s.id));
+  const lost = new Set<string>();
+  for (const reader of readers) {
+    for (const ref of stringsOf([reader.run ?? [], reader.with]).flatMap((text) => (text.includes('${{') ? templateRefs(text) : []))) {
+      if (ref.scope === 'steps' && outputs.get(ref.stepId)?.[ref.output]?.includes(redactionMark)) lost.add(`steps.${ref.stepId}.outputs.${ref.output}`);
+    }
+  }
+  return [...lost].sort();
 }

@@ -239,6 +239,7 @@ function resumeDeviation(plan: ResumeSteps | ResumeCleanup, operator: string, no
     plan.restarted.length ? `background restarted: ${plan.restarted.join(', ')}` : '',
     plan.closed.length ? `closed as passed (their last attempt had passed): ${plan.closed.join(', ')}` : '',
     plan.ended.length ? `background ended, not safe to repeat: ${plan.ended.join(', ')}` : '',
+    plan.failed.length ? `closed as failed (no attempt left): ${plan.failed.join(', ')}` : '',
   ].filter(Boolean);
   return `${head}${parts.length ? `; ${parts.join('; ')}` : ''}; the steps that had finished kept their results`;
 }
@@ -272,7 +273,8 @@ function openRecovery(scenario: Scenario, options: ExecuteOptions, clock: Clock,
     const who = { operator: options.operator, host: hostname(), pid: process.pid };
     if (plan) {
       const moved = plan.kind === 'steps' ? { retried: plan.retried, restarted: plan.restarted, closed: plan.closed, ended: plan.ended } : { retried: [], restarted: [], closed: [], ended: [] };
-      journal.write('resume.started', { ...who, t: timeline.t(), stoppedAtT: plan.stoppedAtT, mode: plan.kind, ...moved }, { barrier: true });
+      const failed = plan.failed.length ? { failed: plan.failed } : {};
+      journal.write('resume.started', { ...who, t: timeline.t(), stoppedAtT: plan.stoppedAtT, mode: plan.kind, ...moved, ...failed }, { barrier: true });
       if (guard.failure) throw notWritable(bundleDir, guard.failure);
       const deviations = [resumeDeviation(plan, options.operator, timeline.t())];
       return { runId, bundleDir, locks, journal, timeline, log: logger.log, closeLog: () => logger.close(), deviations, sealOnly: false, resume: plan };
@@ -323,6 +325,7 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
     }
     let continuation: { steps: string[]; cleanup: string[] } | undefined;
     let endReason: EndReason | undefined;
+    let signal: string | undefined;
     if (options.mode !== 'fresh') {
       deviations.push(...(await stopLeftovers(scenario, journal, { runners: options.runners, runnerSettings: inputs.runnerSettings, secrets: inputs.secrets, log, t: () => timeline.t() })));
       // Abandoned while its leftovers were being stopped: the run stays unfinished, nothing more runs.
@@ -332,8 +335,10 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
         closeResumedSteps(scenario, journal, plan, () => timeline.t());
         continuation = { steps: plan.steps, cleanup: leafSteps(scenario.cleanup).map((s) => s.id) };
       } else {
+        if (plan) closeResumedSteps(scenario, journal, { closed: [], ended: [], failed: plan.failed }, () => timeline.t());
         continuation = { steps: [], cleanup: closeInterruptedSteps(scenario, journal, () => timeline.t()) };
         endReason = plan?.endReason ?? 'crashed';
+        if (plan?.signal) signal = plan.signal;
       }
     } else {
       const readiness = await checkReadiness(scenario, options.runners, { settings: inputs.runnerSettings, secrets: inputs.secrets, signal: readinessStop.signal });
@@ -393,6 +398,7 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
         : {}),
       ...(continuation ? { continuation } : {}),
       ...(endReason ? { endReason } : {}),
+      ...(signal ? { signal } : {}),
       ...(options.confirm ? { confirm: options.confirm } : {}),
     });
     if (interruptedBy !== undefined) drill.interrupt(interruptedBy);

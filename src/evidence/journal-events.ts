@@ -164,7 +164,8 @@ export const journalEventSchemas = {
   'approval.ended': z.object({ t, status: z.enum(['granted', 'timed-out', 'interrupted']), granted: z.number() }),
   /** An answer file that did not answer the question (why), removed from the bundle; its digest is kept. */
   'manual.rejected': z.object({ stepId: z.string(), attempt: z.number(), t, file: z.string(), sha256: z.string(), reason: z.string() }),
-  'cleanup.started': z.object({ t, endReason: endReason.exactOptional() }),
+  /** `signal`: the signal that ended the steps, when one did (resume needs it for the record). */
+  'cleanup.started': z.object({ t, endReason: endReason.exactOptional(), signal: z.string().exactOptional() }),
   /** The wall clock stepped against run time (NTP, a VM resumed): times stay on the run's timeline. */
   'clock.jumped': z.object({ t, skewMs: z.number(), wallAt: z.string() }),
   'recover.started': z.object({ operator: z.string(), host: z.string(), pid: z.number(), t }),
@@ -183,6 +184,7 @@ export const journalEventSchemas = {
     restarted: z.array(z.string()),
     closed: z.array(z.string()),
     ended: z.array(z.string()),
+    failed: z.array(z.string()).exactOptional(),
   }),
   'run.finished': z.object({
     verdict,

@@ -153,6 +153,7 @@ export const runRecordSchema = z.object({
         restarted: z.array(z.string()),
         closed: z.array(z.string()),
         ended: z.array(z.string()),
+        failed: z.array(z.string()).exactOptional(),
       }),
     )
     .exactOptional(),

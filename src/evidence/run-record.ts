@@ -163,6 +163,8 @@ export interface ResumeRecord {
   restarted: string[];
   closed: string[];
   ended: string[];
+  /** Cut short with no attempt left: closed as failed. */
+  failed?: string[];
 }
 
 export interface MarkRecord {

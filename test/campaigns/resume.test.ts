@@ -70,6 +70,7 @@ describe('resume campaign: kill -9 at chosen points of a drill, then resume', as
     ['again has started, no process yet', lineOf(all, 'attempt.started', 'again'), 'pass'],
     ['last passed its attempt, its step not closed', lineOf(all, 'attempt.finished', 'last'), 'pass'],
     ['last is in flight (not idempotent)', lineOf(all, 'process.started', 'last'), 'refused-not-idempotent'],
+    ['last finished, its recovered mark not yet written', lineOf(all, 'step.finished', 'last'), 'pass'],
     ['the cleanup is in flight', lineOf(all, 'process.started', 'undo'), 'pass'],
     ['run.finished is written', lineOf(all, 'run.finished'), 'refused-finished'],
   ];

@@ -51,6 +51,7 @@ describe('planResume', () => {
       restarted: [],
       closed: [],
       ended: [],
+      failed: [],
       stoppedAtT: clock,
     });
   });
@@ -68,13 +69,33 @@ describe('planResume', () => {
     expect(plan(events)).toMatchObject({ kind: 'steps', steps: ['probe', 'pause', 'last'], retried: ['pause'], restarted: ['probe'], closed: ['once'], ended: ['load'] });
   });
 
-  it('a step cut short after a failed attempt is cut short, not passed', () => {
-    expect(plan([runStarted(), ...passed('first'), ...started('again'), attemptEnd('again', 'failed')])).toMatchObject({ kind: 'steps', retried: ['again'] });
-    expect(plan([runStarted(), ...started('first'), attemptEnd('first', 'failed')])).toMatchObject({ kind: 'refused' });
+  it('between attempts the scenario\'s own retry decides: another attempt when one is left, else the step failed', () => {
+    const retrying = scenario({ ...drill, steps: [step('first', [{ ms: 1 }], { retry: { attempts: 2, backoffMs: 1000 } }), step('second'), step('third', [{ ms: 1 }], { continueOnError: true })] });
+    expect(plan([runStarted(), ...started('first'), attemptEnd('first', 'failed')], 1_000_000, retrying)).toMatchObject({ kind: 'steps', steps: ['first', 'second', 'third'], retried: ['first'] });
+    const twice = [runStarted(), ...started('first'), attemptEnd('first', 'failed'), ev('attempt.started', { stepId: 'first', attempt: 2 }), attemptEnd('first', 'failed')];
+    expect(plan(twice, 1_000_000, retrying)).toMatchObject({ kind: 'cleanup', endReason: 'step-failed', failed: ['first'], why: 'step first had failed its last attempt' });
+    const goingOn = [runStarted(), ...passed('first'), ...passed('second'), ...started('third'), attemptEnd('third', 'failed')];
+    expect(plan(goingOn, 1_000_000, retrying)).toMatchObject({ kind: 'steps', steps: [], failed: ['third'] });
+  });
+
+  it('a background step whose until mark came before the stop ended normally: closed, never started again', () => {
+    const watched = scenario({ ...drill, steps: [step('monitor', [{ ms: 1 }], { background: true, until: 'recovered', idempotent: true }), step('heal', [{ ms: 1 }], { marks: ['recovered'] })] });
+    const events = [runStarted(), ...started('monitor'), ...passed('heal'), ev('mark', { mark: 'recovered', stepId: 'heal' })];
+    expect(plan(events, 1_000_000, watched)).toMatchObject({ kind: 'steps', steps: [], closed: ['monitor'], restarted: [] });
+  });
+
+  it('refuses when a step left reads an output the journal kept redacted (it held a secret)', () => {
+    const reading = scenario({ ...drill, steps: [step('make'), step('use', [{ ms: 1 }], { idempotent: true, run: ['login', '${{ steps.make.outputs.token }}'] })] });
+    const made = (value: string) => [runStarted(), ...started('make'), attemptEnd('make', 'passed'), ev('step.finished', { stepId: 'make', status: 'passed', outputs: { token: value } }), ...started('use')];
+    expect(plan(made('tok=***'), 1_000_000, reading)).toMatchObject({
+      kind: 'refused',
+      message: 'steps.make.outputs.token: the journal keeps this output redacted (it holds a secret), so the steps left cannot be given its value',
+    });
+    expect(plan(made('tok=abc'), 1_000_000, reading)).toMatchObject({ kind: 'steps', retried: ['use'] });
   });
 
   it('a run that was already ending only gets its cleanup, with the reason it was ending for', () => {
-    expect(plan([runStarted(), ...passed('first'), ev('cleanup.started', { endReason: 'signal' })])).toMatchObject({ kind: 'cleanup', endReason: 'signal' });
+    expect(plan([runStarted(), ...passed('first'), ev('cleanup.started', { endReason: 'signal', signal: 'SIGINT' })])).toMatchObject({ kind: 'cleanup', endReason: 'signal', signal: 'SIGINT' });
     expect(plan([runStarted(), ...started('first'), attemptEnd('first', 'failed'), ev('step.finished', { stepId: 'first', status: 'failed', outputs: {} })])).toMatchObject({
       kind: 'cleanup',
       endReason: 'step-failed',
