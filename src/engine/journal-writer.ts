@@ -44,6 +44,8 @@ export interface JournalWriterOptions {
   /** Called after each event: a new clock skew to journal as `clock.jumped`, or undefined. */
   clockWatch?: { check(): number | undefined; t(): number; wallIso(): string };
   log?: Logger;
+  /** After each barrier is on disk: the entry count and the last line's SHA-256 (noted in the run's ticket). */
+  onDurable?: (entries: number, headSha256: string) => void;
 }
 
 export function createJournalWriter(initial: Journal, options: JournalWriterOptions): JournalWriter {
@@ -86,6 +88,7 @@ export function createJournalWriter(initial: Journal, options: JournalWriterOpti
         failed(error, `fsync of ${journal.file}`);
         return false;
       }
+      options.onDurable?.(journal.count, journal.head);
     }
     return true;
   };

@@ -13,7 +13,7 @@ import type { RunnerCatalog } from '../runner-contract.js';
 import { formatIssue, loadScenario } from '../scenario/validate.js';
 import type { Scenario } from '../scenario/types.js';
 import { prepareInputs, rebuildInputs, rebuildVarOverrides, resolutionChanges, type RunInputs } from './run-inputs.js';
-import { firstLineSha256, readRunTicket } from './run-lock.js';
+import { entryLineSha256, firstLineSha256, readRunTicket } from './run-lock.js';
 
 export interface Recovery {
   bundleDir: string;
@@ -66,6 +66,12 @@ export async function prepareRecovery(bundle: string, options: RecoveryOptions):
     if (differs.length) {
       throw new DrillbookError('PRECONDITION', `the bundle is not the one this machine started as run ${started.data.runId}: ${differs.join(', ')} differ`, {
         hint: 'its journal or scenario was changed after the run started; nothing was run',
+      });
+    }
+    // The journal as far as the last barrier this machine saw on disk: cut short or rewritten since, it lies.
+    if (ticket.journal && entryLineSha256(file, ticket.journal.entries) !== ticket.journal.headSha256) {
+      throw new DrillbookError('PRECONDITION', `the journal of run ${started.data.runId} is not the one this machine wrote: its line ${ticket.journal.entries} was cut off or rewritten`, {
+        hint: `its journal was changed after the run stopped; nothing was run (${command} trusts the journal to know what already ran)`,
       });
     }
   } else if (!options.trustBundle) {

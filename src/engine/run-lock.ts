@@ -9,7 +9,7 @@
  * drillbook can write there, so `recover` can tell a bundle this machine started from one planted in a store.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DrillbookError } from '../errors.js';
@@ -288,6 +288,11 @@ export interface RunTicket {
   scenarioSha256: string;
   /** SHA-256 of the journal's first line (run.started, with the run's inputs); absent when the run crashed before it was noted. */
   startedLineSha256?: string;
+  /**
+   * The journal as far as its last barrier (written before each side effect): entry count and that line's
+   * SHA-256. A journal cut short or rewritten up to there, even with its hash chain redone, no longer matches.
+   */
+  journal?: { entries: number; headSha256: string };
 }
 
 export function ticketFile(runId: string, env?: NodeJS.ProcessEnv): string {
@@ -296,6 +301,41 @@ export function ticketFile(runId: string, env?: NodeJS.ProcessEnv): string {
 
 export function writeRunTicket(ticket: RunTicket, env?: NodeJS.ProcessEnv): void {
   writeFileAtomic(ticketFile(ticket.runId, env), `${JSON.stringify(ticket)}\n`, 0o600);
+}
+
+/**
+ * Note how far the journal is on disk. Not fsync'd (a barrier must stay one fsync): after a power cut the
+ * ticket may name an earlier line, which is still checked; one that cannot be read leaves the run to
+ * `--trust-bundle`.
+ */
+export function noteJournalHead(ticket: RunTicket, entries: number, headSha256: string, env?: NodeJS.ProcessEnv): void {
+  const file = ticketFile(ticket.runId, env);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, `${JSON.stringify({ ...ticket, journal: { entries, headSha256 } })}\n`, { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** SHA-256 of the journal line whose entry has this `seq`, or undefined when there is none. */
+export function entryLineSha256(journalFile: string, seq: number): string | undefined {
+  const bytes = readFileSync(journalFile);
+  let start = 0;
+  while (start < bytes.length) {
+    const end = bytes.indexOf(0x0a, start);
+    const line = bytes.subarray(start, end === -1 ? bytes.length : end);
+    start = end === -1 ? bytes.length : end + 1;
+    let entry: unknown;
+    try {
+      entry = JSON.parse(line.toString('utf8'));
+    } catch {
+      continue;
+    }
+    if ((entry as { seq?: unknown } | null)?.seq === seq) return createHash('sha256').update(line).digest('hex');
+  }
+  return undefined;
 }
 
 export function readRunTicket(runId: string, env?: NodeJS.ProcessEnv): RunTicket | undefined {

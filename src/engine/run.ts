@@ -36,6 +36,9 @@ import {
   firstLineSha256,
   lockFiles,
   machineLockDir,
+  noteJournalHead,
+  readRunTicket,
+  type RunTicket,
   ownLockInfo,
   removeRunTicket,
   takeOverRunLocks,
@@ -174,13 +177,19 @@ function openFresh(scenario: Scenario, inputs: RunInputs, options: ExecuteOption
     const ticket = { runId, bundle: bundleDir, scenarioSha256: scenario.source.sha256 };
     writeRunTicket(ticket, options.env);
     const logger = createLogger(bundleDir, redactor, { runId, scenario: scenario.id }, false, (error) => guard.report(error, `writing ${bundleLayout.log}`));
-    const journal = createJournalWriter(createJournal(join(bundleDir, bundleLayout.journal), 'barrier'), {
+    const journalFile = join(bundleDir, bundleLayout.journal);
+    let noted: RunTicket | undefined;
+    const journal = createJournalWriter(createJournal(journalFile, 'barrier'), {
       redactor,
       guard,
       log: logger.log,
       nowIso: () => timeline.iso(timeline.t()),
       clockWatch: watchClock(timeline),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      onDurable: (entries, head) => {
+        noted ??= { ...ticket, startedLineSha256: firstLineSha256(journalFile) };
+        noteJournalHead(noted, entries, head, options.env);
+      },
     });
     journal.write(
       'run.started',
@@ -202,7 +211,7 @@ function openFresh(scenario: Scenario, inputs: RunInputs, options: ExecuteOption
     );
     // Nothing has run: a journal that cannot take its first line refuses the run outright.
     if (guard.failure) throw notWritable(bundleDir, guard.failure);
-    writeRunTicket({ ...ticket, startedLineSha256: firstLineSha256(join(bundleDir, bundleLayout.journal)) }, options.env);
+    writeRunTicket({ ...ticket, startedLineSha256: firstLineSha256(journalFile), journal: journal.info() }, options.env);
     return { runId, bundleDir, locks, journal, timeline, log: logger.log, closeLog: () => logger.close(), deviations: [...locks.deviations], sealOnly: false };
   } catch (error) {
     locks.release();
@@ -261,6 +270,8 @@ function openRecovery(scenario: Scenario, options: ExecuteOptions, clock: Clock,
     const plan = options.mode === 'resume' ? planResume(scenario, events, options.runners, timeline.t(), bundleDir) : undefined;
     if (plan?.kind === 'refused') throw new DrillbookError('PRECONDITION', `run ${runId} cannot be resumed: ${plan.message}`, { hint: plan.hint });
     const logger = createLogger(bundleDir, redactor, { runId, scenario: scenario.id, [options.mode]: true }, true, (error) => guard.report(error, `writing ${bundleLayout.log}`));
+    // The ticket goes on following the journal, so a crash of this session is checked as the first was.
+    const ticket = readRunTicket(runId, options.env) ?? { runId, bundle: bundleDir, scenarioSha256: started.data.scenarioSha256, startedLineSha256: firstLineSha256(file) };
     const journal = createJournalWriter(reopenJournal(file, 'barrier'), {
       redactor,
       guard,
@@ -269,6 +280,7 @@ function openRecovery(scenario: Scenario, options: ExecuteOptions, clock: Clock,
       clockWatch: watchClock(timeline),
       prior: events,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      onDurable: (entries, head) => noteJournalHead(ticket, entries, head, options.env),
     });
     const who = { operator: options.operator, host: hostname(), pid: process.pid };
     if (plan) {

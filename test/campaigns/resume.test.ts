@@ -5,7 +5,7 @@
  * finished never runs again, what resume may not repeat it refuses with the bundle untouched (and recover closes
  * the run), nothing is left running, and the record verifies and says PASS only when every step passed.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { drillbook, isAlive, readRecord, workspace, writeScenario } from '../cli/support.js';
@@ -151,6 +151,29 @@ describe('resume campaign: kill -9 at chosen points of a drill, then resume', as
       expect(existsSync(join(store, 'resume-campaign', 'run.lock'))).toBe(false);
     }, 60_000);
   }
+
+  it('a journal cut short or rewritten after the crash is refused by resume and recover, even with its hash chain intact', async () => {
+    const dir = workspace();
+    const cli = inWorkspace(dir);
+    const store = join(dir, 'store');
+    const crashed = await cli(['run', scenarioIn(dir), '--store', store], { DRILLBOOK_FAULT: `kill-after-line:${lineOf(all, 'step.finished', 'first')}` });
+    expect(crashed.signal).toBe('SIGKILL');
+    const bundle = onlyBundle(store);
+    const file = join(bundle, 'journal.jsonl');
+    const whole = readFileSync(file, 'utf8');
+    // Cut before the barrier that let `first` start its attempt: the chain of what is left is still sound.
+    const kept = whole.split('\n').slice(0, lineOf(all, 'attempt.started', 'first') - 1);
+    writeFileSync(file, `${kept.join('\n')}\n`);
+    for (const command of ['resume', 'recover']) {
+      const refused = await cli([command, bundle]);
+      expect(refused.exitCode, command).toBe(4);
+      expect(refused.stderr, command).toContain('is not the one this machine wrote: its line');
+    }
+    expect(counts(dir)['first']).toBe(1);
+    writeFileSync(file, whole);
+    expect((await cli(['resume', bundle])).exitCode).toBe(0);
+    expect(readRecord(bundle).verdict).toBe('PASS');
+  }, 60_000);
 
   it('resume itself killed while it runs the step again: a second resume finishes the drill', async () => {
     const dir = workspace();
