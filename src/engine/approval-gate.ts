@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { approvalFile, approvalLimitBytes, checkApproval, writeApprovalRequest, type ApprovalRequest } from '../evidence/approval.js';
 import { bundleLayout } from '../evidence/bundle-files.js';
 import { readRegularFile } from '../evidence/read-regular-file.js';
+import type { Redactor } from '../redact.js';
 import type { Approval } from '../scenario/types.js';
 import { sleepOn, type Clock } from './clock.js';
 import type { JournalWriter } from './journal-writer.js';
@@ -33,6 +34,8 @@ export interface ApprovalGateOptions {
   t(): number;
   iso(t: number): string;
   pollMs?: number;
+  /** An approval carrying a secret's value (in its comment) is refused: the bundle could not be sealed with it. */
+  redactor: Redactor;
 }
 
 /** Resolves true once the quorum signed, false at the timeout; rejects when `signal` aborts. */
@@ -59,19 +62,22 @@ export async function awaitApprovals(options: ApprovalGateOptions, signal: Abort
       if (keyid !== undefined && granted.has(keyid)) continue;
       const bytes = readRegularFile(join(bundleDir, file), approvalLimitBytes);
       if (bytes === undefined) continue;
-      const checked = checkApproval(bytes, file, request, requestSha256);
+      const found = checkApproval(bytes, file, request, requestSha256);
+      const text = bytes.toString('utf8');
+      const checked = found.ok && options.redactor.redact(text) !== text ? { ok: false as const, problem: "it contains a secret's value", sha256: found.sha256 } : found;
       if (checked.ok) {
         granted.add(checked.claim.keyid);
         const { by, at, keyid: id, comment } = checked.claim;
         journal.write('approval.granted', { t: options.t(), keyid: id, by, at, ...(comment !== undefined ? { comment } : {}), file, sha256: checked.sha256 }, { barrier: true });
       } else if (!refused.has(`${file}|${checked.sha256}`)) {
         refused.add(`${file}|${checked.sha256}`);
-        journal.write('approval.rejected', { t: options.t(), file, sha256: checked.sha256, reason: checked.problem }, { barrier: true });
+        // Removed before the rejection is told: whoever reads the journal may write again at once.
         try {
           unlinkSync(join(bundleDir, file));
         } catch {
           // Left in place, it stays refused.
         }
+        journal.write('approval.rejected', { t: options.t(), file, sha256: checked.sha256, reason: checked.problem }, { barrier: true });
       }
     }
     if (granted.size >= approval.quorum) {

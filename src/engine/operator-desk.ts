@@ -57,13 +57,14 @@ export function createOperatorDesk(options: OperatorDeskOptions): OperatorDesk {
     // Something that cannot be removed is journalled once, not at every look.
     if (lastRejected === `${file}|${sha256}`) return;
     lastRejected = `${file}|${sha256}`;
-    journal.write('manual.rejected', { stepId: request.stepId, attempt: request.attempt, t: options.t(), file, sha256, reason }, { barrier: true });
-    // Gone from the bundle (it may hold a secret), so the next answer can be written; its digest stays.
+    // Gone from the bundle (it may hold a secret) before the rejection is told, so whoever reads the journal
+    // can write the next answer at once; its digest stays.
     try {
       unlinkSync(join(bundleDir, file));
     } catch {
       // A folder in the answer's place: it stays rejected until someone removes it.
     }
+    journal.write('manual.rejected', { stepId: request.stepId, attempt: request.attempt, t: options.t(), file, sha256, reason }, { barrier: true });
   };
 
   const check = (request: ManualRequest, file: string): OperatorAnswer | undefined => {

@@ -403,6 +403,7 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
                   clock,
                   t: () => timeline.t(),
                   iso: (at) => timeline.iso(at),
+                  redactor,
                 },
                 signal,
               ),

@@ -96,6 +96,28 @@ describe('approvals: no side effect before the quorum of approver keys signed th
     expect(late.all).toContain('the wait for approvals is over (timed-out)');
   });
 
+  it("an approval whose comment carries a secret's value is refused (the bundle could not be sealed with it); a clean one counts", async () => {
+    const dir = workspace();
+    await keys(dir, 'alice', 'bob', 'carol');
+    const body = scenarioBody('1m').replace('vars:\n', 'secrets:\n  token: { env: APPROVAL_TOKEN }\nvars:\n').replace('quorum: 2', 'quorum: 1');
+    const file = writeScenario(dir, 'secret-approval', body);
+    const out = join(dir, 'bundle');
+    const run = drillbook(['run', file, '--out', out, '--yes'], { cwd: dir, env: { APPROVAL_TOKEN: 'Zq9-approval-secret' } });
+    await waitFor(() => journalHas(out, 'approval.requested'));
+    const leaky = await drillbook(['approve', out, '--key', join(dir, 'alice.key'), '--comment', 'ok, token is Zq9-approval-secret']);
+    expect(leaky.exitCode).toBe(2);
+    expect(leaky.all).toContain("it contains a secret's value");
+    expect(leaky.all).not.toContain('Zq9-approval-secret');
+    expect(existsSync(join(dir, 'failover-ran'))).toBe(false);
+    expect((await drillbook(['approve', out, '--key', join(dir, 'bob.key'), '--comment', 'approved'])).exitCode).toBe(0);
+    const result = await run;
+    expect(result.exitCode).toBe(0);
+    expect(result.all).not.toContain('Zq9-approval-secret');
+    const record = readRecord(out);
+    expect(record.approval?.granted.map((g) => g.by)).toHaveLength(1);
+    for (const name of ['journal.jsonl', 'record.json', 'report.html']) expect(readFileSync(join(out, name), 'utf8')).not.toContain('Zq9-approval-secret');
+  });
+
   it('a key file that is not an Ed25519 public key is refused before anything runs', async () => {
     const dir = workspace();
     await keys(dir, 'alice', 'bob');

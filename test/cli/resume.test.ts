@@ -78,6 +78,36 @@ describe('resume and recover of a production run with approvals', () => {
     expect((await cli(['verify', bundle, '--key', join(dir, 'ops.pub')])).exitCode).toBe(0);
   }, 60_000);
 
+  it('a run whose cleanup was abandoned after Ctrl-C is resumed to the end of its cleanup, and stays ABORTED by SIGINT', async () => {
+    const dir = workspace();
+    const cli = (args: string[]) => drillbook(args, { cwd: dir, env: { DRILLBOOK_LOCK_DIR: join(dir, 'locks') } });
+    const hold = (id: string, ms: number) => `  - { id: ${id}, uses: local, run: [node, -e, "require('fs').appendFileSync('ran', '${id}\\\\n'); setTimeout(() => {}, ${ms})"] }\n`;
+    const file = writeScenario(dir, 'abandoned', `steps:\n${hold('work', 30_000)}cleanup:\n${hold('undo', 5_000)}`);
+    const bundle = join(dir, 'bundle');
+    const run = cli(['run', file, '--out', bundle]);
+    const started = (id: string, n = 1) => journal(bundle).filter((e) => e.type === 'process.started' && e.data['stepId'] === id).length >= n;
+    await waitFor(() => started('work'));
+    run.kill('SIGINT');
+    await waitFor(() => started('undo'));
+    // One at a time: signals of one kind do not queue.
+    for (const _ of [1, 2]) {
+      run.kill('SIGINT');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    const abandoned = await run;
+    expect(abandoned.exitCode).toBe(130);
+    expect(journal(bundle).some((e) => e.type === 'run.finished')).toBe(false);
+
+    const resumed = await cli(['resume', bundle]);
+    expect(resumed.exitCode).toBe(130);
+    const record = readRecord(bundle);
+    expect([record.verdict, record.endReason, record.signal]).toEqual(['ABORTED', 'signal', 'SIGINT']);
+    expect(record.resumes).toMatchObject([{ mode: 'cleanup' }]);
+    expect(record.cleanup.map((s) => s.status)).toEqual(['passed']);
+    // The interrupted step is not run again: its one attempt, cancelled by the signal.
+    expect(record.steps.map((s) => [s.id, s.status, s.attempts.length])).toEqual([['work', 'cancelled', 1]]);
+  }, 60_000);
+
   it('recover of a crashed production run runs its cleanup without asking for a confirmation or approvals', async () => {
     const { dir, bundle, cli } = await crashedDuringPromote();
     const recovered = await cli(['recover', bundle, '--sign-key', join(dir, 'ops.key')]);

@@ -40,12 +40,6 @@ function validate(text: string): ValidationResult {
   return result;
 }
 
-function timed(text: string): { result: ValidationResult; ms: number } {
-  const started = performance.now();
-  const result = validate(text);
-  return { result, ms: performance.now() - started };
-}
-
 function codes(result: ValidationResult): string[] {
   return result.ok ? [] : result.issues.map((issue) => issue.code);
 }
@@ -131,11 +125,10 @@ describe('robustness', () => {
     expect(result.ok ? [] : result.issues).toEqual(expect.arrayContaining([expect.objectContaining({ code: 'bad-id', message: 'id: expected a lowercase slug, got a mapping' })]));
   });
 
-  it('deep nesting is refused quickly', () => {
+  // How long these take is measured by bench/validate-hostile.mjs, not here.
+  it('deep nesting is refused', () => {
     for (const text of ['['.repeat(100_000), '{'.repeat(100_000), `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}`, '- '.repeat(100_000), '? '.repeat(100_000)]) {
-      const { result, ms } = timed(text);
-      expect(codes(result)).toEqual(['too-deep']);
-      expect(ms).toBeLessThan(5_000);
+      expect(codes(validate(text))).toEqual(['too-deep']);
     }
     const block = Array.from({ length: 1_000 }, (_, depth) => `${' '.repeat(depth)}k${depth}:`).join('\n');
     expect(codes(validate(block))).toEqual(['too-deep']);
@@ -149,25 +142,19 @@ describe('robustness', () => {
   it('alias bombs and self-referencing aliases are refused', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 9; i += 1) levels.push(`${'abcdefghi'[i] ?? 'z'}: &${'abcdefghi'[i] ?? 'z'} [${Array(9).fill(`*${'abcdefghi'[i - 1] ?? 'z'}`).join(', ')}]`);
-    const { result, ms } = timed(levels.join('\n'));
-    expect(codes(result)).toEqual(['alias-bomb']);
-    expect(ms).toBeLessThan(5_000);
+    expect(codes(validate(levels.join('\n')))).toEqual(['alias-bomb']);
     expect(codes(validate('a: &a\n  b: *a\n'))).toEqual(['alias-bomb']);
     expect(codes(validate('&a [*a]\n'))).toEqual(['not-a-mapping']);
   });
 
   it('many aliases are resolved in one pass over the document, not one pass each', () => {
     const text = `version: 1\nkind: drill\nid: many\ntitle: t\nowner: o\nobjectives: {}\nvars: { a: &a x, port: "0" }\nsteps:\n  - { id: s, uses: local, run: [${Array(9_000).fill('*a').join(', ')}] }\n`;
-    const { result, ms } = timed(text);
-    expect(result.ok).toBe(true);
-    expect(ms).toBeLessThan(2_000);
+    expect(validate(text).ok).toBe(true);
   });
 
   it('huge documents are bounded', () => {
     const justUnder = `description: "${'x'.repeat(maxScenarioBytes - 40)}"\n`;
-    const { result: under, ms } = timed(justUnder);
-    expect(codes(under)).toContain('missing-key');
-    expect(ms).toBeLessThan(10_000);
+    expect(codes(validate(justUnder))).toContain('missing-key');
 
     const over = 'a'.repeat(maxScenarioBytes + 1);
     expect(validate(over)).toEqual({
@@ -186,24 +173,18 @@ describe('robustness', () => {
     });
 
     const manyKeys = Array.from({ length: 20_000 }, (_, i) => `k${i}: v`).join('\n');
-    const { result: keys, ms: keysMs } = timed(manyKeys);
-    expect(codes(keys).filter((code) => code === 'unknown-key')).toHaveLength(20_000);
-    expect(keysMs).toBeLessThan(10_000);
+    expect(codes(validate(manyKeys)).filter((code) => code === 'unknown-key')).toHaveLength(20_000);
 
     const manySteps = (count: number): string =>
       `version: 1\nkind: drill\nid: many\ntitle: t\nowner: o\nobjectives: {}\nvars: { port: "0" }\nsteps:\n${Array.from({ length: count }, (_, i) => `  - { id: s${i}, uses: wait, with: { duration: 1s } }`).join('\n')}\n`;
-    const { result: steps, ms: stepsMs } = timed(manySteps(maxSteps));
-    expect(steps.ok).toBe(true);
-    expect(stepsMs).toBeLessThan(10_000);
+    expect(validate(manySteps(maxSteps)).ok).toBe(true);
   });
 
   it('too many steps are refused before any step is checked, pointing at the first one too many', () => {
     // Groups count their members; 17,520 steps fill about 900 KB.
     const text = `version: 1\nkind: drill\nid: many\ntitle: t\nowner: o\nobjectives: {}\npreconditions:\n  - id: p\n    parallel:\n${Array.from({ length: 600 }, (_, i) => `      - { id: p${i}, uses: wait }`).join('\n')}\nsteps:\n${Array.from({ length: 16_920 }, (_, i) => `  - { id: s${i}, uses: wait, with: { duration: 1s } }`).join('\n')}\n`;
     expect(text.length).toBeGreaterThan(900_000);
-    const { result, ms } = timed(text);
-    expect(result).toMatchObject({ ok: false, issues: [{ line: 1011, column: 5, code: 'too-many-steps', message: `steps[400]: a scenario holds at most ${maxSteps} steps (preconditions, steps and cleanup, group members included); this one has 17520` }] });
-    expect(ms).toBeLessThan(5_000);
+    expect(validate(text)).toMatchObject({ ok: false, issues: [{ line: 1011, column: 5, code: 'too-many-steps', message: `steps[400]: a scenario holds at most ${maxSteps} steps (preconditions, steps and cleanup, group members included); this one has 17520` }] });
   });
 
   it('random bytes in a file', async () => {
