@@ -128,9 +128,16 @@ async function ask(terminal: PromptTerminal, question: PendingQuestion): Promise
         if (text !== '') parts.comment = text;
         try {
           question.answer(parts);
-          out(`answered: ${parts.outcome}\n`);
+          out(`answer written (${parts.outcome}); the run takes it or says why not\n`);
         } catch (error) {
-          out(`not answered here: ${error instanceof Error ? error.message : String(error)}\n`);
+          // A value that cannot be written (too long, not allowed): said, and asked again from the start.
+          out(terminal.safe(`not answered: ${error instanceof Error ? error.message : String(error)}; answer again\n`));
+          parts.confirmed.length = 0;
+          parts.inputs = {};
+          delete parts.comment;
+          parts.outcome = 'passed';
+          index = 0;
+          return render();
         }
         close();
         return;

@@ -1,11 +1,17 @@
 /** What a running drill did with a file someone put in its bundle (an answer, an approval), read from its journal. */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { DrillbookError } from '../errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bundleLayout } from '../evidence/bundle-files.js';
 import { eventsOfType, parseJournalEvents, type JournalEvent } from '../evidence/journal-events.js';
 import { readJournal } from '../evidence/journal.js';
 
-export const readBundleEvents = (bundle: string): JournalEvent[] => parseJournalEvents(readJournal(join(bundle, bundleLayout.journal)).entries).events;
+export function readBundleEvents(bundle: string): JournalEvent[] {
+  const file = join(bundle, bundleLayout.journal);
+  if (!existsSync(file)) throw new DrillbookError('USAGE', `${bundle} is not a bundle folder: it has no ${bundleLayout.journal}`, { hint: 'name the folder of the run that is waiting' });
+  return parseJournalEvents(readJournal(file).entries).events;
+}
 
 export type Taken = { status: 'taken' } | { status: 'refused'; reason: string } | { status: 'pending' };
 

@@ -8,6 +8,8 @@ import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { approvalFile, approvalLimitBytes, checkApproval, writeApprovalRequest, type ApprovalRequest } from '../evidence/approval.js';
 import { bundleLayout } from '../evidence/bundle-files.js';
+import { carriesSecret } from '../evidence/carries-secret.js';
+import { foreignFolder } from '../evidence/own-folder.js';
 import { readRegularFile } from '../evidence/read-regular-file.js';
 import type { Redactor } from '../redact.js';
 import type { Approval } from '../scenario/types.js';
@@ -63,8 +65,7 @@ export async function awaitApprovals(options: ApprovalGateOptions, signal: Abort
       const bytes = readRegularFile(join(bundleDir, file), approvalLimitBytes);
       if (bytes === undefined) continue;
       const found = checkApproval(bytes, file, request, requestSha256);
-      const text = bytes.toString('utf8');
-      const checked = found.ok && options.redactor.redact(text) !== text ? { ok: false as const, problem: "it contains a secret's value", sha256: found.sha256 } : found;
+      const checked = found.ok && carriesSecret(bytes, options.redactor) ? { ok: false as const, problem: "it contains a secret's value", sha256: found.sha256 } : found;
       if (checked.ok) {
         granted.add(checked.claim.keyid);
         const { by, at, keyid: id, comment } = checked.claim;
@@ -73,7 +74,7 @@ export async function awaitApprovals(options: ApprovalGateOptions, signal: Abort
         refused.add(`${file}|${checked.sha256}`);
         // Removed before the rejection is told: whoever reads the journal may write again at once.
         try {
-          unlinkSync(join(bundleDir, file));
+          if (!foreignFolder(bundleDir, bundleLayout.approvals)) unlinkSync(join(bundleDir, file));
         } catch {
           // Left in place, it stays refused.
         }
@@ -99,6 +100,8 @@ export async function awaitApprovals(options: ApprovalGateOptions, signal: Abort
 
 /** Names in approvals/ besides the request and files being written (dot-named temporaries). */
 function listApprovals(bundleDir: string): string[] {
+  // A link in the folder's place would have the run read, and remove, files elsewhere.
+  if (foreignFolder(bundleDir, bundleLayout.approvals)) return [];
   try {
     return readdirSync(join(bundleDir, bundleLayout.approvals))
       .filter((name) => name !== 'request.json' && !name.startsWith('.'))

@@ -9,6 +9,8 @@ import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OperatorAnswer, OperatorQuestion } from '../runner-contract.js';
 import { answerLimitBytes, answerPath, claimFor, misfit, newNonce, parseAnswer, writeAnswer, writeRequest, type AnswerParts, type ManualRequest } from '../evidence/answer.js';
+import { foreignFolder } from '../evidence/own-folder.js';
+import { carriesSecret } from '../evidence/carries-secret.js';
 import { readRegularFile } from '../evidence/read-regular-file.js';
 import type { Redactor } from '../redact.js';
 import { sleepOn, type Clock } from './clock.js';
@@ -60,7 +62,7 @@ export function createOperatorDesk(options: OperatorDeskOptions): OperatorDesk {
     // Gone from the bundle (it may hold a secret) before the rejection is told, so whoever reads the journal
     // can write the next answer at once; its digest stays.
     try {
-      unlinkSync(join(bundleDir, file));
+      if (!foreignFolder(bundleDir, file.split('/').slice(0, -1).join('/'))) unlinkSync(join(bundleDir, file));
     } catch {
       // A folder in the answer's place: it stays rejected until someone removes it.
     }
@@ -68,6 +70,8 @@ export function createOperatorDesk(options: OperatorDeskOptions): OperatorDesk {
   };
 
   const check = (request: ManualRequest, file: string): OperatorAnswer | undefined => {
+    // Only from the bundle's own folder: a link in its place would bring in an answer kept elsewhere.
+    if (foreignFolder(bundleDir, file.split('/').slice(0, -1).join('/'))) return undefined;
     const bytes = readRegularFile(join(bundleDir, file), answerLimitBytes);
     if (bytes === undefined) return undefined;
     const parsed = parseAnswer(bytes);
@@ -75,7 +79,7 @@ export function createOperatorDesk(options: OperatorDeskOptions): OperatorDesk {
       rejectFile(request, file, parsed.sha256, parsed.problem);
       return undefined;
     }
-    const problem = misfit(request, parsed.claim) ?? (options.redactor.redact(bytes.toString('utf8')) !== bytes.toString('utf8') ? "it contains a secret's value" : undefined);
+    const problem = misfit(request, parsed.claim) ?? (carriesSecret(bytes, options.redactor) ? "it contains a secret's value" : undefined);
     if (problem !== undefined) {
       rejectFile(request, file, parsed.sha256, problem);
       return undefined;

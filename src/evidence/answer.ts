@@ -10,6 +10,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DrillbookError } from '../errors.js';
+import { assertOwnFolder } from './own-folder.js';
+import { checkedClaim } from './claim-fields.js';
 import { fsyncDirectory, writeNewFileAtomic } from './atomic-write.js';
 import { bundleLayout } from './bundle-files.js';
 import { decodeBase64Strict, signEnvelope, verifySignature, type DsseEnvelope } from './dsse.js';
@@ -119,7 +121,7 @@ export type AnswerParts = Pick<AnswerClaim, 'outcome' | 'inputs' | 'confirmed'> 
  * counts). Signed with `key` when given. Returns the bundle-relative path and the key id.
  */
 export function writeAnswer(bundleDir: string, claim: AnswerClaim, key?: SigningKey): { file: string; sha256: string; keyid?: string } {
-  const checked = answerClaimSchema.parse(claim);
+  const checked = checkedClaim(answerClaimSchema, claim, 'answer');
   const payload = Buffer.from(stableStringify(checked), 'utf8');
   const file = key
     ? { claim: checked, envelope: signEnvelope(answerPayloadType, payload, key), publicKey: key.publicKey.export({ type: 'spki', format: 'pem' }).toString() }
@@ -225,8 +227,11 @@ function checkEnvelope(envelope: DsseEnvelope, publicKeyPem: string, claim: Answ
 }
 
 function writeNew(bundleDir: string, relative: string, text: string): void {
-  const folder = join(bundleDir, relative, '..');
+  const inner = relative.split('/').slice(0, -1).join('/');
+  assertOwnFolder(bundleDir, inner);
+  const folder = join(bundleDir, inner);
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   fsyncDirectory(join(folder, '..'));
+  assertOwnFolder(bundleDir, inner);
   writeNewFileAtomic(join(bundleDir, relative), text);
 }

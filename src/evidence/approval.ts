@@ -10,6 +10,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DrillbookError } from '../errors.js';
+import { assertOwnFolder } from './own-folder.js';
+import { checkedClaim } from './claim-fields.js';
 import { fsyncDirectory, writeNewFileAtomic } from './atomic-write.js';
 import { bundleLayout } from './bundle-files.js';
 import { decodeBase64Strict, signEnvelope, verifySignature } from './dsse.js';
@@ -77,7 +79,7 @@ export function readApprovalRequest(bundleDir: string): { request: ApprovalReque
 
 /** Approve: sign a claim naming the request, as `approvals/<keyid>.dsse.json` (never replacing one). */
 export function writeApproval(bundleDir: string, claim: ApprovalClaim, key: SigningKey): { file: string; sha256: string } {
-  const payload = Buffer.from(stableStringify(approvalClaimSchema.parse(claim)), 'utf8');
+  const payload = Buffer.from(stableStringify(checkedClaim(approvalClaimSchema, claim, 'approval')), 'utf8');
   const text = `${stableStringify(signEnvelope(approvalPayloadType, payload, key))}\n`;
   const file = approvalPath(key.keyid);
   try {
@@ -123,6 +125,8 @@ export function checkApproval(bytes: Buffer, file: string, request: ApprovalRequ
   }
   const claim = approvalClaimSchema.safeParse(claimJson);
   if (!claim.success) return fail('its payload is not an approval claim');
+  // Exactly the claim, as `drillbook approve` writes it: no other field, no escapes hiding what it says.
+  if (!payload.equals(Buffer.from(stableStringify(claim.data), 'utf8'))) return fail('its envelope does not sign exactly its claim');
   if (claim.data.keyid !== nameKeyid) return fail('its claim names another key');
   if (claim.data.runId !== request.runId || claim.data.scenarioSha256 !== request.scenarioSha256 || claim.data.requestSha256 !== requestSha256) {
     return fail('it approves another run, scenario version or request');
@@ -135,7 +139,9 @@ function sha256(bytes: Uint8Array): string {
 }
 
 function writeNew(bundleDir: string, relative: string, text: string): void {
+  assertOwnFolder(bundleDir, bundleLayout.approvals);
   mkdirSync(join(bundleDir, bundleLayout.approvals), { recursive: true, mode: 0o700 });
   fsyncDirectory(bundleDir);
+  assertOwnFolder(bundleDir, bundleLayout.approvals);
   writeNewFileAtomic(join(bundleDir, relative), text);
 }

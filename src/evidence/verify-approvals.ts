@@ -42,7 +42,9 @@ export async function reviewApprovals(dir: string, record: RunRecord, keys: read
     }
     const checked = checkApproval(file, granted.file, request, requestSha256);
     if (!checked.ok) problems.push(`${granted.file}: ${checked.problem}`);
-    else if (checked.claim.by !== granted.by || checked.claim.at !== granted.at || checked.claim.keyid !== granted.keyid) problems.push(`${granted.file} does not say what the record says`);
+    else if (checked.claim.by !== granted.by || checked.claim.at !== granted.at || checked.claim.keyid !== granted.keyid || checked.claim.comment !== granted.comment) {
+      problems.push(`${granted.file} does not say what the record says`);
+    }
     else {
       signers.add(granted.keyid);
       const source = pinned.get(granted.keyid);

@@ -142,7 +142,7 @@ describe('manual steps from the command line', () => {
     await type('CHG-7', '(p)ass, (f)ail, (a)bort the drill:');
     await type('p', 'comment (Enter for none):');
     await type('checked by hand', 'EXIT=');
-    expect(screen()).toContain('answered: passed');
+    expect(screen()).toContain('answer written (passed)');
     expect(screen()).toContain('EXIT=0');
     const answer = readRecord(out).steps.find((s) => s.id === 'dba')?.answer;
     expect(answer).toMatchObject({ by: 'tty-user', outcome: 'passed', comment: 'checked by hand', inputs: { ticket: 'CHG-7' }, confirmed: ['row counts match', 'lag is zero'] });

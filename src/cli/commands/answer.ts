@@ -7,6 +7,8 @@ import { claimFor, misfit, openQuestion, readRequest, writeAnswer } from '../../
 import { eventsOfType } from '../../evidence/journal-events.js';
 import { loadSigningKey } from '../../evidence/keys.js';
 import { DrillbookError } from '../../errors.js';
+import { revealInvisible } from '../../visible-text.js';
+import { assertOwnFolder } from '../../evidence/own-folder.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { operatorName } from '../operator.js';
@@ -33,6 +35,7 @@ export async function answerCommand(bundle: string, stepId: string, flags: Answe
     const events = readBundleEvents(dir);
     const question = openQuestion(events, stepId);
     if ('none' in question) throw new DrillbookError('PRECONDITION', `nothing to answer: ${question.none}`);
+    assertOwnFolder(dir, question.file.split('/').slice(0, -1).join('/'));
     const request = readRequest(dir, question.file);
     if (request.stepId !== stepId || request.attempt !== question.attempt) throw new DrillbookError('PRECONDITION', `${question.file} is not the question the journal names`);
     const started = eventsOfType(events, 'run.started')[0];
@@ -51,7 +54,7 @@ export async function answerCommand(bundle: string, stepId: string, flags: Answe
       io.stdout(`${JSON.stringify({ file: written.file, stepId, attempt: question.attempt, outcome, by: claim.by, ...(written.keyid ? { keyid: written.keyid } : {}), taken })}\n`);
     } else {
       const signed = written.keyid ? `, signed by key ${written.keyid}` : '';
-      io.stdout(`answered ${stepId} (attempt ${question.attempt}): ${outcome} as ${claim.by}${signed}: ${written.file}\n`);
+      io.stdout(revealInvisible(`answered ${stepId} (attempt ${question.attempt}): ${outcome} as ${claim.by}${signed}: ${written.file}\n`));
       io.stdout(takenLine(taken, 'answer'));
     }
     return taken.status === 'refused' ? exitCodes.invalidInput : exitCodes.ok;

@@ -7,6 +7,8 @@ import { readApprovalRequest, writeApproval } from '../../evidence/approval.js';
 import { eventsOfType } from '../../evidence/journal-events.js';
 import { loadSigningKey } from '../../evidence/keys.js';
 import { DrillbookError } from '../../errors.js';
+import { bundleLayout } from '../../evidence/bundle-files.js';
+import { revealInvisible } from '../../visible-text.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { operatorName } from '../operator.js';
@@ -32,6 +34,12 @@ export async function approveCommand(bundle: string, flags: ApproveFlags, io: Cl
     const ended = eventsOfType(events, 'approval.ended')[0];
     if (ended) throw new DrillbookError('PRECONDITION', `nothing to approve: the wait for approvals is over (${ended.data.status})`);
     const { request, sha256 } = readApprovalRequest(dir);
+    // Sign only the request the run made: one rewritten in the bundle would show, and have signed, other facts.
+    if (sha256 !== eventsOfType(events, 'approval.requested')[0]?.data.requestSha256) {
+      throw new DrillbookError('PRECONDITION', `${bundleLayout.approvals}/request.json is not the request this run made (its SHA-256 differs from the journal's): nothing was signed`, {
+        hint: 'someone changed the bundle; tell the run owner',
+      });
+    }
     if (!request.approvers.some((a) => a.keyid === key.keyid)) {
       throw new DrillbookError('PRECONDITION', `key ${key.keyid} is not one of this run's approvers`, { hint: `the scenario names ${request.approvers.map((a) => a.file).join(', ')}` });
     }
@@ -42,7 +50,7 @@ export async function approveCommand(bundle: string, flags: ApproveFlags, io: Cl
       io.stdout(`${JSON.stringify({ file: written.file, keyid: key.keyid, by, runId: request.runId, scenarioId: request.scenarioId, scenarioSha256: request.scenarioSha256, taken })}\n`);
     } else {
       const vars = Object.entries(request.vars).map(([name, value]) => `${name}=${value}`).join(' ');
-      io.stdout(`approved run ${request.runId} of ${request.scenarioId} (scenario SHA-256 ${request.scenarioSha256.slice(0, 16)}…${vars ? `, vars ${vars}` : ''}) as ${by} with key ${key.keyid}: ${written.file}\n`);
+      io.stdout(revealInvisible(`approved run ${request.runId} of ${request.scenarioId} (scenario SHA-256 ${request.scenarioSha256.slice(0, 16)}…${vars ? `, vars ${vars}` : ''}) as ${by} with key ${key.keyid}: ${written.file}\n`));
       io.stdout(takenLine(taken, 'approval'));
     }
     return taken.status === 'refused' ? exitCodes.invalidInput : exitCodes.ok;
