@@ -180,7 +180,9 @@ function approvalField(events: readonly JournalEvent[]): { approval?: ApprovalRe
   const requested = eventsOfType(events, 'approval.requested')[0];
   if (!requested) return {};
   const ended = eventsOfType(events, 'approval.ended')[0];
-  const lastT = events.at(-1)?.data;
+  // Not ended: the wait lasted until the run was last seen, not until a later recover or resume.
+  const continued = events.findIndex((e) => e.type === 'recover.started' || e.type === 'resume.started');
+  const lastT = (continued === -1 ? events : events.slice(0, continued)).at(-1)?.data;
   const endT = ended?.data.t ?? (lastT && 't' in lastT && typeof lastT.t === 'number' ? lastT.t : requested.data.t);
   return {
     approval: {

@@ -46,6 +46,7 @@ import {
   type HeldLocks,
 } from './run-lock.js';
 import { projectRecord } from './project-record.js';
+import { dropUntakenFiles } from './untaken-files.js';
 import { createWriteFailureGuard, describeWriteFailure, isStorageError, type WriteFailure, type WriteFailureGuard } from './write-failure.js';
 import { continueTimeline, createClockWatch, startTimeline, type RunTimeline } from './run-timeline.js';
 
@@ -339,6 +340,7 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
     let endReason: EndReason | undefined;
     let signal: string | undefined;
     if (options.mode !== 'fresh') {
+      dropUntakenFiles(bundleDir, journal, () => timeline.t());
       deviations.push(...(await stopLeftovers(scenario, journal, { runners: options.runners, runnerSettings: inputs.runnerSettings, secrets: inputs.secrets, log, t: () => timeline.t() })));
       // Abandoned while its leftovers were being stopped: the run stays unfinished, nothing more runs.
       if (abandonedEarly) return finishRun(scenario, journal, { endReason: 'crashed', deviations, close: false, t: timeline.t() });

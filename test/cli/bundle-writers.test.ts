@@ -77,6 +77,27 @@ describe('writers of a running bundle', () => {
     expect(readRecord(out).steps[0]?.answer?.inputs).toEqual({ ticket: 'T-2' });
   }, 60_000);
 
+  it('an answer written while the run was down is not its evidence: recover journals it as never taken, removes it, and seals', async () => {
+    const dir = workspace();
+    const env = { WRITER_TOKEN: 'Wr1ter-secret-7', DRILLBOOK_LOCK_DIR: join(dir, 'locks') };
+    const file = writeScenario(dir, 'writer-stray', `${manual}cleanup:\n  - { id: undo, uses: local, run: [node, -e, "process.exit(0)"] }\n`);
+    const out = join(dir, 'bundle');
+    const run = drillbook(['run', file, '--out', out], { cwd: dir, env });
+    await waitFor(() => journalHas(out, 'manual.waiting'));
+    run.kill('SIGKILL');
+    await run;
+    const stray = await drillbook(['answer', out, 'dba', '--pass', '--input', 'ticket=Wr1ter-secret-7', '--json'], { env: { ...env } });
+    expect(stray.exitCode).toBe(0);
+    expect(existsSync(join(out, 'answers', 'dba', '1.answer.json'))).toBe(true);
+    const recovered = await drillbook(['recover', out], { env });
+    expect(recovered.exitCode).toBe(0);
+    expect(existsSync(join(out, 'answers', 'dba', '1.answer.json'))).toBe(false);
+    expect(readFileSync(join(out, 'journal.jsonl'), 'utf8')).toMatch(/"type":"manual\.rejected".*"reason":"written while the run was stopped: the run never took it"/);
+    const record = readRecord(out);
+    expect([record.verdict, record.steps[0]?.answer]).toEqual(['ABORTED', undefined]);
+    for (const name of ['journal.jsonl', 'record.json']) expect(readFileSync(join(out, name), 'utf8')).not.toContain('Wr1ter-secret-7');
+  }, 60_000);
+
   it('an approvals/ folder swapped for a link while the run waits: no file there is read or removed', async () => {
     const dir = workspace();
     expect((await drillbook(['keys', 'generate', join(dir, 'alice')])).exitCode).toBe(0);
