@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DrillbookError } from '../errors.js';
+import { lockFiles, readLock } from '../engine/run-lock.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bundleLayout } from '../evidence/bundle-files.js';
 import { eventsOfType, parseJournalEvents, type JournalEvent } from '../evidence/journal-events.js';
@@ -11,6 +12,21 @@ export function readBundleEvents(bundle: string): JournalEvent[] {
   const file = join(bundle, bundleLayout.journal);
   if (!existsSync(file)) throw new DrillbookError('USAGE', `${bundle} is not a bundle folder: it has no ${bundleLayout.journal}`, { hint: 'name the folder of the run that is waiting' });
   return parseJournalEvents(readJournal(file).entries).events;
+}
+
+/**
+ * Refuses to write for a run that no drillbook is running (crashed, killed): nothing would take the file, and
+ * recover or resume would only drop it. A run on another machine cannot be told apart: it is trusted.
+ */
+export function assertRunIsLive(bundle: string, events: readonly JournalEvent[]): void {
+  const started = eventsOfType(events, 'run.started')[0];
+  const storeDir = started?.data.inputs?.storeDir;
+  if (!started || storeDir === undefined || eventsOfType(events, 'run.finished').length > 0) return;
+  const lock = readLock(lockFiles(storeDir, started.data.scenarioId).store);
+  if (lock.state === 'foreign' || (lock.state === 'held' && lock.info.runId === started.data.runId)) return;
+  throw new DrillbookError('PRECONDITION', `run ${started.data.runId} is not running: no drillbook holds its lock, so nothing would take this; nothing was written`, {
+    hint: `\`drillbook resume ${bundle}\` continues it (and asks again), \`drillbook recover ${bundle}\` closes it`,
+  });
 }
 
 export type Taken = { status: 'taken' } | { status: 'refused'; reason: string } | { status: 'pending' };

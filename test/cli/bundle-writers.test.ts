@@ -86,8 +86,13 @@ describe('writers of a running bundle', () => {
     await waitFor(() => journalHas(out, 'manual.waiting'));
     run.kill('SIGKILL');
     await run;
-    const stray = await drillbook(['answer', out, 'dba', '--pass', '--input', 'ticket=Wr1ter-secret-7', '--json'], { env: { ...env } });
-    expect(stray.exitCode).toBe(0);
+    // drillbook answer sees that no drillbook runs it; a file written by hand is not taken either.
+    const refused = await drillbook(['answer', out, 'dba', '--pass', '--input', 'ticket=T-1'], { env });
+    expect(refused.exitCode).toBe(4);
+    expect(refused.stderr).toContain('is not running: no drillbook holds its lock, so nothing would take this; nothing was written');
+    expect(refused.stderr).toContain(`drillbook resume ${out}`);
+    const { writeAnswerWithRawComment } = await import('./bundle-writers-support.js');
+    writeAnswerWithRawComment(out, 'dba', 1, 'token Wr1ter-secret-7');
     expect(existsSync(join(out, 'answers', 'dba', '1.answer.json'))).toBe(true);
     const recovered = await drillbook(['recover', out], { env });
     expect(recovered.exitCode).toBe(0);

@@ -14,7 +14,7 @@ import type { CliIo } from '../io.js';
 import { operatorName } from '../operator.js';
 import { reportError } from '../report-error.js';
 import { assertBundleDir } from './verify.js';
-import { readBundleEvents, takenLine, waitForRun } from '../wait-for-run.js';
+import { assertRunIsLive, readBundleEvents, takenLine, waitForRun } from '../wait-for-run.js';
 
 export interface AnswerFlags {
   pass?: boolean;
@@ -33,6 +33,7 @@ export async function answerCommand(bundle: string, stepId: string, flags: Answe
     if (flags.pass === flags.fail) throw new DrillbookError('USAGE', 'answer needs exactly one of --pass and --fail');
     const dir = assertBundleDir(bundle);
     const events = readBundleEvents(dir);
+    assertRunIsLive(dir, events);
     const question = openQuestion(events, stepId);
     if ('none' in question) throw new DrillbookError('PRECONDITION', `nothing to answer: ${question.none}`);
     assertOwnFolder(dir, question.file.split('/').slice(0, -1).join('/'));

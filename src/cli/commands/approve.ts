@@ -13,7 +13,7 @@ import { exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { operatorName } from '../operator.js';
 import { reportError } from '../report-error.js';
-import { readBundleEvents, takenLine, waitForRun } from '../wait-for-run.js';
+import { assertRunIsLive, readBundleEvents, takenLine, waitForRun } from '../wait-for-run.js';
 import { assertBundleDir } from './verify.js';
 
 export interface ApproveFlags {
@@ -32,6 +32,7 @@ export async function approveCommand(bundle: string, flags: ApproveFlags, io: Cl
     const events = readBundleEvents(dir);
     if (eventsOfType(events, 'approval.requested').length === 0) throw new DrillbookError('PRECONDITION', 'nothing to approve: this run has not asked for approvals');
     const ended = eventsOfType(events, 'approval.ended')[0];
+    assertRunIsLive(dir, events);
     if (ended) throw new DrillbookError('PRECONDITION', `nothing to approve: the wait for approvals is over (${ended.data.status})`);
     const { request, sha256 } = readApprovalRequest(dir);
     // Sign only the request the run made: one rewritten in the bundle would show, and have signed, other facts.
