@@ -36,13 +36,16 @@ function runSample(scenario, args, expected = 'PASS', extraKeys = []) {
   const runs = () => (existsSync(join(store, id)) ? readdirSync(join(store, id)).filter((n) => n !== 'run.lock') : []);
   const before = new Set(runs());
   // The same scenario on paper, for the day drillbook itself is down.
-  const vars = args.flatMap((arg, i) => (arg === '--var' ? ['--var', args[i + 1]] : []));
+  // The same vars and ssh client config as the run, so its commands and host keys are the ones the run uses.
+  const vars = args.flatMap((arg, i) => (arg === '--var' || arg === '--ssh-config' ? [arg, args[i + 1]] : []));
   const quiet = args.includes('--json') ? { stdio: ['inherit', 'ignore', 'inherit'] } : {};
   const book = capture(process.execPath, [cli, 'runbook', scenario, '--format', 'html', ...vars]);
   const runbook = join(store, 'runbooks', `${id}.html`);
   mkdirSync(join(store, 'runbooks'), { recursive: true });
   writeFileSync(runbook, book.stdout);
-  const code = sh(process.execPath, [cli, 'run', scenario, '--store', store, '--sign-key', `${key}.key`, '--operator', 'demo', ...args], quiet);
+  // The record names the runbook the team had at hand.
+  const atHand = book.status === 0 ? ['--runbook', runbook] : [];
+  const code = sh(process.execPath, [cli, 'run', scenario, '--store', store, '--sign-key', `${key}.key`, '--operator', 'demo', ...atHand, ...args], quiet);
   const runId = runs().filter((n) => !before.has(n)).sort().at(-1);
   if (!runId) return { scenario, exit: code, verified: false, report: '(no bundle)', runbook };
   const out = join(store, id, runId);
