@@ -127,7 +127,12 @@ cleanup:
     const store = join(dir, 'store');
     const first = await drillbook(['run', file, '--store', store, '--runbook', md, '--json'], { env });
     expect(first.exitCode).toBe(0);
-    const bundles = () => readdirSync(join(store, 'with-runbook')).filter((n) => n !== 'run.lock').sort();
+    // In the order the runs were made: two run ids of the same second sort by their random suffix.
+    const seen: string[] = [];
+    const bundles = (): string[] => {
+      for (const name of readdirSync(join(store, 'with-runbook')).filter((n) => n !== 'run.lock').sort()) if (!seen.includes(name)) seen.push(name);
+      return seen;
+    };
     const record = (name: string) => readRecord(join(store, 'with-runbook', name));
     const sha256 = createHash('sha256').update(readFileSync(md)).digest('hex');
     expect(record(bundles()[0] ?? '')).toMatchObject({ runbook: { file: 'runbook.md', sha256, matches: true }, deviations: [] });

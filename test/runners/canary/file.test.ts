@@ -59,8 +59,9 @@ describe('canary on a file', () => {
     expect(result['rpoMs']).toBeGreaterThanOrEqual(700);
     expect(result['uncertaintyMs']).toBeGreaterThanOrEqual(100);
     expect(observation.details).toMatchObject({ intervalMs: 100, storeClockOffsetMs: 0, markerAfterT0: false });
-    // Wall and monotonic clocks agree to the millisecond when nobody steps the system clock.
-    expect(Math.abs(observation.details?.['clockDriftMs'] as number)).toBeLessThanOrEqual(2);
+    // Wall and monotonic clocks agree when nobody steps the system clock: within the scheduling jitter between
+    // two reads on a loaded machine (a step of the clock is a second or more).
+    expect(Math.abs(observation.details?.['clockDriftMs'] as number)).toBeLessThanOrEqual(100);
 
     // The store that kept everything up to T0 lost at most one interval.
     const full = await read({ file: 'markers.jsonl', t0: new Date(t0).toISOString() }, { baseDir: dir });
