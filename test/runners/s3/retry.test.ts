@@ -102,12 +102,33 @@ describe('s3 retries through a fault-injecting proxy', () => {
 
   it('a stop during a backoff ends the attempt at once', async () => {
     proxy.fail(Infinity, 'slowdown');
+    const seen = proxy.log.length;
     const attempt = s3Attempt(throughProxy({ retryBaseDelay: '10s', maxAttempts: 10 }), labSecrets(lab()));
-    const started = performance.now();
-    setTimeout(() => attempt.controller.abort(new Error('timeout')), 300);
+    // Stop once a SlowDown was answered and no request followed for 200 ms: the client is in a backoff
+    // (full jitter may make the first one short, so a fixed delay could land on a request instead).
+    let stoppedAt = 0;
+    let lastCount = seen;
+    let quietSince = performance.now();
+    const watch = setInterval(() => {
+      const last = proxy.log.at(-1);
+      if (proxy.log.length === seen || last?.faulted !== true) return;
+      if (lastCount !== proxy.log.length) {
+        lastCount = proxy.log.length;
+        quietSince = performance.now();
+      } else if (performance.now() - quietSince >= 200) {
+        clearInterval(watch);
+        stoppedAt = performance.now();
+        attempt.controller.abort(new Error('timeout'));
+      }
+    }, 10);
     const observation = await runners.latest.run(attempt.ctx);
-    expect(performance.now() - started).toBeLessThan(2_000);
+    clearInterval(watch);
+    const requests = proxy.log.slice(seen);
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(performance.now() - stoppedAt).toBeLessThan(2_000);
     expect(observation.error?.message).toMatch(/^s3\.latest: listing s3:\/\/t-[0-9a-f]+\/: /);
-    expect(observation.details).toMatchObject({ retries: 1 });
+    // Every SlowDown answered was followed by a backoff, and the stop ended the last one: no request after it.
+    expect(requests.every((request) => request.faulted)).toBe(true);
+    expect(observation.details).toMatchObject({ retries: requests.length });
   });
 });
