@@ -63,8 +63,11 @@ export interface Observation {
   body?: CapturedStream;
   /** Runner-side duration (e.g. remote), when it differs from the engine's measurement. */
   durationMs?: number;
-  /** The runner could not perform the attempt at all (spawn failure, connection refused …). */
-  error?: { code: string; message: string };
+  /**
+   * The runner could not perform the attempt at all (spawn failure, connection refused …); `judged`: it did,
+   * and what it looked at was found wanting (a person failed the step), judged as an unmet expectation.
+   */
+  error?: { code: string; message: string; judged?: true };
   /** Runner-specific facts worth keeping in the record (probe count, url, …). Plain JSON. */
   details?: Record<string, unknown>;
 }

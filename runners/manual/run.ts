@@ -23,6 +23,6 @@ async function runManual(ctx: ParsedAttemptContext<ManualOptions>): Promise<Obse
   }
   const { outcome, by, at, comment, inputs, confirmed, keyid } = answer;
   const result = { outcome, by, at, ...(comment !== undefined ? { comment } : {}), inputs, confirmed, ...(keyid ? { keyid } : {}) };
-  const failed = outcome === 'failed' ? { code: 'OPERATOR_FAILED', message: `failed by ${by}${comment ? `: ${comment}` : ''}` } : undefined;
+  const failed = outcome === 'failed' ? { code: 'OPERATOR_FAILED', message: `failed by ${by}${comment ? `: ${comment}` : ''}`, judged: true as const } : undefined;
   return jsonObservation(ctx, result, { answered: true, answerFile: answer.file, answerSha256: answer.sha256 }, failed);
 }

@@ -10,6 +10,7 @@ import type { Redactor } from '../redact.js';
 import { formatDuration } from '../scenario/duration.js';
 import type { AbortReason } from '../scenario/machine-vocabulary.js';
 import type { Scenario, Step } from '../scenario/types.js';
+import { runnableSteps } from '../scenario/types.js';
 import { openAttachments } from './attachments.js';
 import { sleepOn, type Clock } from './clock.js';
 import { judgeObservation } from './expect.js';
@@ -70,6 +71,9 @@ export interface AttemptServiceOptions {
   desk?: OperatorDesk;
 }
 
+/** Bytes of each output stream of an attempt the runner keeps for judging (the logs keep `logLimitBytes`). */
+export const defaultCaptureLimit = 1024 * 1024;
+
 interface InFlight {
   controller: AbortController;
   reason?: AbortReason;
@@ -89,7 +93,7 @@ export interface AttemptService {
 
 export function createAttemptService(options: AttemptServiceOptions): AttemptService {
   const { scenario, clock, journal, redactor } = options;
-  const steps = new Map(allLeafSteps(scenario).map((s) => [s.id, s]));
+  const steps = new Map(runnableSteps(scenario).map((s) => [s.id, s]));
   const inFlight = new Map<string, InFlight>();
   const runnerCache = new Map<string, Promise<StepRunner>>();
 
@@ -318,8 +322,4 @@ function internalResult(endT: number, message: string): AttemptResult {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function allLeafSteps(scenario: Scenario): Step[] {
-  return [...scenario.preconditions, ...scenario.steps, ...scenario.cleanup].flatMap((s) => (s.type === 'group' ? s.parallel : [s]));
 }

@@ -11,7 +11,7 @@ import type { RunnerCatalog, RunnerSettings } from '../runner-contract.js';
 import { compileScenario } from '../scenario/compile.js';
 import type { Scenario, StepOrGroup } from '../scenario/types.js';
 import { allSteps } from '../scenario/types.js';
-import { createAttemptService, type AttemptResult } from './attempt.js';
+import { createAttemptService, defaultCaptureLimit, type AttemptResult } from './attempt.js';
 import type { Clock } from './clock.js';
 import { createDrillMachine, unfinishedSteps, type DrillContext, type DrillServices, type StepState } from './drill-machine.js';
 import type { JournalWriter } from './journal-writer.js';
@@ -62,7 +62,6 @@ export interface DrillHandle {
   done: Promise<RunRecord>;
 }
 
-const defaultCaptureLimit = 1024 * 1024;
 /** How long an abandoned run waits for its attempts to stop before it writes what it knows. */
 export const abandonDrainMs = 15_000;
 

@@ -11,7 +11,7 @@ function truncationNote(stream: { truncated: boolean } | undefined): string {
 }
 
 export function judgeObservation(expect: Expectation | undefined, observation: Observation): Judgement {
-  if (observation.error) return { ok: false, reason: 'error', message: observation.error.message };
+  if (observation.error) return { ok: false, reason: observation.error.judged ? 'expectation' : 'error', message: observation.error.message };
 
   if (observation.exitCode !== undefined || observation.signal !== undefined) {
     const allowed = expect?.exitCode ?? [0];

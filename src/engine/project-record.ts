@@ -14,8 +14,10 @@ import type {
   StepStatus,
   TargetRecord,
 } from '../evidence/run-record.js';
-import { eventsOfType, type JournalEvent } from '../evidence/journal-events.js';
+import { eventsOfType, type JournalEvent, type JournalEventData } from '../evidence/journal-events.js';
 import type { Mark, Phase, Scenario, Step } from '../scenario/types.js';
+import { checkStepId } from '../scenario/types.js';
+import { checkOutcome } from './check-outcome.js';
 import { s3TargetAddress } from '../scenario/targets/s3.js';
 import { computeExitReadiness, exitPeriodFacts } from '../exit-readiness/section.js';
 import { computeObjectives } from './objectives.js';
@@ -26,6 +28,7 @@ interface StepEvents {
   started?: Extract<JournalEvent, { type: 'step.started' }>;
   finished?: Extract<JournalEvent, { type: 'step.finished' }>;
   attempts: AttemptRecord[];
+  lastFinished?: JournalEventData<'attempt.finished'>;
   argvResolved?: string[];
   /** Run time each attempt's question was put, by attempt. */
   asked: Map<number, number>;
@@ -45,7 +48,9 @@ function indexSteps(events: readonly JournalEvent[]): Map<string, StepEvents> {
     else if (event.type === 'attempt.started' && event.data.argvResolved) get(event.data.stepId).argvResolved = event.data.argvResolved;
     else if (event.type === 'attempt.finished') {
       const { stepId, t: _t, ...attempt } = event.data;
-      get(stepId).attempts.push(attempt);
+      const entry = get(stepId);
+      entry.attempts.push(attempt);
+      entry.lastFinished = event.data;
     } else if (event.type === 'manual.waiting') get(event.data.stepId).asked.set(event.data.attempt, event.data.t);
     else if (event.type === 'manual.answered') {
       const { stepId, attempt, t, ...answer } = event.data;
@@ -56,7 +61,7 @@ function indexSteps(events: readonly JournalEvent[]): Map<string, StepEvents> {
   return byStep;
 }
 
-function stepRecord(step: Step, group: string | undefined, events: StepEvents | undefined): StepRecord {
+function stepRecord(step: Step, group: string | undefined, events: StepEvents | undefined, check: StepEvents | undefined): StepRecord {
   const started = events?.started;
   const finished = events?.finished;
   const attempts = events?.attempts ?? [];
@@ -90,14 +95,15 @@ function stepRecord(step: Step, group: string | undefined, events: StepEvents | 
   const last = attempts.at(-1);
   if (last?.exitCode !== undefined) record.exitCode = last.exitCode;
   if (events?.answer) record.answer = events.answer;
+  if (check?.attempts.length) record.check = { outcome: checkOutcome(check.lastFinished), attempts: check.attempts };
   return record;
 }
 
 function phaseRecords(scenario: Scenario, phase: Phase, byStep: Map<string, StepEvents>): StepRecord[] {
   return scenario[phase].flatMap((item) =>
     item.type === 'group'
-      ? item.parallel.map((child) => stepRecord(child, item.id, byStep.get(child.id)))
-      : [stepRecord(item, undefined, byStep.get(item.id))],
+      ? item.parallel.map((child) => stepRecord(child, item.id, byStep.get(child.id), byStep.get(checkStepId(child.id))))
+      : [stepRecord(item, undefined, byStep.get(item.id), byStep.get(checkStepId(item.id)))],
   );
 }
 
@@ -168,6 +174,7 @@ function resumesField(events: readonly JournalEvent[], iso: (t: number) => strin
     closed: data.closed,
     ended: data.ended,
     ...(data.failed ? { failed: data.failed } : {}),
+    ...(data.checked?.length ? { checked: data.checked } : {}),
   }));
   return resumes.length ? { resumes } : {};
 }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { eventsOfType, type EventOf, type JournalEvent } from '../evidence/journal-events.js';
 import type { RunnerCatalog, RunnerSettings } from '../runner-contract.js';
 import type { Scenario } from '../scenario/types.js';
-import { allSteps, leafSteps } from '../scenario/types.js';
+import { allSteps, checkStepId, leafSteps, runnableSteps } from '../scenario/types.js';
 import type { JournalWriter } from './journal-writer.js';
 import type { ResumeSteps } from './resume-plan.js';
 
@@ -35,7 +35,7 @@ export interface StopLeftoversOptions {
 /** Stop each leftover through its runner; journal what was confirmed. Returns deviations for what was not. */
 export async function stopLeftovers(scenario: Scenario, journal: JournalWriter, options: StopLeftoversOptions): Promise<string[]> {
   const deviations: string[] = [];
-  const steps = new Map(allSteps(scenario).map((s) => [s.id, s]));
+  const steps = new Map(runnableSteps(scenario).map((s) => [s.id, s]));
   for (const event of leftoverProcesses(journal.events)) {
     const { stepId, attempt: _attempt, ...info } = event.data;
     const definition = options.runners[info.runner];
@@ -115,7 +115,8 @@ export function closeResumedSteps(scenario: Scenario, journal: JournalWriter, pl
 
 /**
  * A crash between a step's start (or its passing) and the mark it sets leaves the mark out: t0 is put at the
- * start of its step, recovered at the end of the passing attempt of its step, as the run would have.
+ * start of its step, recovered at the end of the passing attempt of its step, as the run would have (or of
+ * the passing check that found the step done).
  */
 function restoreMarks(scenario: Scenario, journal: JournalWriter): void {
   const marked = new Set(eventsOfType(journal.events, 'mark').map((e) => e.data.mark));
@@ -129,7 +130,9 @@ function restoreMarks(scenario: Scenario, journal: JournalWriter): void {
       }
     }
     if (step.marks.includes('recovered') && !marked.has('recovered') && status.get(step.id) === 'passed') {
-      const passedAt = eventsOfType(journal.events, 'attempt.finished').filter((e) => e.data.stepId === step.id && e.data.status === 'passed').at(-1)?.data.t;
+      // A step its check found done was recovered by the check's end at the latest: never earlier than known.
+      const passed = eventsOfType(journal.events, 'attempt.finished').filter((e) => e.data.status === 'passed');
+      const passedAt = (passed.filter((e) => e.data.stepId === step.id).at(-1) ?? passed.filter((e) => e.data.stepId === checkStepId(step.id)).at(-1))?.data.t;
       if (passedAt !== undefined) {
         journal.write('mark', { mark: 'recovered', stepId: step.id, t: passedAt });
         marked.add('recovered');

@@ -1,7 +1,8 @@
 /**
  * What `drillbook resume` may do with a run that stopped, decided from its journal alone. Pure: completed steps
  * keep their results; a step cut short is run again only when running it twice does no harm (declared
- * `idempotent`, or its runner changes nothing); otherwise resume refuses and `recover` is the way out.
+ * `idempotent`, or its runner changes nothing); one with a `check` is decided by the check, which resume runs
+ * before the steps (resume-checks.ts); otherwise resume refuses and `recover` is the way out.
  */
 import { eventsOfType, type JournalEvent } from '../evidence/journal-events.js';
 import type { EndReason } from '../evidence/run-record.js';
@@ -25,6 +26,8 @@ export interface ResumeSteps {
   ended: string[];
   /** Cut short after their last attempt failed with no attempt left (continue on error, background): closed as failed. */
   failed: string[];
+  /** Cut short with a `check`: resume runs it to decide (passed: closed as passed; failed: run again). Not in `steps`. */
+  checked: string[];
   /** Run time of the last journal entry before the stop: the run was alive then. */
   stoppedAtT: number;
 }
@@ -93,7 +96,7 @@ export function planResume(scenario: Scenario, events: readonly JournalEvent[], 
   }
 
   const marks = new Set(eventsOfType(events, 'mark').map((e) => e.data.mark));
-  const plan: ResumeSteps = { kind: 'steps', steps: [], retried: [], restarted: [], closed: [], ended: [], failed: [], stoppedAtT };
+  const plan: ResumeSteps = { kind: 'steps', steps: [], retried: [], restarted: [], closed: [], ended: [], failed: [], checked: [], stoppedAtT };
   const refused: string[] = [];
   const exhausted: Step[] = [];
   for (const step of main) {
@@ -113,6 +116,9 @@ export function planResume(scenario: Scenario, events: readonly JournalEvent[], 
         plan.steps.push(step.id);
         plan.retried.push(step.id);
       } else exhausted.push(step);
+    } else if (step.check) {
+      // Whether its work was done is asked of its check, once what the crash left running is stopped.
+      plan.checked.push(step.id);
     } else if (mayRunAgain(step, runners)) {
       plan.steps.push(step.id);
       (step.background ? plan.restarted : plan.retried).push(step.id);
@@ -132,10 +138,10 @@ export function planResume(scenario: Scenario, events: readonly JournalEvent[], 
     return {
       kind: 'refused',
       message: `${list} ${refused.length > 1 ? 'were' : 'was'} running when the run stopped and ${refused.length > 1 ? 'are' : 'is'} not declared idempotent: running it again could repeat its side effect, and whether it happened is not known`,
-      hint: `${recover} stops what the run left running, runs its cleanup and closes it as ABORTED; declare \`idempotent: true\` on steps that are safe to run twice`,
+      hint: `${recover} stops what the run left running, runs its cleanup and closes it as ABORTED; declare \`idempotent: true\` on steps that are safe to run twice, or give a step a \`check\` that tells whether it happened`,
     };
   }
-  const lost = redactedInputs(scenario, events, plan.steps);
+  const lost = redactedInputs(scenario, events, [...plan.steps, ...plan.checked]);
   if (lost.length > 0) {
     return {
       kind: 'refused',
@@ -166,7 +172,8 @@ function redactedInputs(scenario: Scenario, events: readonly JournalEvent[], pen
   const readers = leafSteps(scenario.steps).filter((s) => pending.includes(s.id));
   const lost = new Set<string>();
   for (const reader of readers) {
-    for (const ref of stringsOf([reader.run ?? [], reader.with]).flatMap((text) => (text.includes('${{') ? templateRefs(text) : []))) {
+    const read = [reader.run ?? [], reader.with, reader.check?.run ?? [], reader.check?.with ?? {}];
+    for (const ref of stringsOf(read).flatMap((text) => (text.includes('${{') ? templateRefs(text) : []))) {
       if (ref.scope === 'steps' && outputs.get(ref.stepId)?.[ref.output]?.includes(redactionMark)) lost.add(`steps.${ref.stepId}.outputs.${ref.output}`);
     }
   }

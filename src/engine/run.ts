@@ -18,7 +18,7 @@ import { createLogger } from '../log.js';
 import { createRedactor, type Redactor } from '../redact.js';
 import type { RunnerCatalog } from '../runner-contract.js';
 import { formatDuration } from '../scenario/duration.js';
-import { leafSteps, type Scenario } from '../scenario/types.js';
+import { leafSteps, type Scenario, type Step } from '../scenario/types.js';
 import { createBundleFolder, createStoreFolder, writeNewBundleFile } from './bundle-folder.js';
 import { systemClock, type Clock } from './clock.js';
 import { startDrill, type DrillHandle } from './drill-actor.js';
@@ -29,6 +29,7 @@ import { createOperatorDesk, type OperatorPrompt } from './operator-desk.js';
 import { awaitApprovals } from './approval-gate.js';
 import { checkReadiness } from './readiness.js';
 import { closeInterruptedSteps, closeResumedSteps, stopLeftovers } from './recover-leftovers.js';
+import { runResumeChecks, type ResumeChecks } from './resume-checks.js';
 import { planResume, type ResumeCleanup, type ResumeSteps } from './resume-plan.js';
 import { recordInputs, type RunInputs } from './run-inputs.js';
 import {
@@ -239,6 +240,20 @@ function appendSpilled(file: string, spill: string): void {
   rmSync(spill);
 }
 
+/** What the checks of the steps cut short found, and what resume made of it. */
+function checksDeviation(checks: ResumeChecks, undecided: readonly string[]): string {
+  const rerun = checks.unknown.filter((id) => !undecided.includes(id));
+  const parts = [
+    checks.happened.length ? `found done, closed as passed: ${checks.happened.join(', ')}` : '',
+    checks.notHappened.length ? `found not done, run again: ${checks.notHappened.join(', ')}` : '',
+    rerun.length ? `could not tell, run again (safe to repeat): ${rerun.join(', ')}` : '',
+    undecided.length ? `could not tell, so the drill could not go on and only its cleanup ran: ${undecided.join(', ')}` : '',
+  ].filter(Boolean);
+  return `the checks of the steps cut short ran before the drill went on; ${parts.join('; ')}`;
+}
+
+const stepById = (scenario: Scenario, id: string): Step | undefined => leafSteps(scenario.steps).find((s) => s.id === id);
+
 /** The deviation that tells how the run was continued, with the gap the record shows apart. */
 function resumeDeviation(plan: ResumeSteps | ResumeCleanup, operator: string, nowT: number): string {
   const gap = formatDuration(Math.max(0, nowT - plan.stoppedAtT));
@@ -250,6 +265,7 @@ function resumeDeviation(plan: ResumeSteps | ResumeCleanup, operator: string, no
     plan.closed.length ? `closed as passed (their last attempt had passed): ${plan.closed.join(', ')}` : '',
     plan.ended.length ? `background ended, not safe to repeat: ${plan.ended.join(', ')}` : '',
     plan.failed.length ? `closed as failed (no attempt left): ${plan.failed.join(', ')}` : '',
+    plan.checked.length ? `decided by their check: ${plan.checked.join(', ')}` : '',
   ].filter(Boolean);
   return `${head}${parts.length ? `; ${parts.join('; ')}` : ''}; the steps that had finished kept their results`;
 }
@@ -287,7 +303,8 @@ function openRecovery(scenario: Scenario, options: ExecuteOptions, clock: Clock,
     if (plan) {
       const moved = plan.kind === 'steps' ? { retried: plan.retried, restarted: plan.restarted, closed: plan.closed, ended: plan.ended } : { retried: [], restarted: [], closed: [], ended: [] };
       const failed = plan.failed.length ? { failed: plan.failed } : {};
-      journal.write('resume.started', { ...who, t: timeline.t(), stoppedAtT: plan.stoppedAtT, mode: plan.kind, ...moved, ...failed }, { barrier: true });
+      const checked = plan.kind === 'steps' && plan.checked.length ? { checked: plan.checked } : {};
+      journal.write('resume.started', { ...who, t: timeline.t(), stoppedAtT: plan.stoppedAtT, mode: plan.kind, ...moved, ...failed, ...checked }, { barrier: true });
       if (guard.failure) throw notWritable(bundleDir, guard.failure);
       const deviations = [resumeDeviation(plan, options.operator, timeline.t())];
       return { runId, bundleDir, locks, journal, timeline, log: logger.log, closeLog: () => logger.close(), deviations, sealOnly: false, resume: plan };
@@ -313,9 +330,9 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
   let drill: DrillHandle | undefined;
   let interruptedBy: string | undefined;
   let abandonedEarly = false;
-  const readinessStop = new AbortController();
+  const beforeDrillStop = new AbortController();
   const guard = createWriteFailureGuard(() => {
-    readinessStop.abort(new Error('write-failed'));
+    beforeDrillStop.abort(new Error('write-failed'));
     drill?.stopForWriteFailure();
   });
   const opened = options.mode === 'fresh' ? openFresh(scenario, inputs, options, clock, redactor, guard) : openRecovery(scenario, options, clock, redactor, guard);
@@ -339,15 +356,63 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
     let continuation: { steps: string[]; cleanup: string[] } | undefined;
     let endReason: EndReason | undefined;
     let signal: string | undefined;
+    const desk = createOperatorDesk({
+      bundleDir,
+      runId,
+      scenarioSha256: scenario.source.sha256,
+      operator: options.operator,
+      journal,
+      clock,
+      t: () => timeline.t(),
+      iso: (at) => timeline.iso(at),
+      redactor,
+      ...(options.prompt ? { prompt: options.prompt } : {}),
+    });
     if (options.mode !== 'fresh') {
       dropUntakenFiles(bundleDir, journal, () => timeline.t());
       deviations.push(...(await stopLeftovers(scenario, journal, { runners: options.runners, runnerSettings: inputs.runnerSettings, secrets: inputs.secrets, log, t: () => timeline.t() })));
       // Abandoned while its leftovers were being stopped: the run stays unfinished, nothing more runs.
       if (abandonedEarly) return finishRun(scenario, journal, { endReason: 'crashed', deviations, close: false, t: timeline.t() });
       const plan = opened.resume;
-      if (plan?.kind === 'steps') {
-        closeResumedSteps(scenario, journal, plan, () => timeline.t());
-        continuation = { steps: plan.steps, cleanup: leafSteps(scenario.cleanup).map((s) => s.id) };
+      const checks =
+        plan?.kind === 'steps' && plan.checked.length > 0
+          ? await runResumeChecks(
+              scenario,
+              plan.checked,
+              {
+                bundleDir,
+                runners: options.runners,
+                runnerSettings: inputs.runnerSettings,
+                clock,
+                t: () => timeline.t(),
+                iso: (at) => timeline.iso(at),
+                journal,
+                secrets: inputs.secrets,
+                redactor,
+                log,
+                host: hostname(),
+                guard,
+                desk,
+              },
+              beforeDrillStop.signal,
+            )
+          : undefined;
+      if (abandonedEarly) return finishRun(scenario, journal, { endReason: 'crashed', deviations, close: false, t: timeline.t() });
+      // A check that told nothing, on a step that may not run twice: whether it happened stays unknown.
+      const undecided = plan?.kind === 'steps' ? (checks?.unknown ?? []).filter((id) => !stepById(scenario, id)?.idempotent) : [];
+      if (plan?.kind === 'steps' && checks) deviations.push(checksDeviation(checks, undecided));
+      if (plan?.kind === 'steps' && undecided.length === 0) {
+        closeResumedSteps(scenario, journal, { ...plan, closed: [...plan.closed, ...(checks?.happened ?? [])] }, () => timeline.t());
+        const again = new Set([...plan.steps, ...(checks?.notHappened ?? []), ...(checks?.unknown ?? [])]);
+        continuation = { steps: leafSteps(scenario.steps).filter((s) => again.has(s.id)).map((s) => s.id), cleanup: leafSteps(scenario.cleanup).map((s) => s.id) };
+      } else if (plan?.kind === 'steps') {
+        closeResumedSteps(scenario, journal, { ...plan, closed: [...plan.closed, ...(checks?.happened ?? [])] }, () => timeline.t());
+        for (const stepId of undecided) {
+          journal.write('step.finished', { stepId, status: 'cancelled', reason: 'cancelled', message: 'the run stopped during this step and its check could not tell whether it had done its work: it was not run again', outputs: {}, t: timeline.t() });
+        }
+        continuation = { steps: [], cleanup: closeInterruptedSteps(scenario, journal, () => timeline.t()) };
+        endReason = interruptedBy !== undefined ? 'signal' : 'crashed';
+        if (interruptedBy !== undefined) signal = interruptedBy;
       } else {
         if (plan) closeResumedSteps(scenario, journal, { closed: [], ended: [], failed: plan.failed }, () => timeline.t());
         continuation = { steps: [], cleanup: closeInterruptedSteps(scenario, journal, () => timeline.t()) };
@@ -355,7 +420,7 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
         if (plan?.signal) signal = plan.signal;
       }
     } else {
-      const readiness = await checkReadiness(scenario, options.runners, { settings: inputs.runnerSettings, secrets: inputs.secrets, signal: readinessStop.signal });
+      const readiness = await checkReadiness(scenario, options.runners, { settings: inputs.runnerSettings, secrets: inputs.secrets, signal: beforeDrillStop.signal });
       if (readiness.checks.length > 0) journal.write('readiness.checked', { t: timeline.t(), ok: readiness.ok, checks: readiness.checks }, { barrier: true });
       if (interruptedBy !== undefined || guard.failure || !readiness.ok) {
         const endReason = guard.failure ? 'write-failed' : interruptedBy !== undefined ? 'signal' : 'precondition-failed';
@@ -377,18 +442,7 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
       log,
       deviations,
       guard,
-      desk: createOperatorDesk({
-        bundleDir,
-        runId,
-        scenarioSha256: scenario.source.sha256,
-        operator: options.operator,
-        journal,
-        clock,
-        t: () => timeline.t(),
-        iso: (at) => timeline.iso(at),
-        redactor,
-        ...(options.prompt ? { prompt: options.prompt } : {}),
-      }),
+      desk,
       ...(approval
         ? {
             approvals: (signal: AbortSignal) =>
@@ -484,7 +538,7 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
     redact: (text) => redactor.redact(text),
     interrupt(signal) {
       interruptedBy ??= signal;
-      readinessStop.abort(new Error(signal));
+      beforeDrillStop.abort(new Error(signal));
       drill?.interrupt(signal);
     },
     abandon() {

@@ -185,6 +185,8 @@ export const journalEventSchemas = {
     closed: z.array(z.string()),
     ended: z.array(z.string()),
     failed: z.array(z.string()).exactOptional(),
+    /** Cut short with a `check`: resume runs it (as STEP.check) to decide whether the step happened. */
+    checked: z.array(z.string()).exactOptional(),
   }),
   'run.finished': z.object({
     verdict,

@@ -78,6 +78,8 @@ const stepRecord = z.object({
       waitedMs: z.number().nonnegative(),
     })
     .exactOptional(),
+  /** Its check, when resume ran it: what it said of the step a crash cut short. */
+  check: z.object({ outcome: z.enum(['happened', 'not-happened', 'unknown']), attempts: z.array(attemptRecord) }).exactOptional(),
 });
 
 const objectiveRecord = z.object({
@@ -154,6 +156,7 @@ export const runRecordSchema = z.object({
         closed: z.array(z.string()),
         ended: z.array(z.string()),
         failed: z.array(z.string()).exactOptional(),
+        checked: z.array(z.string()).exactOptional(),
       }),
     )
     .exactOptional(),

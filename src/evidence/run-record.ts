@@ -102,6 +102,14 @@ export interface StepRecord {
   outputs: Record<string, string>;
   /** A manual step's accepted answer (its last attempt's). */
   answer?: AnswerRecord;
+  /** Its `check`, when resume ran it: what it said of the step a crash cut short (the last attempt decides). */
+  check?: CheckRecord;
+}
+
+/** A step's check as resume ran it: `happened` closed the step as passed, `not-happened` ran it again. */
+export interface CheckRecord {
+  outcome: 'happened' | 'not-happened' | 'unknown';
+  attempts: AttemptRecord[];
 }
 
 /** The signed approvals a run waited for, and what came of the wait. */
@@ -165,6 +173,8 @@ export interface ResumeRecord {
   ended: string[];
   /** Cut short with no attempt left: closed as failed. */
   failed?: string[];
+  /** Cut short with a check, which decided (the step record's `check` says what it found). */
+  checked?: string[];
 }
 
 export interface MarkRecord {

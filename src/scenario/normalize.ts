@@ -20,12 +20,14 @@ import {
   secretKindSchemas,
   splitRpoFrom,
   stepShape,
+  checkShape,
   varValueSchema,
 } from './schema.js';
 import { targetKindSchemas, targetKinds } from './targets.js';
 import { parseTemplate } from './template.js';
 import type { TargetKind } from './targets.js';
 import type { Expectation, GroupStep, Objectives, OutputSpec, Phase, Scenario, SecretSource, Step, StepOrGroup, Target } from './types.js';
+import { checkStepId } from './types.js';
 import { normalizeWindow } from './window.js';
 
 /** Defaults of format v1, in one place. */
@@ -49,6 +51,8 @@ export interface StepSite {
   bad: ReadonlySet<string>;
   /** The mapping as written. */
   raw: Readonly<Record<string, unknown>>;
+  /** For a step's `check`: the step it checks, whose runner and target it takes when it names none. */
+  checks?: Step;
 }
 
 export interface Draft {
@@ -106,7 +110,7 @@ function normalizeExpect(expect: NonNullable<Fields['expect']>): Expectation {
 type Fields = NonNullable<ReturnType<typeof checkFields<typeof stepShape>>>['values'];
 
 function normalizeStep(raw: unknown, path: Path, phase: Phase, order: number, walk: Walk, group?: GroupStep): Step | undefined {
-  const fields = checkFields(stepShape, raw, path, walk.sink, ['outputs'], 'a step (a mapping with id and uses)');
+  const fields = checkFields(stepShape, raw, path, walk.sink, ['outputs', 'check'], 'a step (a mapping with id and uses)');
   if (!fields) return undefined;
   const { values: v, bad } = fields;
   const outputs: Record<string, OutputSpec> = {};
@@ -145,7 +149,43 @@ function normalizeStep(raw: unknown, path: Path, phase: Phase, order: number, wa
   const site: StepSite = { path, phase, order, bad, raw: fields.raw };
   if (group) site.group = group;
   walk.sites.set(step, site);
+  if (Object.hasOwn(fields.raw, 'check')) {
+    const check = normalizeCheck(fields.raw.check, [...path, 'check'], step, site, walk);
+    if (check) step.check = check;
+    else bad.add('check');
+  }
   return step;
+}
+
+/** A step's `check`: a step of its own that takes the step's runner, target and environment unless it names them. */
+function normalizeCheck(raw: unknown, path: Path, step: Step, stepSite: StepSite, walk: Walk): Step | undefined {
+  const fields = checkFields(checkShape, raw, path, walk.sink, [], 'a check (a mapping with run or with)');
+  if (!fields) return undefined;
+  const { values: v, bad } = fields;
+  // Another runner does not take the step's target along.
+  const on = v.on ?? (v.uses === undefined || v.uses === step.uses ? step.on : undefined);
+  const check: Step = {
+    type: 'step',
+    id: checkStepId(step.id),
+    phase: step.phase,
+    uses: v.uses ?? step.uses,
+    ...(on !== undefined && { on }),
+    ...(v.run !== undefined && { run: v.run }),
+    with: toPlain(v.with ?? {}) as Record<string, unknown>,
+    timeoutMs: durationMs(v.timeout) ?? walk.defaultTimeoutMs,
+    retry: { attempts: 1, backoffMs: 0 },
+    ...(v.expect !== undefined && { expect: normalizeExpect(v.expect) }),
+    outputs: {},
+    marks: [],
+    continueOnError: false,
+    background: false,
+    idempotent: false,
+    ...(step.inheritEnv !== undefined && { inheritEnv: step.inheritEnv }),
+  };
+  const site: StepSite = { path, phase: stepSite.phase, order: stepSite.order, bad, raw: fields.raw, checks: step };
+  if (stepSite.group) site.group = stepSite.group;
+  walk.sites.set(check, site);
+  return check;
 }
 
 function normalizeGroup(raw: Record<string, unknown>, path: Path, phase: Phase, order: number, walk: Walk): GroupStep | undefined {

@@ -39,8 +39,11 @@ function leaves(context: RuleContext): Placed[] {
   for (const phase of phases) {
     for (const item of context.draft.scenario[phase]) {
       for (const step of item.type === 'group' ? item.parallel : [item]) {
-        const site = context.draft.sites.get(step);
-        if (site) placed.push({ step, site });
+        // A step's check is checked as a step: its runner, target, options and templates.
+        for (const each of step.check ? [step, step.check] : [step]) {
+          const site = context.draft.sites.get(each);
+          if (site) placed.push({ step: each, site });
+        }
       }
     }
   }
@@ -70,7 +73,11 @@ function has(site: StepSite, key: string): boolean {
 }
 
 function runnerOf(context: RuleContext, { step, site }: Placed): RunnerDefinition | undefined {
-  return has(site, 'uses') ? context.catalog[step.uses] : undefined;
+  if (has(site, 'uses')) return context.catalog[step.uses];
+  // A check that names no runner takes its step's, once that one passed.
+  const checked = site.checks;
+  const checkedSite = checked ? context.draft.sites.get(checked) : undefined;
+  return checked && checkedSite && !Object.hasOwn(site.raw, 'uses') && has(checkedSite, 'uses') ? context.catalog[checked.uses] : undefined;
 }
 
 const uniqueIds: Rule = (context) => {
@@ -577,6 +584,31 @@ const background: Rule = (context) => {
   }
 };
 
+/** Only resume runs a check, and only for a step of the drill that ran in the foreground and gives no outputs. */
+const checks: Rule = (context) => {
+  for (const { step, site } of leaves(context)) {
+    if (!step.check || !has(site, 'check')) continue;
+    const path = [...site.path, 'check'];
+    const problem =
+      site.phase !== 'steps'
+        ? {
+            code: 'check-phase' as const,
+            message: `a check belongs to a step under steps, not ${site.phase}`,
+            hint: site.phase === 'cleanup' ? 'a cleanup step cut short runs again from its start: make it safe to repeat instead' : 'preconditions change nothing: remove check',
+          }
+        : step.background
+          ? { code: 'check-background' as const, message: 'a background step cannot have a check', hint: 'declare idempotent: true to restart it on resume, or remove check' }
+          : Object.keys(step.outputs).length > 0
+            ? {
+                code: 'check-outputs' as const,
+                message: 'a step with outputs cannot have a check: a check that finds the work done cannot give the outputs later steps read',
+                hint: 'move the outputs to a step of their own after this one, or declare idempotent: true',
+              }
+            : undefined;
+    if (problem) context.sink.report({ code: problem.code, message: at(path, problem.message), hint: problem.hint }, { path, at: 'key' });
+  }
+};
+
 const objectives: Rule = (context) => {
   const { draft, sink } = context;
   const { objectives: written } = draft.scenario;
@@ -662,6 +694,7 @@ export const rules: readonly Rule[] = [
   templates,
   marks,
   background,
+  checks,
   objectives,
   varOverrides,
   scheduleInsideWindow,

@@ -108,6 +108,10 @@ function limitsOf(step: StepMeta): string {
   if (step.background) parts.push(step.until ? `runs in the background until ${step.until}` : 'runs in the background until the steps end');
   if (step.continueOnError) parts.push('a failure does not stop the drill');
   if (step.idempotent) parts.push('safe to do again if interrupted');
+  if (step.check) {
+    const how = step.check.run ? `\`${step.check.run.join(' ')}\`` : step.check.uses;
+    parts.push(`if interrupted, find out whether it was done with ${how}${step.check.on ? ` on ${step.check.on}` : ''}: done, go on; not done, do it again`);
+  }
   if (step.marks.length) parts.push(`marks ${step.marks.join(', ')} when it passes`);
   return parts.join('; ');
 }

@@ -219,6 +219,21 @@ export const inheritEnvSchema = note(
   { expected: 'a list of environment variable names' },
 );
 
+/** `check`: what tells resume whether a step cut short by a crash had done its work. */
+export const checkShape = {
+  uses: describe(text, "The runner (default: the step's).").optional(),
+  on: describe(text, "The target (default: the step's).").optional(),
+  run: runSchema.optional(),
+  with: withSchema.optional(),
+  timeout: describe(durationSchema, 'Limit for the check (default: defaults.timeout).').optional(),
+  expect: expectSchema.optional(),
+};
+
+export const checkSchema = describe(
+  z.strictObject(checkShape),
+  'Read-only: tells `drillbook resume` whether this step, cut short by a crash, had done its work. Passes: it had (closed as passed); fails its expectation: it had not (run again); anything else: resume ends the run with its cleanup.',
+);
+
 export const stepShape = {
   id: describe(slugSchema, 'Unique across preconditions, steps and cleanup.'),
   name: describe(text, 'Human-readable name.').optional(),
@@ -237,6 +252,7 @@ export const stepShape = {
     z.boolean(),
     '`drillbook resume` may run this step again when a crash cut it short: running it twice does no harm (a background step is restarted).',
   ).optional(),
+  check: checkSchema.optional(),
   until: describe(markSchema, 'For a background step: stop it (normal end) when this mark is reached.').optional(),
   inheritEnv: describe(
     inheritEnvSchema,

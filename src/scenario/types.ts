@@ -119,6 +119,12 @@ export interface Step {
   background: boolean;
   /** Safe to run again: `resume` retries it when a crash cut it short (restarts it, for a background step). */
   idempotent: boolean;
+  /**
+   * Tells `drillbook resume` whether the step, cut short by a crash, already did its work: passed, it did (the
+   * step is closed as passed); failed on its expectation, it did not (the step runs again). A step of its own,
+   * id {@link checkStepId}, never run but by resume.
+   */
+  check?: Step;
   /** For background steps: the mark at which the step is stopped (normal end). */
   until?: Mark;
   /** Variables of drillbook's environment this step's local processes also get (see engine/step-environment.ts). */
@@ -186,4 +192,12 @@ export function leafSteps(list: readonly StepOrGroup[]): Step[] {
 
 export function allSteps(scenario: Pick<Scenario, 'preconditions' | 'steps' | 'cleanup'>): Step[] {
   return [...leafSteps(scenario.preconditions), ...leafSteps(scenario.steps), ...leafSteps(scenario.cleanup)];
+}
+
+/** The id a step's `check` runs under in the journal: a dot never occurs in a written id. */
+export const checkStepId = (stepId: string): string => `${stepId}.check`;
+
+/** Every step that may run, the checks resume may run included. */
+export function runnableSteps(scenario: Pick<Scenario, 'preconditions' | 'steps' | 'cleanup'>): Step[] {
+  return allSteps(scenario).flatMap((step) => (step.check ? [step, step.check] : [step]));
 }

@@ -8,18 +8,9 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lines, type Line } from './journal-lines.js';
 import { drillbook, isAlive, readRecord, workspace, writeScenario } from '../cli/support.js';
 
-interface Line {
-  type: string;
-  data: Record<string, unknown>;
-}
-
-const lines = (bundle: string): Line[] =>
-  readFileSync(join(bundle, 'journal.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Line);
 
 const counts = (dir: string): Record<string, number> => {
   const file = join(dir, 'ran');

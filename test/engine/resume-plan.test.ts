@@ -52,8 +52,22 @@ describe('planResume', () => {
       closed: [],
       ended: [],
       failed: [],
+      checked: [],
       stoppedAtT: clock,
     });
+  });
+
+  it('leaves a step cut short that has a check to its check, even when it is safe to repeat', () => {
+    const withCheck = (id: string, extra: Record<string, unknown> = {}) => {
+      const made = step(id, [{ ms: 1 }], extra);
+      return { ...made, check: { ...step(`${id}.check`), id: `${id}.check` } };
+    };
+    const checked = scenario({ ...drill, steps: [step('first'), withCheck('promote'), withCheck('swap', { idempotent: true }), step('last')] });
+    const cut = plan([runStarted(), ...passed('first'), ...started('promote')], 1_000_000, checked);
+    expect(cut).toMatchObject({ kind: 'steps', steps: ['swap', 'last'], checked: ['promote'], retried: [] });
+    // A check whose step had passed its attempt is not needed: the journal already says.
+    expect(plan([runStarted(), ...passed('first'), ...started('promote'), attemptEnd('promote', 'passed')], 1_000_000, checked)).toMatchObject({ closed: ['promote'], checked: [] });
+    expect(plan([runStarted(), ...passed('first'), ...passed('promote'), ...started('swap')], 1_000_000, checked)).toMatchObject({ checked: ['swap'], retried: [], steps: ['last'] });
   });
 
   it('refuses to run again a step that is not declared idempotent, naming it and recover', () => {

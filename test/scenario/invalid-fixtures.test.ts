@@ -20,6 +20,12 @@ const expected: Record<string, string> = {
   hint: set the mark on the step that acts (the disaster, the recovery check)`,
   'background-phase': `test/fixtures/invalid/background-phase.yaml:11:5: preconditions[0].background: background steps belong to steps, not preconditions
   hint: move it under steps:`,
+  'check-background': `test/fixtures/invalid/check-background.yaml:12:5: steps[0].check: a background step cannot have a check
+  hint: declare idempotent: true to restart it on resume, or remove check`,
+  'check-outputs': `test/fixtures/invalid/check-outputs.yaml:13:5: steps[0].check: a step with outputs cannot have a check: a check that finds the work done cannot give the outputs later steps read
+  hint: move the outputs to a step of their own after this one, or declare idempotent: true`,
+  'check-phase': `test/fixtures/invalid/check-phase.yaml:15:5: cleanup[0].check: a check belongs to a step under steps, not cleanup
+  hint: a cleanup step cut short runs again from its start: make it safe to repeat instead`,
   'bad-duration': `test/fixtures/invalid/bad-duration.yaml:11:14: steps[0].timeout: "10 minutes" is not a duration
   hint: write a number and a unit: 500ms, 90s, 15m, 2h, 90d, or a combination such as 1h30m`,
   'bad-encoding': `test/fixtures/invalid/bad-encoding.yaml:1:1: the file is not UTF-8 text

@@ -143,7 +143,7 @@ describe('YAML', () => {
       'scenario.yaml:10:5: duplicate key "uses" (first written on line 9)\n  hint: keep one of them',
     ]);
     expect(problems(`${head}steps:\n  - id: a\n    "<<": x\n    uses: local\n    run: [x]\n`)).toEqual([
-      'scenario.yaml:9:5: steps[0]: unknown key "<<"\n  hint: allowed keys: id, name, uses, on, run, with, timeout, retry, expect, outputs, marks, continueOnError, background, idempotent, until, inheritEnv',
+      'scenario.yaml:9:5: steps[0]: unknown key "<<"\n  hint: allowed keys: id, name, uses, on, run, with, timeout, retry, expect, outputs, marks, continueOnError, background, idempotent, check, until, inheritEnv',
     ]);
   });
 
