@@ -244,6 +244,11 @@ export interface RunnerDefinition {
    * runs one cut short by a crash again even when the step is not declared `idempotent`.
    */
   repeatable?: boolean;
+  /**
+   * A step's `check` may use this runner: it looks (runs the scenario's command, probes, reads, asks a person)
+   * and can find the work not done. A runner that writes, or whose step cannot fail, never tells resume anything.
+   */
+  checks?: boolean;
   /** Options (paths inside `with`) whose value names a declared target, and the kinds it may have. */
   targetOptions?: readonly { path: readonly string[]; kinds: readonly string[] }[];
   /**

@@ -77,6 +77,7 @@ export const canaryWriteRunner = defineRunner({
 
 export const canaryReadRunner = defineRunner({
   name: 'canary.read',
+  checks: true,
   summary: 'find the newest surviving marker: rpoMs = t0 − marker, with the measurement uncertainty',
   options: canaryReadOptions,
   run: 'forbidden',

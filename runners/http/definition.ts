@@ -21,6 +21,7 @@ export type HttpOptions = z.output<typeof httpOptions>;
 
 export const httpRunner = defineRunner({
   name: 'http',
+  checks: true,
   summary: 'probe a URL until it answers as expected (`consecutive` times in a row)',
   options: httpOptions,
   run: 'forbidden',

@@ -16,6 +16,7 @@ export type LocalOptions = z.output<typeof localOptions>;
 
 export const localRunner = defineRunner({
   name: 'local',
+  checks: true,
   summary: 'run an argument array on this machine (no shell)',
   options: localOptions,
   run: 'required',

@@ -21,6 +21,7 @@ export type ManualOptions = z.output<typeof manualOptions>;
 
 export const manualRunner = defineRunner({
   name: 'manual',
+  checks: true,
   summary: 'a person carries out instructions and answers pass or fail (on the terminal, or with `drillbook answer` from elsewhere)',
   options: manualOptions,
   run: 'forbidden',

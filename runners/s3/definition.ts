@@ -159,6 +159,7 @@ export type S3ImportOptions = z.output<typeof s3ImportOptions>;
 
 export const s3LatestRunner = defineRunner({
   name: 's3.latest',
+  checks: true,
   summary: 'find the newest object under a prefix (key, size, lastModified, versionId, ageMs as JSON)',
   options: s3LatestOptions,
   run: 'forbidden',
@@ -189,6 +190,7 @@ export const s3PutRunner = defineRunner({
 
 export const s3VerifyRunner = defineRunner({
   name: 's3.verify',
+  checks: true,
   summary: 'check an object and its bucket: exists, size, SHA-256, versioning, Object Lock retention, legal hold',
   options: s3VerifyOptions,
   run: 'forbidden',

@@ -56,6 +56,7 @@ export type SshDumpOptions = z.output<typeof sshDumpOptions>;
 // itself with withParsedOptions instead of going through defineRunner.
 export const sshRunner: RunnerDefinition = {
   name: 'ssh',
+  checks: true,
   summary: 'run an argument array on an ssh target (each argument quoted; one host or a group)',
   options: sshOptions,
   run: 'required',

@@ -398,8 +398,8 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
             )
           : undefined;
       if (abandonedEarly) return finishRun(scenario, journal, { endReason: 'crashed', deviations, close: false, t: timeline.t() });
-      // A check that told nothing, on a step that may not run twice: whether it happened stays unknown.
-      const undecided = plan?.kind === 'steps' ? (checks?.unknown ?? []).filter((id) => !stepById(scenario, id)?.idempotent) : [];
+      // A check that told nothing, on a step that may not run twice (or stopped by a signal): the drill ends there.
+      const undecided = plan?.kind === 'steps' ? (checks?.unknown ?? []).filter((id) => interruptedBy !== undefined || !stepById(scenario, id)?.idempotent) : [];
       if (plan?.kind === 'steps' && checks) deviations.push(checksDeviation(checks, undecided));
       if (plan?.kind === 'steps' && undecided.length === 0) {
         closeResumedSteps(scenario, journal, { ...plan, closed: [...plan.closed, ...(checks?.happened ?? [])] }, () => timeline.t());

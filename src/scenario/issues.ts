@@ -98,6 +98,7 @@ export const issueCodes = [
   'check-phase',
   'check-background',
   'check-outputs',
+  'check-runner',
   'nested-group',
   'empty-group',
   'rto-without-marks',

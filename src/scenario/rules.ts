@@ -606,6 +606,20 @@ const checks: Rule = (context) => {
               }
             : undefined;
     if (problem) context.sink.report({ code: problem.code, message: at(path, problem.message), hint: problem.hint }, { path, at: 'key' });
+    const checkSite = context.draft.sites.get(step.check);
+    const runner = checkSite ? runnerOf(context, { step: step.check, site: checkSite }) : undefined;
+    if (!problem && runner && runner.checks !== true) {
+      const usable = Object.values(context.catalog).filter((r) => r.checks === true).map((r) => r.name);
+      const where = Object.hasOwn(checkSite?.raw ?? {}, 'uses') ? [...path, 'uses'] : path;
+      context.sink.report(
+        {
+          code: 'check-runner',
+          message: at(where, `runner "${runner.name}" cannot check whether the step was done: it ${runner.expects.length === 0 ? 'cannot fail on what it finds' : 'changes what it touches'}`),
+          hint: `a check looks and can find the work not done: use ${usable.join(', ')}`,
+        },
+        { path: where, ...(where === path ? { at: 'key' as const } : {}) },
+      );
+    }
   }
 };
 

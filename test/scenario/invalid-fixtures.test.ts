@@ -24,6 +24,8 @@ const expected: Record<string, string> = {
   hint: declare idempotent: true to restart it on resume, or remove check`,
   'check-outputs': `test/fixtures/invalid/check-outputs.yaml:13:5: steps[0].check: a step with outputs cannot have a check: a check that finds the work done cannot give the outputs later steps read
   hint: move the outputs to a step of their own after this one, or declare idempotent: true`,
+  'check-runner': `test/fixtures/invalid/check-runner.yaml:12:13: steps[0].check.uses: runner "wait" cannot check whether the step was done: it cannot fail on what it finds
+  hint: a check looks and can find the work not done: use local, http, manual, ssh, s3.latest, s3.verify, canary.read`,
   'check-phase': `test/fixtures/invalid/check-phase.yaml:15:5: cleanup[0].check: a check belongs to a step under steps, not cleanup
   hint: a cleanup step cut short runs again from its start: make it safe to repeat instead`,
   'bad-duration': `test/fixtures/invalid/bad-duration.yaml:11:14: steps[0].timeout: "10 minutes" is not a duration
