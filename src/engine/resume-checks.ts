@@ -5,7 +5,7 @@
  */
 import { eventsOfType } from '../evidence/journal-events.js';
 import type { Scenario, Step } from '../scenario/types.js';
-import { checkStepId, leafSteps } from '../scenario/types.js';
+import { leafSteps } from '../scenario/types.js';
 import { createAttemptService, defaultCaptureLimit, type AttemptServiceOptions } from './attempt.js';
 import { checkOutcome, type CheckOutcome } from './check-outcome.js';
 
@@ -29,7 +29,7 @@ export async function runResumeChecks(scenario: Scenario, stepIds: readonly stri
   try {
     for (const stepId of stepIds) {
       const step = steps.get(stepId);
-      const outcome = step?.check && !stop.aborted ? await runCheck(step, step.check, attempts, options, never, stop) : 'unknown';
+      const outcome = step?.check && !stop.aborted ? await runCheck(step.check, attempts, options, never, stop) : 'unknown';
       (outcome === 'happened' ? result.happened : outcome === 'not-happened' ? result.notHappened : result.unknown).push(stepId);
     }
   } finally {
@@ -39,7 +39,6 @@ export async function runResumeChecks(scenario: Scenario, stepIds: readonly stri
 }
 
 async function runCheck(
-  step: Step,
   check: Step,
   attempts: ReturnType<typeof createAttemptService>,
   options: ResumeCheckOptions,
@@ -57,7 +56,7 @@ async function runCheck(
   // The machine times the steps' attempts; the checks run before it, so they are timed here.
   const timer = options.clock.setTimeout(() => attempts.abort(check.id, 'timeout'), check.timeoutMs);
   try {
-    await attempts.run({ stepId: checkStepId(step.id), attempt, outputs, marks }, never);
+    await attempts.run({ stepId: check.id, attempt, outputs, marks }, never);
   } finally {
     options.clock.clearTimeout(timer);
     stop.removeEventListener('abort', onStop);

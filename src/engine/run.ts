@@ -374,8 +374,8 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
       // Abandoned while its leftovers were being stopped: the run stays unfinished, nothing more runs.
       if (abandonedEarly) return finishRun(scenario, journal, { endReason: 'crashed', deviations, close: false, t: timeline.t() });
       const plan = opened.resume;
-      const checks =
-        plan?.kind === 'steps' && plan.checked.length > 0
+      if (plan?.kind === 'steps') {
+        const checks = plan.checked.length
           ? await runResumeChecks(
               scenario,
               plan.checked,
@@ -396,23 +396,23 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
               },
               beforeDrillStop.signal,
             )
-          : undefined;
-      if (abandonedEarly) return finishRun(scenario, journal, { endReason: 'crashed', deviations, close: false, t: timeline.t() });
-      // A check that told nothing, on a step that may not run twice (or stopped by a signal): the drill ends there.
-      const undecided = plan?.kind === 'steps' ? (checks?.unknown ?? []).filter((id) => interruptedBy !== undefined || !stepById(scenario, id)?.idempotent) : [];
-      if (plan?.kind === 'steps' && checks) deviations.push(checksDeviation(checks, undecided));
-      if (plan?.kind === 'steps' && undecided.length === 0) {
-        closeResumedSteps(scenario, journal, { ...plan, closed: [...plan.closed, ...(checks?.happened ?? [])] }, () => timeline.t());
-        const again = new Set([...plan.steps, ...(checks?.notHappened ?? []), ...(checks?.unknown ?? [])]);
-        continuation = { steps: leafSteps(scenario.steps).filter((s) => again.has(s.id)).map((s) => s.id), cleanup: leafSteps(scenario.cleanup).map((s) => s.id) };
-      } else if (plan?.kind === 'steps') {
-        closeResumedSteps(scenario, journal, { ...plan, closed: [...plan.closed, ...(checks?.happened ?? [])] }, () => timeline.t());
-        for (const stepId of undecided) {
-          journal.write('step.finished', { stepId, status: 'cancelled', reason: 'cancelled', message: 'the run stopped during this step and its check could not tell whether it had done its work: it was not run again', outputs: {}, t: timeline.t() });
+          : { happened: [], notHappened: [], unknown: [] };
+        if (abandonedEarly) return finishRun(scenario, journal, { endReason: 'crashed', deviations, close: false, t: timeline.t() });
+        // A check that told nothing, on a step that may not run twice (or stopped by a signal): the drill ends there.
+        const undecided = checks.unknown.filter((id) => interruptedBy !== undefined || !stepById(scenario, id)?.idempotent);
+        if (plan.checked.length) deviations.push(checksDeviation(checks, undecided));
+        closeResumedSteps(scenario, journal, { ...plan, closed: [...plan.closed, ...checks.happened] }, () => timeline.t());
+        if (undecided.length === 0) {
+          const again = new Set([...plan.steps, ...checks.notHappened, ...checks.unknown]);
+          continuation = { steps: leafSteps(scenario.steps).filter((s) => again.has(s.id)).map((s) => s.id), cleanup: leafSteps(scenario.cleanup).map((s) => s.id) };
+        } else {
+          for (const stepId of undecided) {
+            journal.write('step.finished', { stepId, status: 'cancelled', reason: 'cancelled', message: 'the run stopped during this step and its check could not tell whether it had done its work: it was not run again', outputs: {}, t: timeline.t() });
+          }
+          continuation = { steps: [], cleanup: closeInterruptedSteps(scenario, journal, () => timeline.t()) };
+          endReason = interruptedBy !== undefined ? 'signal' : 'crashed';
+          if (interruptedBy !== undefined) signal = interruptedBy;
         }
-        continuation = { steps: [], cleanup: closeInterruptedSteps(scenario, journal, () => timeline.t()) };
-        endReason = interruptedBy !== undefined ? 'signal' : 'crashed';
-        if (interruptedBy !== undefined) signal = interruptedBy;
       } else {
         if (plan) closeResumedSteps(scenario, journal, { closed: [], ended: [], failed: plan.failed }, () => timeline.t());
         continuation = { steps: [], cleanup: closeInterruptedSteps(scenario, journal, () => timeline.t()) };

@@ -23,6 +23,7 @@ const streamRecord = z.object({
   redacted: z.literal(true).exactOptional(),
 });
 
+// Named (`$defs`) in the published JSON Schema: a step's attempts and its check's are one definition.
 const attemptRecord = z.object({
   attempt: z.int().positive(),
   startedAt: time,
@@ -39,7 +40,7 @@ const attemptRecord = z.object({
   code: z.string().exactOptional(),
   details: z.record(z.string(), z.unknown()).exactOptional(),
   attachments: z.array(z.object({ name: z.string(), file: z.string(), sha256, bytes: z.int().nonnegative(), error: z.string().exactOptional() })).exactOptional(),
-});
+}).meta({ id: 'attempt' });
 
 const stepRecord = z.object({
   id: z.string(),
@@ -80,7 +81,7 @@ const stepRecord = z.object({
     .exactOptional(),
   /** Its check, when resume ran it: what it said of the step a crash cut short. */
   check: z.object({ outcome: z.enum(['happened', 'not-happened', 'unknown']), attempts: z.array(attemptRecord) }).exactOptional(),
-});
+}).meta({ id: 'step' });
 
 const objectiveRecord = z.object({
   status: z.enum(['met', 'missed', 'not-measured', 'no-target']),
