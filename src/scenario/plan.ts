@@ -75,7 +75,7 @@ function stepLine(step: StepMeta): string {
   if (step.background) facts.push(step.until ? `background until ${step.until}` : 'background until the steps end');
   if (step.continueOnError) facts.push('continues on error');
   if (step.idempotent) facts.push('idempotent');
-  if (step.check) facts.push('checked on resume');
+  if (step.checked) facts.push('checked on resume');
   const marks = step.marks.length ? ` [${step.marks.join(', ')}]` : '';
   const run = step.run ? `  $ ${step.run.map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}` : '';
   return `${step.id}${marks}: ${step.uses}${where} · ${facts.join(' · ')}${run}`;

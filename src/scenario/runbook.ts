@@ -102,16 +102,18 @@ function onFailureOf(step: StepMeta, cleanupFirst: string | undefined): string {
   return `${again}stop the steps${cleanupFirst ? ` and go to the cleanup (step ${cleanupFirst})` : ': there is no cleanup'}; the drill counts as FAIL`;
 }
 
+/** What a person does when the step was interrupted: find out with the step's check whether it was done. */
+function checkLine(check: Step, vars: Readonly<Record<string, string>>): string {
+  const how = check.run ? `\`${check.run.map((arg) => quoteArg(shown(arg, vars))).join(' ')}\`` : check.uses === 'manual' ? 'a look' : check.uses;
+  return `if interrupted, find out whether it was done with ${how}${check.on ? ` on ${check.on}` : ''}: done, go on; not done, do it again`;
+}
+
 function limitsOf(step: StepMeta): string {
   const parts = [`timeout ${formatDuration(step.timeoutMs)}`];
   if (step.retry.attempts > 1) parts.push(`${step.retry.attempts} attempts, ${formatDuration(step.retry.backoffMs)} apart`);
   if (step.background) parts.push(step.until ? `runs in the background until ${step.until}` : 'runs in the background until the steps end');
   if (step.continueOnError) parts.push('a failure does not stop the drill');
   if (step.idempotent) parts.push('safe to do again if interrupted');
-  if (step.check) {
-    const how = step.check.run ? `\`${step.check.run.join(' ')}\`` : step.check.uses;
-    parts.push(`if interrupted, find out whether it was done with ${how}${step.check.on ? ` on ${step.check.on}` : ''}: done, go on; not done, do it again`);
-  }
   if (step.marks.length) parts.push(`marks ${step.marks.join(', ')} when it passes`);
   return parts.join('; ');
 }
@@ -141,7 +143,7 @@ export function runbookView(scenario: Scenario, compiled: CompiledScenario, targ
       ...(command ? { command } : {}),
       success: manual?.success ?? (step ? successOf(step) : 'the step reports no error'),
       onFailure: onFailureOf(meta, firstCleanup),
-      limits: limitsOf(meta),
+      limits: [limitsOf(meta), ...(step?.check ? [checkLine(step.check, scenario.vars)] : [])].join('; '),
     };
   };
   const counter = { n: 0 };
