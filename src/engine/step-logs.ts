@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { RedactingStream } from '../redacting-stream.js';
 import { finished } from 'node:stream/promises';
+import { foreignFolder } from '../evidence/own-folder.js';
 import type { WriteFailureGuard } from './write-failure.js';
 
 export interface StepLogResult {
@@ -75,7 +76,14 @@ export function openStepLog(bundleDir: string, relativePath: string, options: St
     if (!file) {
       const path = join(bundleDir, relativePath);
       try {
+        // A folder on the way swapped for a symbolic link would send the log (or a new folder) out of the bundle.
+        const ownFolder = (): void => {
+          const foreign = foreignFolder(bundleDir, dirname(relativePath));
+          if (foreign) throw Object.assign(new Error(foreign), { code: 'ELOOP' });
+        };
+        ownFolder();
         mkdirSync(dirname(path), { recursive: true });
+        ownFolder();
       } catch (cause) {
         fail(cause);
         return;

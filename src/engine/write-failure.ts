@@ -14,6 +14,7 @@ const reasons: Record<string, string> = {
   EROFS: 'the file system is read-only',
   EFBIG: 'file too large',
   ENOBUFS: 'no buffer space available',
+  ELOOP: 'a symbolic link where the bundle has a folder or file',
 };
 
 export interface WriteFailure {
