@@ -71,6 +71,51 @@ async function localSample() {
 }
 
 /**
+ * The same drill with drillbook killed (kill -9) while it restarts the service, as when the machine running
+ * it dies: `drillbook resume` stops what was left running, asks the step's check whether the service came
+ * up, and goes on from there; one run, one record, the gap shown apart.
+ */
+async function resumeSample() {
+  const scenario = 'scenarios/local-service-restart.yaml';
+  const port = await freePort();
+  const stateDir = join('.lab', 'demo-service');
+  const ctl = (command) => sh(process.execPath, [ctlScript, command, stateDir, port]);
+  const dir = join(store, 'local-service-restart');
+  const runs = () => (existsSync(dir) ? readdirSync(dir).filter((n) => n !== 'run.lock') : []);
+  console.log(`\n== crash and resume: drillbook is killed while it restarts the demo web service (127.0.0.1:${port})`);
+  try {
+    if (ctl('start') !== 0) return { scenario, exit: 1, verified: false, report: '(lab failed)', runbook: '(none)' };
+    const before = new Set(runs());
+    const run = spawn(process.execPath, [cli, 'run', scenario, '--store', store, '--sign-key', `${key}.key`, '--operator', 'demo', '--var', `port=${port}`, '--json'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const exited = new Promise((done) => run.once('exit', done));
+    let out;
+    for (let i = 0; i < 1500 && run.exitCode === null; i += 1) {
+      const runId = runs().find((n) => !before.has(n));
+      const journal = runId ? join(dir, runId, 'journal.jsonl') : undefined;
+      if (journal && existsSync(journal) && /"type":"process.started".*"stepId":"restart-service"|"stepId":"restart-service".*"type":"process.started"/.test(readFileSync(journal, 'utf8'))) {
+        out = join(dir, runId);
+        run.kill('SIGKILL');
+        break;
+      }
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    await exited;
+    if (!out) return { scenario, exit: run.exitCode ?? 1, verified: false, report: '(drillbook was not killed mid-step)', runbook: '(none)' };
+    console.log(`\n== kill -9 of drillbook during restart-service; drillbook resume ${out}`);
+    const code = drillbook('resume', out, '--sign-key', `${key}.key`, '--operator', 'demo');
+    console.log(`\n== drillbook verify ${out}`);
+    const verified = drillbook('verify', out, '--key', `${key}.pub`);
+    const record = JSON.parse(readFileSync(join(out, 'record.json'), 'utf8')).predicate;
+    const check = record?.steps?.find((s) => s.id === 'restart-service')?.check?.outcome ?? 'not run';
+    console.log(`restart-service's check: ${check}; gap with no drillbook running: ${record?.objectives?.rto?.gapMs ?? '?'} ms of the RTO`);
+    const runbook = join(store, 'runbooks', 'local-service-restart.html');
+    return { scenario: `${scenario} (killed, resumed)`, exit: code, verdict: record?.verdict, expected: 'PASS', verified: verified === 0, report: join(out, 'report.html'), runbook: existsSync(runbook) ? runbook : '(no runbook: run the local-service-restart sample)' };
+  } finally {
+    ctl('stop');
+  }
+}
+
+/**
  * The failover with a person in the loop: the run waits at its manual step; the DBA answers from another
  * process (as from another machine), signed with their own key, and the record shows the RTO spent waiting.
  */
@@ -237,7 +282,7 @@ if (!existsSync(`${key}.key`)) {
 }
 
 // `npm run demo -- exit pg-restore`: only the samples whose scenario id is named.
-const samples = { 'local-service-restart': localSample, 'manual-failover': manualSample, 'ssh-failover': sshSample, 'pg-restore': restoreSample, 'pg-failover': failoverSample, 'exit-readiness': exitSample };
+const samples = { 'local-service-restart': localSample, 'resume': resumeSample, 'manual-failover': manualSample, 'ssh-failover': sshSample, 'pg-restore': restoreSample, 'pg-failover': failoverSample, 'exit-readiness': exitSample };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !Object.keys(samples).some((id) => id.startsWith(name)));
 if (unknown.length) {
