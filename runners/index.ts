@@ -1,5 +1,6 @@
 /** The built-in runners, by the name a step gives in `uses`. Implementations load lazily. */
 import type { RunnerCatalog } from '../src/runner-contract.js';
+import { approvalRunner } from './approval/definition.js';
 import { canaryReadRunner, canaryWriteRunner } from './canary/definition.js';
 import { httpRunner } from './http/definition.js';
 import { localRunner } from './local/definition.js';
@@ -13,6 +14,7 @@ export const builtinRunners = {
   http: httpRunner,
   wait: waitRunner,
   manual: manualRunner,
+  approval: approvalRunner,
   ssh: sshRunner,
   'ssh.put': sshPutRunner,
   'ssh.get': sshGetRunner,

@@ -7,13 +7,14 @@ import type { Logger } from 'pino';
 import { z, type ZodType } from 'zod';
 import { parseDuration } from './scenario/duration.js';
 import type { AnswerRecord } from './evidence/run-record.js';
-import type { RunnerRole, Target } from './scenario/types.js';
+import type { Approvers, RunnerRole, Target } from './scenario/types.js';
 
 // What a runner may know of targets, durations and exits, from here and nowhere else.
 export type { RunnerRole, Target } from './scenario/types.js';
 export { sshTargetDefaults, sshTargetSchema, type SshJumpOptions, type SshTargetOptions } from './scenario/targets/ssh.js';
 export { s3TargetDefaults, s3TargetSchema, type S3TargetOptions } from './scenario/targets/s3.js';
 export { formatDuration, parseDuration } from './scenario/duration.js';
+export { approversSchema, normalizeApprovers, quorumTooLarge, type Approvers } from './scenario/approvers.js';
 // What an exporting runner reports in `details.exit`, and the file formats it may name.
 export type { DumpFacts, ExportFacts, FormatTally, GapName, KeyList, ManifestEntry, ReimportFacts, Volume } from './exit-readiness/facts.js';
 export { gapNames, isGap, keyListLimit, quoteKeys } from './exit-readiness/facts.js';
@@ -101,6 +102,22 @@ export interface OperatorQuestion {
   record: readonly string[];
 }
 
+/** Who may approve a step `uses: approval` and how many distinct keys must: what a gate runner declares. */
+export interface GateSpec extends Approvers {
+  quorum: number;
+}
+
+/** One approval a gate counted. */
+export interface GrantedApproval {
+  keyid: string;
+  by: string;
+  at: string;
+  roles?: string[];
+  comment?: string;
+  file: string;
+  sha256: string;
+}
+
 /** A person's answer, as the engine accepted and journalled it (the record adds how long it took). */
 export type OperatorAnswer = Omit<AnswerRecord, 'waitedMs'>;
 
@@ -157,6 +174,12 @@ export interface AttemptContext {
    * elsewhere). Rejects with the signal's reason when the attempt is stopped first.
    */
   ask?(question: OperatorQuestion): Promise<OperatorAnswer>;
+  /**
+   * Wait at this step's approval gate (its runner declares `gate`) until the quorum of approvers signed this
+   * attempt's request (`drillbook approve BUNDLE --step STEP --key K`). Rejects with the signal's reason when
+   * the attempt is stopped first (its timeout).
+   */
+  approve?(): Promise<GrantedApproval[]>;
   /** Paths a step must never write: the run's bundle folder and the scenario file (runners/shared/safe-files.ts refuses them). */
   protectedPaths?: readonly string[];
 }
@@ -268,6 +291,11 @@ export interface RunnerDefinition {
    * includes). Their digests are journalled; `recover` refuses when one changed since the run started.
    */
   resolutionFiles?: (settings: RunnerSettings) => Promise<string[]>;
+  /**
+   * A step of this runner is an approval gate: who may approve it, from its `with`. The engine loads the keys
+   * before anything runs and gives the attempt `approve`.
+   */
+  gate?: (options: Record<string, unknown>) => GateSpec;
   load(settings?: RunnerSettings): Promise<StepRunner>;
 }
 
@@ -287,8 +315,9 @@ export interface TypedStepRunner<Options> extends Omit<StepRunner, 'run'> {
   run(context: ParsedAttemptContext<Options>): Promise<Observation>;
 }
 
-export type RunnerDeclaration<Schema extends ZodType> = Omit<RunnerDefinition, 'options' | 'load'> & {
+export type RunnerDeclaration<Schema extends ZodType> = Omit<RunnerDefinition, 'options' | 'load' | 'gate'> & {
   options: Schema;
+  gate?: (options: z.output<NoInfer<Schema>>) => GateSpec;
   load: (settings?: RunnerSettings) => Promise<TypedStepRunner<z.output<NoInfer<Schema>>>>;
 };
 
@@ -313,6 +342,10 @@ export function withParsedOptions<Schema extends ZodType>(name: string, schema: 
 
 /** A runner definition whose `run` receives its options parsed by `options` (see withParsedOptions). */
 export function defineRunner<Schema extends ZodType>(declaration: RunnerDeclaration<Schema>): RunnerDefinition {
-  const { load, ...definition } = declaration;
-  return { ...definition, load: async (settings) => withParsedOptions(declaration.name, declaration.options, await load(settings)) };
+  const { load, gate, ...definition } = declaration;
+  return {
+    ...definition,
+    ...(gate ? { gate: (options: Record<string, unknown>) => gate(declaration.options.parse(options)) } : {}),
+    load: async (settings) => withParsedOptions(declaration.name, declaration.options, await load(settings)),
+  };
 }

@@ -9,6 +9,6 @@ export function answerCommandLine(bundleDir: string, stepId: string): string {
   return `drillbook answer ${shellWord(bundleDir)} ${shellWord(stepId)} --pass|--fail --comment '…'`;
 }
 
-export function approveCommandLine(bundleDir: string): string {
-  return `drillbook approve ${shellWord(bundleDir)} --key YOUR.key`;
+export function approveCommandLine(bundleDir: string, stepId?: string): string {
+  return `drillbook approve ${shellWord(bundleDir)}${stepId !== undefined ? ` --step ${shellWord(stepId)}` : ''} --key YOUR.key`;
 }

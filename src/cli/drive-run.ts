@@ -70,7 +70,7 @@ export async function withRunSignals(terminal: CliIo, signals: SignalSource, fla
       onEvent: (event) => {
         shown.onEvent(event);
         if (event.type === 'manual.waiting' && !prompt) shown.note(`answer with: ${answerCommandLine(bundleDir, event.data.stepId)}`);
-        if (event.type === 'approval.requested') shown.note(`approve with: ${approveCommandLine(bundleDir)}`);
+        if (event.type === 'approval.requested') shown.note(`approve with: ${approveCommandLine(bundleDir, event.data.stepId)}`);
       },
       confirm: async () => {
         if (flags.yes) return true;

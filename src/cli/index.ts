@@ -132,9 +132,10 @@ async function main(argv: string[]): Promise<number> {
 
   program
     .command('approve')
-    .description('sign the approval a waiting run asks for (scenario approval:); the run starts its steps once its quorum of approver keys signed')
+    .description('sign the approval a waiting run asks for (scenario approval:, or a step uses: approval); the run goes on once its quorum of approver keys signed')
     .argument('<bundle>', 'bundle folder of the waiting run')
-    .option('--key <file>', 'your Ed25519 private key: its public half must be one the scenario names')
+    .option('--key <file>', 'your Ed25519 private key: its public half must be one the scenario (or its trust file) names')
+    .option('--step <id>', 'the step uses: approval to approve (default: the run\'s own approval, else the one step waiting)')
     .option('--comment <text>', 'why you approve, kept in the signed approval')
     .option('--operator <name>', 'who approves (default $DRILLBOOK_OPERATOR or the login name)')
     .option('--json', 'print the approval written as JSON')

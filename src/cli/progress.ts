@@ -46,13 +46,13 @@ export function createProgress(mode: ProgressMode, io: CliIo, rtoMs: number | un
       case 'manual.rejected':
         return `  ${event.data.stepId}: an answer was refused: ${event.data.reason}`;
       case 'approval.requested':
-        return `⏸ waiting for ${event.data.quorum} of ${event.data.approvers.length} approver key(s) to sign (drillbook approve BUNDLE --key K)`;
+        return `⏸ ${event.data.stepId !== undefined ? `${event.data.stepId} waits` : 'waiting'} for ${event.data.quorum} of ${event.data.approvers.length} approver key(s) to sign (drillbook approve BUNDLE${event.data.stepId !== undefined ? ` --step ${event.data.stepId}` : ''} --key K)`;
       case 'approval.granted':
-        return `  approved by ${event.data.by} (key ${event.data.keyid.slice(0, 16)})`;
+        return `  ${event.data.stepId !== undefined ? `${event.data.stepId}: ` : ''}approved by ${event.data.by}${event.data.roles ? ` (${event.data.roles.join(', ')})` : ''} (key ${event.data.keyid.slice(0, 16)})`;
       case 'approval.rejected':
-        return `  an approval was refused: ${event.data.reason}`;
+        return `  ${event.data.stepId !== undefined ? `${event.data.stepId}: ` : ''}an approval was refused: ${event.data.reason}`;
       case 'approval.ended':
-        return event.data.status === 'granted' ? '✔ approved' : `✘ approvals ${event.data.status} (${event.data.granted} signed)`;
+        return event.data.status === 'granted' ? `✔ ${event.data.stepId !== undefined ? `${event.data.stepId} ` : ''}approved` : `✘ approvals ${event.data.stepId !== undefined ? `of ${event.data.stepId} ` : ''}${event.data.status} (${event.data.granted} signed)`;
       case 'cleanup.started':
         return '— cleanup';
       case 'readiness.checked':

@@ -15,6 +15,7 @@ import { openAttachments } from './attachments.js';
 import { sleepOn, type Clock } from './clock.js';
 import { judgeObservation } from './expect.js';
 import type { JournalWriter } from './journal-writer.js';
+import type { StepGates } from './approval-gate.js';
 import type { OperatorDesk } from './operator-desk.js';
 import { extractOutputs } from './outputs.js';
 import { resolveStepTemplates } from './resolve-templates.js';
@@ -69,6 +70,8 @@ export interface AttemptServiceOptions {
   parentEnv?: Readonly<Record<string, string | undefined>>;
   /** Where manual steps put their questions to people. */
   desk?: OperatorDesk;
+  /** Where steps `uses: approval` wait for their approvals. */
+  gates?: StepGates;
 }
 
 /** Bytes of each output stream of an attempt the runner keeps for judging (the logs keep `logLimitBytes`). */
@@ -152,6 +155,7 @@ export function createAttemptService(options: AttemptServiceOptions): AttemptSer
         resolveTarget: (name) => scenario.targets[name],
         protectedPaths: [options.bundleDir, scenario.source.file],
         ...(options.desk ? { ask: desk(options.desk, step.id, input.attempt, flight.controller.signal) } : {}),
+        ...(options.gates ? { approve: gate(options.gates, step.id, input.attempt, flight.controller.signal) } : {}),
       });
     } catch (error) {
       return { error: { code: 'RUNNER_FAILED', message: messageOf(error) } };
@@ -276,6 +280,10 @@ interface AttemptFiles {
   stdout: ReturnType<typeof openStepLog>;
   stderr: ReturnType<typeof openStepLog>;
   attachments: ReturnType<typeof openAttachments>;
+}
+
+function gate(gates: StepGates, stepId: string, attempt: number, signal: AbortSignal): NonNullable<AttemptContext['approve']> {
+  return () => gates(stepId, attempt, signal);
 }
 
 function desk(operatorDesk: OperatorDesk, stepId: string, attempt: number, signal: AbortSignal): NonNullable<AttemptContext['ask']> {

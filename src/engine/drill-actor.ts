@@ -15,6 +15,7 @@ import { createAttemptService, defaultCaptureLimit, type AttemptResult } from '.
 import type { Clock } from './clock.js';
 import { createDrillMachine, unfinishedSteps, type DrillContext, type DrillServices, type StepState } from './drill-machine.js';
 import type { JournalWriter } from './journal-writer.js';
+import type { StepGates } from './approval-gate.js';
 import type { OperatorDesk } from './operator-desk.js';
 import { finishRun } from './finish-run.js';
 import type { RunTimeline } from './run-timeline.js';
@@ -48,6 +49,8 @@ export interface StartDrillOptions {
   guard?: WriteFailureGuard;
   /** Where manual steps put their questions to people. */
   desk?: OperatorDesk;
+  /** Where steps `uses: approval` wait for their approvals. */
+  gates?: StepGates;
   /** The wait for the scenario's approvals (`approval:`); without it a scenario that needs them is not approved. */
   approvals?: (signal: AbortSignal) => Promise<boolean>;
 }
@@ -113,6 +116,7 @@ export function startDrill(scenario: Scenario, options: StartDrillOptions): Dril
     onLateResult: (stepId, result) => late(stepId, result),
     ...(options.guard ? { guard: options.guard } : {}),
     ...(options.desk ? { desk: options.desk } : {}),
+    ...(options.gates ? { gates: options.gates } : {}),
   });
 
   const services: DrillServices = {

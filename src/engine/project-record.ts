@@ -14,6 +14,7 @@ import type {
   StepStatus,
   TargetRecord,
 } from '../evidence/run-record.js';
+import { gateRequestPath } from '../evidence/approval.js';
 import { eventsOfType, type JournalEvent, type JournalEventData } from '../evidence/journal-events.js';
 import type { Mark, Phase, Scenario, Step } from '../scenario/types.js';
 import { checkStepId } from '../scenario/types.js';
@@ -33,6 +34,8 @@ interface StepEvents {
   /** Run time each attempt's question was put, by attempt. */
   asked: Map<number, number>;
   answer?: AnswerRecord;
+  /** A step `uses: approval`: its gate. */
+  approval?: ApprovalRecord;
 }
 
 function indexSteps(events: readonly JournalEvent[]): Map<string, StepEvents> {
@@ -57,6 +60,11 @@ function indexSteps(events: readonly JournalEvent[]): Map<string, StepEvents> {
       const entry = get(stepId);
       entry.answer = { ...answer, waitedMs: Math.round(t - (entry.asked.get(attempt) ?? t)) };
     }
+  }
+  const gated = new Set(eventsOfType(events, 'approval.requested').flatMap((e) => (e.data.stepId !== undefined ? [e.data.stepId] : [])));
+  for (const stepId of gated) {
+    const approval = stepGate(events, stepId);
+    if (approval) get(stepId).approval = approval;
   }
   return byStep;
 }
@@ -95,6 +103,7 @@ function stepRecord(step: Step, group: string | undefined, events: StepEvents | 
   const last = attempts.at(-1);
   if (last?.exitCode !== undefined) record.exitCode = last.exitCode;
   if (events?.answer) record.answer = events.answer;
+  if (events?.approval) record.approval = events.approval;
   if (check?.attempts.length) record.check = { outcome: checkOutcome(check.lastFinished), attempts: check.attempts };
   return record;
 }
@@ -150,7 +159,8 @@ function peopleIntervals(events: readonly JournalEvent[]): [number, number][] {
   const spans: [number, number][] = [];
   for (const event of events) {
     if (event.type === 'manual.waiting') open.set(`${event.data.stepId}#${event.data.attempt}`, event.data.t);
-    else if (event.type === 'manual.answered' || event.type === 'attempt.finished') {
+    else if (event.type === 'approval.requested' && event.data.stepId !== undefined) open.set(`${event.data.stepId}#${event.data.attempt}`, event.data.t);
+    else if (event.type === 'manual.answered' || event.type === 'attempt.finished' || (event.type === 'approval.ended' && event.data.stepId !== undefined)) {
       const key = `${event.data.stepId}#${event.data.attempt}`;
       const from = open.get(key);
       if (from !== undefined) spans.push([from, event.data.t]);
@@ -182,24 +192,40 @@ function resumesField(events: readonly JournalEvent[], iso: (t: number) => strin
 const gapIntervals = (events: readonly JournalEvent[]): [number, number][] =>
   eventsOfType(events, 'resume.started').map((e): [number, number] => [e.data.stoppedAtT, Math.max(e.data.stoppedAtT, e.data.t)]);
 
-/** What the journal says of the approvals the run waited for. */
+/** What the journal says of the approvals the run waited for at its own gate. */
 function approvalField(events: readonly JournalEvent[]): { approval?: ApprovalRecord } {
+  const approval = gateRecord(events.filter((e) => !isApprovalEvent(e) || e.data.stepId === undefined));
+  return approval ? { approval } : {};
+}
+
+type ApprovalEvent = Extract<JournalEvent, { type: 'approval.requested' | 'approval.granted' | 'approval.rejected' | 'approval.ended' }>;
+const isApprovalEvent = (e: JournalEvent): e is ApprovalEvent => e.type.startsWith('approval.');
+
+/** A step's gate, as its last attempt waited at it. */
+function stepGate(events: readonly JournalEvent[], stepId: string): ApprovalRecord | undefined {
+  const attempt = eventsOfType(events, 'approval.requested').filter((e) => e.data.stepId === stepId).at(-1)?.data.attempt;
+  if (attempt === undefined) return undefined;
+  const mine = events.filter((e) => !isApprovalEvent(e) || (e.data.stepId === stepId && e.data.attempt === attempt));
+  const record = gateRecord(mine, eventsOfType(events, 'attempt.finished').find((e) => e.data.stepId === stepId && e.data.attempt === attempt)?.data.t);
+  return record && { ...record, request: gateRequestPath({ stepId, attempt }), attempt };
+}
+
+/** One gate's wait, from its events (and only its own approval events). */
+function gateRecord(events: readonly JournalEvent[], attemptEndT?: number): ApprovalRecord | undefined {
   const requested = eventsOfType(events, 'approval.requested')[0];
-  if (!requested) return {};
+  if (!requested) return undefined;
   const ended = eventsOfType(events, 'approval.ended')[0];
-  // Not ended: the wait lasted until the run was last seen, not until a later recover or resume.
+  // Not ended: the wait lasted until its attempt ended or the run was last seen, not until a later recover or resume.
   const continued = events.findIndex((e) => e.type === 'recover.started' || e.type === 'resume.started');
   const lastT = (continued === -1 ? events : events.slice(0, continued)).at(-1)?.data;
-  const endT = ended?.data.t ?? (lastT && 't' in lastT && typeof lastT.t === 'number' ? lastT.t : requested.data.t);
+  const endT = ended?.data.t ?? attemptEndT ?? (lastT && 't' in lastT && typeof lastT.t === 'number' ? lastT.t : requested.data.t);
   return {
-    approval: {
-      quorum: requested.data.quorum,
-      approvers: requested.data.approvers,
-      requestSha256: requested.data.requestSha256,
-      status: ended?.data.status ?? 'waiting',
-      granted: eventsOfType(events, 'approval.granted').map(({ data: { t: _t, ...granted } }) => granted),
-      waitedMs: Math.round(endT - requested.data.t),
-    },
+    quorum: requested.data.quorum,
+    approvers: requested.data.approvers,
+    requestSha256: requested.data.requestSha256,
+    status: ended?.data.status ?? 'waiting',
+    granted: eventsOfType(events, 'approval.granted').map(({ data: { t: _t, stepId: _s, attempt: _a, ...granted } }) => granted),
+    waitedMs: Math.round(endT - requested.data.t),
   };
 }
 

@@ -11,10 +11,9 @@ import { DrillbookError } from '../errors.js';
 import type { RunInputsRecord, SecretDigest } from '../evidence/journal-events.js';
 import type { Redactor } from '../redact.js';
 import type { RunnerCatalog, RunnerSettings } from '../runner-contract.js';
-import type { Approval, Scenario } from '../scenario/types.js';
+import type { Scenario } from '../scenario/types.js';
 import { allSteps } from '../scenario/types.js';
-import { loadTrustedKey } from '../evidence/keys.js';
-import type { ApproverKey } from './approval-gate.js';
+import { loadApprovers, type LoadedApprovers } from './approver-keys.js';
 import { resolveSecrets } from './secrets.js';
 
 export interface RunInputs {
@@ -27,7 +26,7 @@ export interface RunInputs {
   /** What the runners read: the ssh client config, the environment. */
   runnerSettings: RunnerSettings;
   /** The approver keys `approval:` names, loaded and checked before anything runs. */
-  approvers?: ApproverKey[];
+  approvers?: LoadedApprovers;
 }
 
 // scrypt costs ~40 ms a secret: cheap for a run, expensive for anyone guessing a weak secret from a bundle.
@@ -88,21 +87,8 @@ export function prepareInputs(scenario: Scenario, options: PrepareInputsOptions 
     varOverrides: { ...(options.varOverrides ?? {}) },
     secrets: secrets.values,
     runnerSettings: { sshConfigFile: resolveSshConfigFile(options.sshConfigFile, env), env },
-    ...(typeof scenario.approval === 'object' ? { approvers: loadApprovers(scenario.approval, scenario.source.dir) } : {}),
+    ...(typeof scenario.approval === 'object' ? { approvers: loadApprovers(scenario.approval, scenario.approval.quorum, scenario.source.dir, 'approval') } : {}),
   };
-}
-
-/** Each approver key file, parsed (an unreadable or non-Ed25519 file is a usage error, nothing run); one key once. */
-function loadApprovers(approval: Approval, baseDir: string): ApproverKey[] {
-  const keys = approval.keys.map((file) => {
-    const trusted = loadTrustedKey(resolve(baseDir, file));
-    return { keyid: trusted.keyid, publicKey: trusted.publicKey.export({ type: 'spki', format: 'pem' }).toString(), file };
-  });
-  const distinct = new Set(keys.map((k) => k.keyid)).size;
-  if (distinct < approval.quorum) {
-    throw new DrillbookError('USAGE', `approval: quorum ${approval.quorum} needs as many distinct keys; the files name ${distinct}`, { hint: 'list each approver\'s own public key once' });
-  }
-  return keys;
 }
 
 /** The files the scenario's runners say decide where its steps go, each with its SHA-256 now. */

@@ -27,6 +27,7 @@ import { finishRun } from './finish-run.js';
 import { createJournalWriter, type JournalWriter } from './journal-writer.js';
 import { createOperatorDesk, type OperatorPrompt } from './operator-desk.js';
 import { awaitApprovals } from './approval-gate.js';
+import { loadStepGates } from './approver-keys.js';
 import { checkReadiness } from './readiness.js';
 import { closeInterruptedSteps, closeResumedSteps, stopLeftovers } from './recover-leftovers.js';
 import { runResumeChecks, type ResumeChecks } from './resume-checks.js';
@@ -335,6 +336,8 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
     beforeDrillStop.abort(new Error('write-failed'));
     drill?.stopForWriteFailure();
   });
+  // Before anything is written: an approver key that cannot be read stops the run here, nothing run.
+  const gates = loadStepGates(scenario, options.runners);
   const opened = options.mode === 'fresh' ? openFresh(scenario, inputs, options, clock, redactor, guard) : openRecovery(scenario, options, clock, redactor, guard);
   const { journal, timeline, log, bundleDir, runId } = opened;
 
@@ -429,6 +432,18 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
       }
     }
     const approval = typeof scenario.approval === 'object' ? scenario.approval : undefined;
+    const gateBase = {
+      bundleDir,
+      runId,
+      scenarioId: scenario.id,
+      scenarioSha256: scenario.source.sha256,
+      vars: scenario.vars,
+      journal,
+      clock,
+      t: () => timeline.t(),
+      iso: (at: number) => timeline.iso(at),
+      redactor,
+    };
     drill = startDrill(scenario, {
       bundleDir,
       journal,
@@ -446,25 +461,14 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
       ...(approval
         ? {
             approvals: (signal: AbortSignal) =>
-              awaitApprovals(
-                {
-                  bundleDir,
-                  runId,
-                  scenarioId: scenario.id,
-                  scenarioSha256: scenario.source.sha256,
-                  vars: scenario.vars,
-                  approval,
-                  approvers: inputs.approvers ?? [],
-                  journal,
-                  clock,
-                  t: () => timeline.t(),
-                  iso: (at) => timeline.iso(at),
-                  redactor,
-                },
-                signal,
-              ),
+              awaitApprovals({ ...gateBase, quorum: approval.quorum, timeoutMs: approval.timeoutMs, approvers: inputs.approvers ?? { keys: [] } }, signal).then((granted) => granted !== undefined),
           }
         : {}),
+      gates: (stepId: string, attempt: number, signal: AbortSignal) => {
+        const gate = gates[stepId];
+        if (!gate) return Promise.reject(new Error(`step ${stepId} has no approvers`));
+        return awaitApprovals({ ...gateBase, quorum: gate.quorum, approvers: gate.approvers, gate: { stepId, attempt } }, signal).then((granted) => granted ?? []);
+      },
       ...(continuation ? { continuation } : {}),
       ...(endReason ? { endReason } : {}),
       ...(signal ? { signal } : {}),

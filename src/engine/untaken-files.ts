@@ -43,9 +43,20 @@ export function dropUntakenFiles(bundleDir: string, journal: JournalWriter, t: (
       drop(file, (sha256) => journal.write('manual.rejected', { stepId: step, attempt: Number(attempt), t: t(), file, sha256, reason }, { barrier: true }));
     }
   }
-  for (const name of names(bundleDir, bundleLayout.approvals)) {
-    const file = `${bundleLayout.approvals}/${name}`;
-    if (name === 'request.json' || name.startsWith('.') || taken.has(file)) continue;
-    drop(file, (sha256) => journal.write('approval.rejected', { t: t(), file, sha256, reason }, { barrier: true }));
+  const approvals = (folder: string, gate: { stepId: string; attempt: number } | Record<string, never>): void => {
+    for (const name of names(bundleDir, folder)) {
+      const file = `${folder}/${name}`;
+      // A step gate's folder is not a file: its unlink fails and it is left.
+      if (name === 'request.json' || name.startsWith('.') || taken.has(file)) continue;
+      drop(file, (sha256) => journal.write('approval.rejected', { t: t(), ...gate, file, sha256, reason }, { barrier: true }));
+    }
+  };
+  approvals(bundleLayout.approvals, {});
+  // Step gates: approvals/<step>/<attempt>/.
+  for (const step of names(bundleDir, bundleLayout.approvals)) {
+    if (!/^[a-z][a-z0-9-]*$/.test(step)) continue;
+    for (const attempt of names(bundleDir, `${bundleLayout.approvals}/${step}`)) {
+      if (/^\d+$/.test(attempt)) approvals(`${bundleLayout.approvals}/${step}/${attempt}`, { stepId: step, attempt: Number(attempt) });
+    }
   }
 }

@@ -15,6 +15,8 @@ const phase = z.enum(['preconditions', 'steps', 'cleanup']);
 const mark = z.enum(['t0', 'recovered']);
 /** Monotonic milliseconds since the run started. */
 const t = z.number();
+/** The step gate an approval event belongs to; absent on the run's own gate. */
+const gate = { stepId: z.string().exactOptional(), attempt: z.number().exactOptional() };
 
 const streamRecord = z.object({
   sha256: z.string(),
@@ -157,11 +159,14 @@ export const journalEventSchemas = {
     file: z.string(),
     sha256: z.string(),
   }),
-  /** The run waits for `quorum` of these approver keys to sign request.json (digest) before its steps. */
-  'approval.requested': z.object({ t, quorum: z.number(), approvers: z.array(z.string()), requestSha256: z.string(), timeoutMs: z.number() }),
-  'approval.granted': z.object({ t, keyid: z.string(), by: z.string(), at: z.string(), comment: z.string().exactOptional(), file: z.string(), sha256: z.string() }),
-  'approval.rejected': z.object({ t, file: z.string(), sha256: z.string(), reason: z.string() }),
-  'approval.ended': z.object({ t, status: z.enum(['granted', 'timed-out', 'interrupted']), granted: z.number() }),
+  /**
+   * A gate waits for `quorum` of these approver keys to sign its request.json (digest): the run's own before
+   * its steps, or, with `stepId` and `attempt`, a step `uses: approval` (whose timeout is the step's).
+   */
+  'approval.requested': z.object({ t, ...gate, quorum: z.number(), approvers: z.array(z.string()), requestSha256: z.string(), timeoutMs: z.number().exactOptional() }),
+  'approval.granted': z.object({ t, ...gate, keyid: z.string(), by: z.string(), at: z.string(), roles: z.array(z.string()).exactOptional(), comment: z.string().exactOptional(), file: z.string(), sha256: z.string() }),
+  'approval.rejected': z.object({ t, ...gate, file: z.string(), sha256: z.string(), reason: z.string() }),
+  'approval.ended': z.object({ t, ...gate, status: z.enum(['granted', 'timed-out', 'interrupted']), granted: z.number() }),
   /** An answer file that did not answer the question (why), removed from the bundle; its digest is kept. */
   'manual.rejected': z.object({ stepId: z.string(), attempt: z.number(), t, file: z.string(), sha256: z.string(), reason: z.string() }),
   /** `signal`: the signal that ended the steps, when one did (resume needs it for the record). */

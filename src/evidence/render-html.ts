@@ -11,7 +11,7 @@ import { renderExitSection } from './render-exit-html.js';
 import { code, digest, section, status, table } from './html-parts.js';
 import { htmlDocument } from './html-document.js';
 import { escapeMarkup as x } from '../markup.js';
-import type { ApprovalRecord, AttemptRecord, ObjectiveRecord, RunRecord, StepRecord, StreamRecord } from './run-record.js';
+import { gatedSteps, type ApprovalRecord, type AttemptRecord, type ObjectiveRecord, type RunRecord, type StepRecord, type StreamRecord } from './run-record.js';
 import { predicateType, type Subject } from './statement.js';
 import { renderTimeline } from './timeline-svg.js';
 
@@ -51,7 +51,7 @@ export function renderHtml(record: RunRecord, context: ReportContext = {}): stri
     section('Objectives: target vs achieved', objectivesTable(record)),
     ...(record.exitReadiness ? [section('Exit readiness', renderExitSection(record.exitReadiness))] : []),
     section('Timeline against the RTO budget', `<figure>${renderTimeline(record)}<figcaption>${x(legend)}</figcaption></figure>`),
-    ...(record.approval ? [section('Approvals', approvalsTable(record.approval))] : []),
+    ...(record.approval || gatedSteps(record).length ? [section('Approvals', [...(record.approval ? [approvalsTable(record.approval)] : []), ...gatedSteps(record).map((step) => `<h3>${x(`Step ${step.id}`)}</h3>${approvalsTable(step.approval)}`)].join('\n'))] : []),
     section('Steps', stepsTables(record)),
     section('Deviations and findings', findings(record)),
     section('Cleanup', cleanupSummary(record)),
@@ -128,9 +128,10 @@ function objectivesTable(r: RunRecord): string {
 }
 
 function approvalsTable(a: ApprovalRecord): string {
-  const lead = `<p>${x(`${a.granted.length} of ${a.quorum} required approval(s) from ${a.approvers.length} approver key(s): ${a.status}, after ${formatDuration(a.waitedMs)}. Each approval signs approvals/request.json (SHA-256 ${a.requestSha256}): this run, this scenario version, these vars.`)}</p>`;
-  const rows = a.granted.map((g) => [x(g.by), code(g.keyid), x(g.at), x(g.comment ?? ''), code(g.file)]);
-  return lead + (rows.length ? table(['Approved by', 'Key id', 'At', 'Comment', 'File'], rows) : '');
+  const what = a.request ? `${a.request} (SHA-256 ${a.requestSha256}): this run, this scenario version, these vars, this step's attempt ${a.attempt ?? ''}` : `approvals/request.json (SHA-256 ${a.requestSha256}): this run, this scenario version, these vars`;
+  const lead = `<p>${x(`${a.granted.length} of ${a.quorum} required approval(s) from ${a.approvers.length} approver key(s): ${a.status}, after ${formatDuration(a.waitedMs)}. Each approval signs ${what}.`)}</p>`;
+  const rows = a.granted.map((g) => [x(g.by), x(g.roles?.join(', ') ?? ''), code(g.keyid), x(g.at), x(g.comment ?? ''), code(g.file)]);
+  return lead + (rows.length ? table(['Approved by', 'Role', 'Key id', 'At', 'Comment', 'File'], rows) : '');
 }
 
 function stepsTables(r: RunRecord): string {

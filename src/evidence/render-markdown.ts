@@ -7,7 +7,7 @@ import { formatGigabytes, formatMoney, formatSize } from '../scenario/size.js';
 import { describeControl } from './control-catalog.js';
 import { exitCheckLabels, type ExitReadinessRecord } from './exit-record.js';
 import type { ReportContext } from './render-html.js';
-import type { ObjectiveRecord, RunRecord, StepRecord } from './run-record.js';
+import { gatedSteps, type ObjectiveRecord, type RunRecord, type StepRecord } from './run-record.js';
 import { revealInvisible } from '../visible-text.js';
 
 /** Render the record (and, when given, what verification established) as GitHub-flavoured Markdown. */
@@ -36,9 +36,10 @@ export function renderMarkdown(record: RunRecord, context: ReportContext = {}): 
   if (record.exitReadiness) lines.push('', ...exitLines(record.exitReadiness));
   lines.push('', '## Steps', '', '| Step | Phase | Status | Attempts | Duration |', '|---|---|---|---|---|');
   for (const step of [...record.steps, ...record.cleanup]) lines.push(stepRow(step));
-  if (record.approval) {
-    const a = record.approval;
-    lines.push('', '## Approvals', '', `${a.granted.length} of ${a.quorum} required, ${a.status}, after ${formatDuration(a.waitedMs)}.`, ...a.granted.map((g) => `- ${cell(g.by)}, key ${g.keyid}, at ${g.at}${g.comment ? `: ${cell(g.comment)}` : ''}`));
+  const gates = [...(record.approval ? [{ label: '', a: record.approval }] : []), ...gatedSteps(record).map((step) => ({ label: `Step ${cell(step.id)}: `, a: step.approval }))];
+  if (gates.length) lines.push('', '## Approvals');
+  for (const { label, a } of gates) {
+    lines.push('', `${label}${a.granted.length} of ${a.quorum} required, ${a.status}, after ${formatDuration(a.waitedMs)}.`, ...a.granted.map((g) => `- ${cell(g.by)}${g.roles ? ` (${cell(g.roles.join(', '))})` : ''}, key ${g.keyid}, at ${g.at}${g.comment ? `: ${cell(g.comment)}` : ''}`));
   }
   const answered = [...record.steps, ...record.cleanup].filter((step) => step.answer);
   if (answered.length) lines.push('', '## Manual steps', '', ...answered.map((step) => `- ${cell(step.id)}: ${cell(step.answer ? answerText(step.answer) : '')}`));

@@ -42,6 +42,21 @@ const attemptRecord = z.object({
   attachments: z.array(z.object({ name: z.string(), file: z.string(), sha256, bytes: z.int().nonnegative(), error: z.string().exactOptional() })).exactOptional(),
 }).meta({ id: 'attempt' });
 
+/** A gate's wait for signed approvals: the run's own (`approval`), or a step's `uses: approval`. */
+const approvalRecord = z
+  .object({
+    quorum: z.int().positive(),
+    approvers: z.array(sha256),
+    /** The gate's request file, when not `approvals/request.json`. */
+    request: z.string().exactOptional(),
+    attempt: z.int().positive().exactOptional(),
+    requestSha256: sha256,
+    status: z.enum(['granted', 'timed-out', 'interrupted', 'waiting']),
+    granted: z.array(z.object({ keyid: sha256, by: z.string(), at: time, roles: z.array(z.string()).exactOptional(), comment: z.string().exactOptional(), file: z.string(), sha256 })),
+    waitedMs: z.number().nonnegative(),
+  })
+  .meta({ id: 'approval' });
+
 const stepRecord = z.object({
   id: z.string(),
   name: z.string().exactOptional(),
@@ -79,6 +94,8 @@ const stepRecord = z.object({
       waitedMs: z.number().nonnegative(),
     })
     .exactOptional(),
+  /** A step `uses: approval`: its gate (its last attempt's). */
+  approval: approvalRecord.exactOptional(),
   /** Its check, when resume ran it: what it said of the step a crash cut short. */
   check: z.object({ outcome: z.enum(['happened', 'not-happened', 'unknown']), attempts: z.array(attemptRecord) }).exactOptional(),
 }).meta({ id: 'step' });
@@ -132,16 +149,7 @@ export const runRecordSchema = z.object({
   steps: z.array(stepRecord),
   cleanup: z.array(stepRecord),
   deviations: z.array(z.string()),
-  approval: z
-    .object({
-      quorum: z.int().positive(),
-      approvers: z.array(sha256),
-      requestSha256: sha256,
-      status: z.enum(['granted', 'timed-out', 'interrupted', 'waiting']),
-      granted: z.array(z.object({ keyid: sha256, by: z.string(), at: time, comment: z.string().exactOptional(), file: z.string(), sha256 })),
-      waitedMs: z.number().nonnegative(),
-    })
-    .exactOptional(),
+  approval: approvalRecord.exactOptional(),
   runbook: z.object({ file: z.string(), sha256, scenarioSha256: sha256.exactOptional(), matches: z.boolean().exactOptional() }).exactOptional(),
   resumes: z
     .array(

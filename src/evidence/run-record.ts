@@ -102,6 +102,8 @@ export interface StepRecord {
   outputs: Record<string, string>;
   /** A manual step's accepted answer (its last attempt's). */
   answer?: AnswerRecord;
+  /** A step `uses: approval`: its gate, as its last attempt waited at it. */
+  approval?: ApprovalRecord;
   /** Its `check`, when resume ran it: what it said of the step a crash cut short (the last attempt decides). */
   check?: CheckRecord;
 }
@@ -117,10 +119,13 @@ export interface ApprovalRecord {
   quorum: number;
   /** Key ids (SHA-256 of SPKI DER) of the keys that may approve. */
   approvers: string[];
-  /** SHA-256 of `approvals/request.json`, which every approval signs. */
+  /** A step's gate: its request file (`approvals/<step>/<attempt>/request.json`) and attempt. */
+  request?: string;
+  attempt?: number;
+  /** SHA-256 of the gate's request file (`approvals/request.json` for the run's own), which every approval signs. */
   requestSha256: string;
   status: 'granted' | 'timed-out' | 'interrupted' | 'waiting';
-  granted: { keyid: string; by: string; at: string; comment?: string; file: string; sha256: string }[];
+  granted: { keyid: string; by: string; at: string; roles?: string[]; comment?: string; file: string; sha256: string }[];
   waitedMs: number;
 }
 
@@ -265,4 +270,9 @@ export interface RunRecord {
    * replayed older record is detectable; absent for the first run.
    */
   previousRecordSha256?: string;
+}
+
+/** Steps `uses: approval` that waited at their gate. */
+export function gatedSteps(r: RunRecord): (StepRecord & { approval: ApprovalRecord })[] {
+  return [...r.steps, ...r.cleanup].filter((step): step is StepRecord & { approval: ApprovalRecord } => step.approval !== undefined);
 }

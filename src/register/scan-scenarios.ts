@@ -1,9 +1,13 @@
-/** Scenario files under the folders the register is pointed at: `*.yaml` and `*.yml`, recursively. */
+/**
+ * Scenario files under the folders the register is pointed at: `*.yaml` and `*.yml`, recursively, but not
+ * the trust files kept beside them (`*.trust.yaml`: who holds which approver role).
+ */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DrillbookError } from '../errors.js';
 
 const skipped = new Set(['node_modules', '.git']);
+export const trustFile = /\.trust\.ya?ml$/i;
 
 /** Files under `paths` (a path that is a file is taken as it is), sorted, without duplicates. */
 export async function findScenarioFiles(paths: readonly string[]): Promise<string[]> {
@@ -13,7 +17,7 @@ export async function findScenarioFiles(paths: readonly string[]): Promise<strin
       if (entry.name.startsWith('.') || skipped.has(entry.name)) continue;
       const path = join(dir, entry.name);
       if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) found.add(path);
+      else if (entry.isFile() && /\.ya?ml$/i.test(entry.name) && !trustFile.test(entry.name)) found.add(path);
     }
   };
   for (const path of paths) {

@@ -99,6 +99,7 @@ export const issueCodes = [
   'check-background',
   'check-outputs',
   'check-runner',
+  'gate-phase',
   'nested-group',
   'empty-group',
   'rto-without-marks',
@@ -109,6 +110,8 @@ export const issueCodes = [
   'exit-cost',
   'reimport-phase',
   'exit-without-export',
+  // files the scenario names (`drillbook validate` reads them as a run would)
+  'approver-keys',
   // not the scenario's fault
   'internal-error',
 ] as const;

@@ -3,6 +3,7 @@
  * defaults applied in one place. What did not pass is left out or given a placeholder and remembered,
  * so that the rules still see everything else and stay quiet about what is already reported.
  */
+import { normalizeApprovers } from './approvers.js';
 import { checkEntries, checkFields, checkKind, checkValue, isMapping } from './check-value.js';
 import { parseDuration } from './duration.js';
 import { parseSize } from './size.js';
@@ -383,7 +384,7 @@ export function normalizeScenario(value: Record<string, unknown>, source: Scenar
     ...(v.description !== undefined && { description: v.description }),
     ...(v.environment !== undefined && { environment: v.environment }),
     ...(v.approval !== undefined && {
-      approval: v.approval === 'none' ? 'none' : { keys: v.approval.approvers.keys, quorum: v.approval.quorum ?? 1, timeoutMs: durationMs(v.approval.timeout) ?? 3_600_000 },
+      approval: v.approval === 'none' ? 'none' : { ...normalizeApprovers(v.approval.approvers), quorum: v.approval.quorum ?? 1, timeoutMs: durationMs(v.approval.timeout) ?? 3_600_000 },
     }),
     ...(cadenceMs !== undefined && { cadenceMs }),
     ...(v.schedule !== undefined && { schedule: v.schedule }),

@@ -2,6 +2,7 @@
  * What `drillbook plan` prints, as text or a Mermaid state diagram: rendered by walking the compiled machine
  * (its states and their `meta`), so the plan shows what runs, not a second reading of the scenario. Pure.
  */
+import { describeApprovers } from './approvers.js';
 import type { CompiledScenario, GroupMeta, ScenarioMeta, StateConfig, StepMeta } from './compile.js';
 import { formatDuration } from './duration.js';
 import { formatCount, formatSize } from './size.js';
@@ -65,7 +66,7 @@ export function planView(compiled: CompiledScenario): PlanView {
 function approvalLines(approval: ScenarioMeta['approval']): string[] {
   if (approval === undefined) return [];
   if (approval === 'none') return ['', 'approval: none (a production run without signed approvals, recorded as a deviation)'];
-  return ['', `approval: ${approval.quorum} of ${approval.keys.length} approver key(s) sign (drillbook approve BUNDLE --key K) within ${formatDuration(approval.timeoutMs)}, or the run ends ABORTED with nothing run: ${approval.keys.join(', ')}`];
+  return ['', `approval: ${describeApprovers(approval, approval.quorum)} sign (drillbook approve BUNDLE --key K) within ${formatDuration(approval.timeoutMs)}, or the run ends ABORTED with nothing run`];
 }
 
 function stepLine(step: StepMeta): string {

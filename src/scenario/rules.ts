@@ -693,6 +693,19 @@ function productionApproval(context: RuleContext): void {
   );
 }
 
+/** An approval gate holds back the drill's next steps: it has no place where nothing waits on it. */
+const gates: Rule = (context) => {
+  for (const { step, site } of leaves(context)) {
+    const runner = runnerOf(context, { step, site });
+    if (!runner?.gate || site.checks || (site.phase === 'steps' && !step.background)) continue;
+    const where = site.phase !== 'steps' ? `${site.phase}, which ${site.phase === 'cleanup' ? 'must run whatever happened' : 'change nothing'}` : 'the background, where no step waits for it';
+    context.sink.report(
+      { code: 'gate-phase', message: at([...site.path, 'uses'], `an approval step holds back the steps after it; it cannot be in ${where}`), hint: 'put it under steps, before the step it guards, in the foreground' },
+      { path: [...site.path, 'uses'] },
+    );
+  }
+};
+
 export const rules: readonly Rule[] = [
   uniqueIds,
   knownRunners,
@@ -709,6 +722,7 @@ export const rules: readonly Rule[] = [
   marks,
   background,
   checks,
+  gates,
   objectives,
   varOverrides,
   scheduleInsideWindow,

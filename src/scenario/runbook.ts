@@ -5,6 +5,7 @@
  * references), what success looks like, timeouts and retries, what a failure leads to, and a blank column
  * for times noted by hand. Markdown for a wiki, self-contained HTML for print. Pure.
  */
+import { describeApprovers } from './approvers.js';
 import type { CompiledScenario, StepMeta } from './compile.js';
 import { formatDuration } from './duration.js';
 import { planView } from './plan.js';
@@ -162,7 +163,7 @@ export function runbookView(scenario: Scenario, compiled: CompiledScenario, targ
     ['Objectives', [o.rtoMs !== undefined ? `RTO ${formatDuration(o.rtoMs)}` : '', o.rpoMs !== undefined ? `RPO ${formatDuration(o.rpoMs)}` : '', o.exitPeriodMs !== undefined ? `exit period ${formatDuration(o.exitPeriodMs)}` : ''].filter(Boolean).join(', ') || 'none declared'],
     ...(scenario.deadlineMs !== undefined ? [['Deadline', formatDuration(scenario.deadlineMs)] as [string, string]] : []),
     ...(typeof scenario.approval === 'object'
-      ? [['Approval', `before any step, ${scenario.approval.quorum} of these approvers sign: ${scenario.approval.keys.join(', ')}`] as [string, string]]
+      ? [['Approval', `before any step, these approvers sign: ${describeApprovers(scenario.approval, scenario.approval.quorum)}`] as [string, string]]
       : []),
     ['Source', `${scenario.source.file} (SHA-256 ${scenario.source.sha256})`],
   ];

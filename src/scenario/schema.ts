@@ -6,6 +6,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import { formatIds } from '../exit-readiness/format-ids.js';
+import { approversSchema, quorumTooLarge } from './approvers.js';
 import { parseDuration } from './duration.js';
 import { note, notes, suggestionHint } from './issues.js';
 import { findProgramEnv, programEnvNames } from './program-env.js';
@@ -479,14 +480,11 @@ const approvalSchema = z.union([
   note(z.literal('none'), { expected: '"none" or a mapping with approvers and quorum' }),
   z
     .strictObject({
-      approvers: describe(
-        z.strictObject({ keys: describe(z.array(text).min(1), 'Ed25519 public key files (PEM) of those who may approve, relative to the scenario file.') }),
-        'Who may approve.',
-      ),
+      approvers: describe(approversSchema, 'Who may approve: `keys` (Ed25519 public key files, PEM), `roles` as the `trust` file maps them to keys, or both; paths relative to the scenario file.'),
       quorum: describe(z.int().min(1), 'Distinct approvers needed (default 1).').optional(),
       timeout: describe(durationSchema, 'How long the run waits for the approvals before it ends ABORTED, nothing run (default 1h).').optional(),
     })
-    .refine((a) => (a.quorum ?? 1) <= a.approvers.keys.length, { message: 'quorum is larger than the number of approver keys', path: ['quorum'] }),
+    .refine((a) => !quorumTooLarge(a.approvers, a.quorum ?? 1), { message: 'quorum is larger than the number of approver keys', path: ['quorum'] }),
 ]);
 
 export const scenarioShape = {

@@ -1,4 +1,7 @@
 /** A normalised, validated scenario: what the compiler and engine consume. Plain data only. */
+import type { Approvers } from './approvers.js';
+
+export type { Approvers } from './approvers.js';
 
 export const scenarioKinds = ['drill', 'restore', 'exit'] as const;
 export type ScenarioKind = (typeof scenarioKinds)[number];
@@ -131,9 +134,8 @@ export interface Step {
   inheritEnv?: string[];
 }
 
-export interface Approval {
-  /** Public key files of the approvers, as written (relative to the scenario folder). */
-  keys: string[];
+/** Who approves the run before its steps: key files and roles as written (relative to the scenario folder). */
+export interface Approval extends Approvers {
   quorum: number;
   timeoutMs: number;
 }

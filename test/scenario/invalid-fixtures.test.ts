@@ -9,7 +9,7 @@ import { formatIssue, issueCodes, loadScenario, warningCodes } from '../../src/s
 import { fixture, fixtureNames } from './fixtures.js';
 
 /** Codes that no fixture file can show: they are about reading the file or about drillbook itself. */
-const notFromFixtures = ['unreadable', 'file-too-large', 'internal-error'];
+const notFromFixtures = ['unreadable', 'file-too-large', 'approver-keys', 'internal-error'];
 
 const expected: Record<string, string> = {
   'alias-bomb': `test/fixtures/invalid/alias-bomb.yaml:11:43: aliases expand to more than 10000 values
@@ -26,6 +26,8 @@ const expected: Record<string, string> = {
   hint: move the outputs to a step of their own after this one, or declare idempotent: true`,
   'check-runner': `test/fixtures/invalid/check-runner.yaml:12:13: steps[0].check.uses: runner "wait" cannot check whether the step was done: it cannot fail on what it finds
   hint: a check looks and can find the work not done: use local, http, manual, ssh, s3.latest, s3.verify, canary.read`,
+  'gate-phase': `test/fixtures/invalid/gate-phase.yaml:13:11: cleanup[0].uses: an approval step holds back the steps after it; it cannot be in cleanup, which must run whatever happened
+  hint: put it under steps, before the step it guards, in the foreground`,
   'check-phase': `test/fixtures/invalid/check-phase.yaml:15:5: cleanup[0].check: a check belongs to a step under steps, not cleanup
   hint: a cleanup step cut short runs again from its start: make it safe to repeat instead`,
   'bad-duration': `test/fixtures/invalid/bad-duration.yaml:11:14: steps[0].timeout: "10 minutes" is not a duration

@@ -82,7 +82,7 @@ describe('valid fixtures', () => {
       owner: 'dba-team',
       description: 'The primary is stopped (T0), the replica promoted, and the application\nproven back (recovered). Cleanup fails back.\n',
       environment: 'production',
-      approval: { keys: ['approver.pub'], quorum: 1, timeoutMs: 1_800_000 },
+      approval: { keys: ['approver.pub'], roles: [], quorum: 1, timeoutMs: 1_800_000 },
       cadenceMs: 90 * 86_400_000,
       schedule: '0 3 * * 1',
       timezone: 'Europe/Paris',

@@ -1,13 +1,12 @@
 /**
- * `drillbook approve BUNDLE --key K [--comment …]`: sign the approval a waiting run asks for. Shows what is
- * approved (scenario, version, run, vars), refuses a key that is not one of the approvers, and waits a moment
- * for the run to count it.
+ * `drillbook approve BUNDLE --key K [--step STEP] [--comment …]`: sign the approval a waiting run asks for, at
+ * its own gate or at a step `uses: approval`. Shows what is approved (scenario, version, run, vars, step),
+ * refuses a key that is not one of the approvers, and waits a moment for the run to count it.
  */
-import { readApprovalRequest, writeApproval } from '../../evidence/approval.js';
-import { eventsOfType } from '../../evidence/journal-events.js';
+import { gateRequestPath, readApprovalRequest, writeApproval, type Gate } from '../../evidence/approval.js';
+import { eventsOfType, type JournalEvent } from '../../evidence/journal-events.js';
 import { loadSigningKey } from '../../evidence/keys.js';
 import { DrillbookError } from '../../errors.js';
-import { bundleLayout } from '../../evidence/bundle-files.js';
 import { revealInvisible } from '../../visible-text.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -18,6 +17,7 @@ import { assertBundleDir } from './verify.js';
 
 export interface ApproveFlags {
   key?: string;
+  step?: string;
   comment?: string;
   operator?: string;
   json?: boolean;
@@ -30,14 +30,12 @@ export async function approveCommand(bundle: string, flags: ApproveFlags, io: Cl
     const key = loadSigningKey(flags.key);
     const dir = assertBundleDir(bundle);
     const events = readBundleEvents(dir);
-    if (eventsOfType(events, 'approval.requested').length === 0) throw new DrillbookError('PRECONDITION', 'nothing to approve: this run has not asked for approvals');
-    const ended = eventsOfType(events, 'approval.ended')[0];
+    const { gate, requestSha256 } = openGate(events, flags.step);
     assertRunIsLive(dir, events);
-    if (ended) throw new DrillbookError('PRECONDITION', `nothing to approve: the wait for approvals is over (${ended.data.status})`);
-    const { request, sha256 } = readApprovalRequest(dir);
+    const { request, sha256 } = readApprovalRequest(dir, gate);
     // Sign only the request the run made: one rewritten in the bundle would show, and have signed, other facts.
-    if (sha256 !== eventsOfType(events, 'approval.requested')[0]?.data.requestSha256) {
-      throw new DrillbookError('PRECONDITION', `${bundleLayout.approvals}/request.json is not the request this run made (its SHA-256 differs from the journal's): nothing was signed`, {
+    if (sha256 !== requestSha256) {
+      throw new DrillbookError('PRECONDITION', `${gateRequestPath(gate)} is not the request this run made (its SHA-256 differs from the journal's): nothing was signed`, {
         hint: 'someone changed the bundle; tell the run owner',
       });
     }
@@ -45,17 +43,46 @@ export async function approveCommand(bundle: string, flags: ApproveFlags, io: Cl
       throw new DrillbookError('PRECONDITION', `key ${key.keyid} is not one of this run's approvers`, { hint: `the scenario names ${request.approvers.map((a) => a.file).join(', ')}` });
     }
     const by = operatorName(flags.operator);
-    const written = writeApproval(dir, { runId: request.runId, scenarioSha256: request.scenarioSha256, requestSha256: sha256, by, at: new Date().toISOString(), keyid: key.keyid, ...(flags.comment ? { comment: flags.comment } : {}) }, key);
+    const written = writeApproval(dir, { runId: request.runId, scenarioSha256: request.scenarioSha256, requestSha256: sha256, by, at: new Date().toISOString(), keyid: key.keyid, ...(flags.comment ? { comment: flags.comment } : {}) }, key, gate);
     const taken = await waitForRun(dir, written.sha256, { taken: 'approval.granted', refused: 'approval.rejected' }, flags.waitMs ?? 10_000);
     if (flags.json) {
-      io.stdout(`${JSON.stringify({ file: written.file, keyid: key.keyid, by, runId: request.runId, scenarioId: request.scenarioId, scenarioSha256: request.scenarioSha256, taken })}\n`);
+      io.stdout(`${JSON.stringify({ file: written.file, keyid: key.keyid, by, runId: request.runId, scenarioId: request.scenarioId, scenarioSha256: request.scenarioSha256, ...(gate ? { stepId: gate.stepId, attempt: gate.attempt } : {}), taken })}\n`);
     } else {
       const vars = Object.entries(request.vars).map(([name, value]) => `${name}=${value}`).join(' ');
-      io.stdout(revealInvisible(`approved run ${request.runId} of ${request.scenarioId} (scenario SHA-256 ${request.scenarioSha256.slice(0, 16)}…${vars ? `, vars ${vars}` : ''}) as ${by} with key ${key.keyid}: ${written.file}\n`));
+      io.stdout(revealInvisible(`approved ${gate ? `step ${gate.stepId} (attempt ${gate.attempt}) of ` : ''}run ${request.runId} of ${request.scenarioId} (scenario SHA-256 ${request.scenarioSha256.slice(0, 16)}…${vars ? `, vars ${vars}` : ''}) as ${by} with key ${key.keyid}: ${written.file}\n`));
       io.stdout(takenLine(taken, 'approval'));
     }
     return taken.status === 'refused' ? exitCodes.invalidInput : exitCodes.ok;
   } catch (error) {
     return reportError(error, io);
   }
+}
+
+/** The gate to approve: the one `--step` names, else the run's own, else the only step gate that waits. */
+function openGate(events: readonly JournalEvent[], step: string | undefined): { gate?: Gate; requestSha256: string } {
+  const requested = eventsOfType(events, 'approval.requested');
+  const ended = eventsOfType(events, 'approval.ended');
+  const endOf = (stepId?: number | string, attempt?: number) => ended.find((e) => e.data.stepId === stepId && e.data.attempt === attempt);
+  const gateOf = (e: (typeof requested)[number]): Gate | undefined => (e.data.stepId !== undefined && e.data.attempt !== undefined ? { stepId: e.data.stepId, attempt: e.data.attempt } : undefined);
+  const pick = (e: (typeof requested)[number], what: string) => {
+    const over = endOf(e.data.stepId, e.data.attempt);
+    if (over) throw new DrillbookError('PRECONDITION', `nothing to approve: the wait for ${what} is over (${over.data.status})`);
+    const gate = gateOf(e);
+    return { ...(gate ? { gate } : {}), requestSha256: e.data.requestSha256 };
+  };
+  if (step !== undefined) {
+    const latest = requested.filter((e) => e.data.stepId === step).at(-1);
+    if (!latest) throw new DrillbookError('PRECONDITION', `nothing to approve: step ${step} has not asked for approvals`, { hint: 'name a step `uses: approval` that the run has reached' });
+    return pick(latest, `approvals at step ${step}`);
+  }
+  const own = requested.find((e) => e.data.stepId === undefined);
+  const waiting = requested.filter((e) => e.data.stepId !== undefined && !endOf(e.data.stepId, e.data.attempt));
+  if (own && (!endOf() || waiting.length === 0)) return pick(own, 'approvals');
+  if (waiting.length === 1 && waiting[0]) return pick(waiting[0], `approvals at step ${waiting[0].data.stepId}`);
+  if (waiting.length > 1) {
+    throw new DrillbookError('USAGE', `several steps wait for approvals: ${waiting.map((e) => e.data.stepId).join(', ')}`, { hint: 'name one with --step STEP' });
+  }
+  const last = requested.at(-1);
+  if (last) return pick(last, last.data.stepId !== undefined ? `approvals at step ${last.data.stepId}` : 'approvals');
+  throw new DrillbookError('PRECONDITION', 'nothing to approve: this run has not asked for approvals');
 }

@@ -1,7 +1,14 @@
-/** `drillbook validate FILE…`: every problem of every file at once; nothing runs. Warnings do not fail it. */
+/**
+ * `drillbook validate FILE…`: every problem of every file at once; nothing runs. Warnings do not fail it. A
+ * scenario's approver keys and trust files are read as a run would read them; a `*.trust.yaml` file is checked
+ * as a trust file.
+ */
 import { builtinRunners } from '../../../runners/index.js';
 import { formatIssue, isError, loadScenario } from '../../scenario/validate.js';
 import { leafSteps } from '../../scenario/types.js';
+import { checkApprovers, checkTrustFile } from '../../engine/approver-keys.js';
+import { DrillbookError } from '../../errors.js';
+import { trustFile } from '../../register/scan-scenarios.js';
 import { exitCodes } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { parseVarFlags } from '../parse-vars.js';
@@ -18,7 +25,18 @@ export async function validateCommand(files: readonly string[], flags: ValidateF
   let invalid = 0;
   const results: unknown[] = [];
   for (const file of files) {
-    const result = await loadScenario(file, { catalog: builtinRunners, vars });
+    if (trustFile.test(file)) {
+      const trust = attempt(() => checkTrustFile(file));
+      if (flags.json) results.push(trust.ok ? { file, ok: true, kind: 'trust', ...trust.value } : { file, ok: false, kind: 'trust', problem: trust.problem });
+      else if (trust.ok) io.stdout(`${file}: ok (trust file, ${count(trust.value.roles, 'role')}, ${count(trust.value.keys, 'key')})\n`);
+      else io.stderr(`${trust.problem}\n${file}: 1 problem\n`);
+      if (!trust.ok) invalid += 1;
+      continue;
+    }
+    const loaded = await loadScenario(file, { catalog: builtinRunners, vars });
+    const approvers = loaded.ok ? attempt(() => checkApprovers(loaded.scenario, builtinRunners)) : undefined;
+    // Approver keys a run could not load make the scenario as unrunnable as a schema error.
+    const result = loaded.ok && approvers && !approvers.ok ? { ok: false as const, issues: [...loaded.warnings, { file, line: 1, column: 1, severity: 'error' as const, code: 'approver-keys' as const, message: approvers.problem }] } : loaded;
     const issues = result.ok ? result.warnings : result.issues;
     const errors = issues.filter(isError).length;
     const warnings = issues.length - errors;
@@ -37,4 +55,13 @@ export async function validateCommand(files: readonly string[], flags: ValidateF
   }
   if (flags.json) io.stdout(`${JSON.stringify(results, null, 2)}\n`);
   return invalid > 0 ? exitCodes.invalidInput : exitCodes.ok;
+}
+
+function attempt<T>(check: () => T): { ok: true; value: T } | { ok: false; problem: string } {
+  try {
+    return { ok: true, value: check() };
+  } catch (error) {
+    if (!(error instanceof DrillbookError)) throw error;
+    return { ok: false, problem: `${error.message}${error.hint ? ` (${error.hint})` : ''}` };
+  }
 }
