@@ -78,8 +78,9 @@ export async function awaitApprovals(options: ApprovalGateOptions, signal: Abort
       if (checked.ok) {
         const { by, at: signedAt, keyid: id, comment } = checked.claim;
         const roles = request.approvers.find((a) => a.keyid === id)?.roles;
-        granted.set(id, { keyid: id, by, at: signedAt, ...(roles ? { roles } : {}), ...(comment !== undefined ? { comment } : {}), file, sha256: checked.sha256 });
-        journal.write('approval.granted', { t: options.t(), ...at, keyid: id, by, at: signedAt, ...(roles ? { roles } : {}), ...(comment !== undefined ? { comment } : {}), file, sha256: checked.sha256 }, { barrier: true });
+        const approval: GrantedApproval = { keyid: id, by, at: signedAt, ...(roles ? { roles } : {}), ...(comment !== undefined ? { comment } : {}), file, sha256: checked.sha256 };
+        granted.set(id, approval);
+        journal.write('approval.granted', { t: options.t(), ...at, ...approval }, { barrier: true });
       } else if (!refused.has(`${file}|${checked.sha256}`)) {
         refused.add(`${file}|${checked.sha256}`);
         // Removed before the rejection is told: whoever reads the journal may write again at once.

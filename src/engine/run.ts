@@ -336,8 +336,9 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
     beforeDrillStop.abort(new Error('write-failed'));
     drill?.stopForWriteFailure();
   });
-  // Before anything is written: an approver key that cannot be read stops the run here, nothing run.
-  const gates = loadStepGates(scenario, options.runners);
+  // Before anything is written: an approver key that cannot be read stops the run here, nothing run. Recover
+  // waits at no gate, so it never needs them.
+  const gates = options.mode === 'recover' ? {} : loadStepGates(scenario, options.runners);
   const opened = options.mode === 'fresh' ? openFresh(scenario, inputs, options, clock, redactor, guard) : openRecovery(scenario, options, clock, redactor, guard);
   const { journal, timeline, log, bundleDir, runId } = opened;
 

@@ -10,6 +10,7 @@ import { eventsOfType } from '../evidence/journal-events.js';
 import { foreignFolder } from '../evidence/own-folder.js';
 import { readRegularFile } from '../evidence/read-regular-file.js';
 import { createHash } from 'node:crypto';
+import { slugPattern } from '../scenario/schema.js';
 import type { JournalWriter } from './journal-writer.js';
 
 const reason = 'written while the run was stopped: the run never took it';
@@ -54,7 +55,7 @@ export function dropUntakenFiles(bundleDir: string, journal: JournalWriter, t: (
   approvals(bundleLayout.approvals, {});
   // Step gates: approvals/<step>/<attempt>/.
   for (const step of names(bundleDir, bundleLayout.approvals)) {
-    if (!/^[a-z][a-z0-9-]*$/.test(step)) continue;
+    if (!slugPattern.test(step)) continue;
     for (const attempt of names(bundleDir, `${bundleLayout.approvals}/${step}`)) {
       if (/^\d+$/.test(attempt)) approvals(`${bundleLayout.approvals}/${step}/${attempt}`, { stepId: step, attempt: Number(attempt) });
     }

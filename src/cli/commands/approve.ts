@@ -58,31 +58,30 @@ export async function approveCommand(bundle: string, flags: ApproveFlags, io: Cl
   }
 }
 
-/** The gate to approve: the one `--step` names, else the run's own, else the only step gate that waits. */
+/** The gate to approve: the one `--step` names, else the run's own, else the only step gate that waits (each step at its latest attempt). */
 function openGate(events: readonly JournalEvent[], step: string | undefined): { gate?: Gate; requestSha256: string } {
+  type Requested = (typeof requested)[number];
   const requested = eventsOfType(events, 'approval.requested');
   const ended = eventsOfType(events, 'approval.ended');
-  const endOf = (stepId?: number | string, attempt?: number) => ended.find((e) => e.data.stepId === stepId && e.data.attempt === attempt);
-  const gateOf = (e: (typeof requested)[number]): Gate | undefined => (e.data.stepId !== undefined && e.data.attempt !== undefined ? { stepId: e.data.stepId, attempt: e.data.attempt } : undefined);
-  const pick = (e: (typeof requested)[number], what: string) => {
-    const over = endOf(e.data.stepId, e.data.attempt);
-    if (over) throw new DrillbookError('PRECONDITION', `nothing to approve: the wait for ${what} is over (${over.data.status})`);
-    const gate = gateOf(e);
-    return { ...(gate ? { gate } : {}), requestSha256: e.data.requestSha256 };
+  const endOf = (e: Requested) => ended.find((x) => x.data.stepId === e.data.stepId && x.data.attempt === e.data.attempt);
+  const pick = (e: Requested) => {
+    const over = endOf(e);
+    if (over) throw new DrillbookError('PRECONDITION', `nothing to approve: the wait for approvals${e.data.stepId !== undefined ? ` at step ${e.data.stepId}` : ''} is over (${over.data.status})`);
+    const { stepId, attempt } = e.data;
+    return { ...(stepId !== undefined && attempt !== undefined ? { gate: { stepId, attempt } } : {}), requestSha256: e.data.requestSha256 };
   };
+  // A step asks again at each attempt: only its latest request is read by the run.
+  const latest = new Map<string | undefined, Requested>(requested.map((e) => [e.data.stepId, e]));
   if (step !== undefined) {
-    const latest = requested.filter((e) => e.data.stepId === step).at(-1);
-    if (!latest) throw new DrillbookError('PRECONDITION', `nothing to approve: step ${step} has not asked for approvals`, { hint: 'name a step `uses: approval` that the run has reached' });
-    return pick(latest, `approvals at step ${step}`);
+    const asked = latest.get(step);
+    if (!asked) throw new DrillbookError('PRECONDITION', `nothing to approve: step ${step} has not asked for approvals`, { hint: 'name a step `uses: approval` that the run has reached' });
+    return pick(asked);
   }
-  const own = requested.find((e) => e.data.stepId === undefined);
-  const waiting = requested.filter((e) => e.data.stepId !== undefined && !endOf(e.data.stepId, e.data.attempt));
-  if (own && (!endOf() || waiting.length === 0)) return pick(own, 'approvals');
-  if (waiting.length === 1 && waiting[0]) return pick(waiting[0], `approvals at step ${waiting[0].data.stepId}`);
-  if (waiting.length > 1) {
-    throw new DrillbookError('USAGE', `several steps wait for approvals: ${waiting.map((e) => e.data.stepId).join(', ')}`, { hint: 'name one with --step STEP' });
-  }
-  const last = requested.at(-1);
-  if (last) return pick(last, last.data.stepId !== undefined ? `approvals at step ${last.data.stepId}` : 'approvals');
+  const own = latest.get(undefined);
+  const waiting = [...latest.values()].filter((e) => e.data.stepId !== undefined && !endOf(e));
+  if (own && (!endOf(own) || waiting.length === 0)) return pick(own);
+  if (waiting.length > 1) throw new DrillbookError('USAGE', `several steps wait for approvals: ${waiting.map((e) => e.data.stepId).join(', ')}`, { hint: 'name one with --step STEP' });
+  const last = waiting[0] ?? requested.at(-1);
+  if (last) return pick(last);
   throw new DrillbookError('PRECONDITION', 'nothing to approve: this run has not asked for approvals');
 }
