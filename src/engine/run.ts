@@ -438,7 +438,8 @@ export function executeRun(scenario: Scenario, inputs: RunInputs, options: Execu
       runId,
       scenarioId: scenario.id,
       scenarioSha256: scenario.source.sha256,
-      vars: scenario.vars,
+      // As run.started journals them: a var that holds a secret's value is never in a request or on an approver's screen.
+      vars: Object.fromEntries(Object.entries(scenario.vars).map(([name, value]) => [name, redactor.redact(value)])),
       journal,
       clock,
       t: () => timeline.t(),

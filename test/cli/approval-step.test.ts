@@ -111,6 +111,27 @@ describe('a step uses: approval holds back the steps after it until the quorum o
     expect(late.all).toContain('the wait for approvals at step go-ahead is over (timed-out)');
   });
 
+  it("a var holding a secret's value is shown redacted in the gate's request, to the approver and in the sealed bundle", async () => {
+    const dir = workspace();
+    await people(dir, 'alice');
+    const body = gatedBody('1m', '{ keys: [people/alice.pub] }').replace('vars:\n', 'secrets:\n  token: { env: GATE_TOKEN }\nvars:\n');
+    const file = writeScenario(dir, 'secret-var-gate', body);
+    const out = join(dir, 'bundle');
+    const secret = 'Zq9-"gate\\secret';
+    const run = drillbook(['run', file, '--out', out, '--json', '--var', `region=eu-${secret}`], { cwd: dir, env: { GATE_TOKEN: secret } });
+    await waitFor(() => journal(out).includes('"type":"approval.requested"'));
+    expect(readFileSync(join(out, 'approvals', 'go-ahead', '1', 'request.json'), 'utf8')).not.toContain('Zq9-');
+    const approved = await drillbook(['approve', out, '--key', join(dir, 'people', 'alice.key')]);
+    expect(approved.exitCode).toBe(0);
+    expect(approved.all).not.toContain('Zq9-');
+    expect(approved.all).toContain('vars region=eu-***');
+    const result = await run;
+    expect(result.exitCode).toBe(0);
+    const verified = await drillbook(['verify', out, '--threshold', '0']);
+    expect(verified.exitCode).toBe(0);
+    expect(verified.all).not.toContain('Zq9-');
+  });
+
   it('a role the trust file does not have, or a trust file that is not one, stops the run before anything ran, naming file:line:column', async () => {
     const dir = workspace();
     await people(dir, 'alice');
