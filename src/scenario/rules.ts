@@ -697,7 +697,17 @@ function productionApproval(context: RuleContext): void {
 const gates: Rule = (context) => {
   for (const { step, site } of leaves(context)) {
     const runner = runnerOf(context, { step, site });
-    if (!runner?.gate || site.checks || (site.phase === 'steps' && !step.background)) continue;
+    if (!runner?.gate || site.checks) continue;
+    if (site.phase === 'steps' && !step.background) {
+      // A gate whose failure is let through holds nothing back.
+      if (step.continueOnError && has(site, 'continueOnError')) {
+        context.sink.report(
+          { code: 'gate-phase', message: at([...site.path, 'continueOnError'], 'an approval step cannot continue on error: the steps after it would run unapproved'), hint: 'remove continueOnError' },
+          { path: [...site.path, 'continueOnError'] },
+        );
+      }
+      continue;
+    }
     const where = site.phase !== 'steps' ? `${site.phase}, which ${site.phase === 'cleanup' ? 'must run whatever happened' : 'change nothing'}` : 'the background, where no step waits for it';
     context.sink.report(
       { code: 'gate-phase', message: at([...site.path, 'uses'], `an approval step holds back the steps after it; it cannot be in ${where}`), hint: 'put it under steps, before the step it guards, in the foreground' },

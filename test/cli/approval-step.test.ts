@@ -141,6 +141,10 @@ describe('a step uses: approval holds back the steps after it until the quorum o
     expect(validated.exitCode).toBe(2);
     const [scenarioResult] = JSON.parse(validated.stdout) as { ok: boolean; issues: { code: string; message: string }[] }[];
     expect(scenarioResult?.issues.map((i) => [i.code, i.message])).toEqual([['approver-keys', 'step go-ahead: role auditor is not in trust.yaml (the trust file has dba)']]);
+    const letThrough = writeScenario(dir, 'let-through', gatedBody('5m').replace('    uses: approval\n', '    uses: approval\n    continueOnError: true\n'));
+    const refused = await drillbook(['validate', letThrough], { cwd: dir });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.all).toContain('steps[1].continueOnError: an approval step cannot continue on error: the steps after it would run unapproved');
     writeFileSync(join(dir, 'team.trust.yaml'), 'roles:\n  dba: [people/alice.pub]\n');
     expect((await drillbook(['validate', join(dir, 'team.trust.yaml')])).all).toContain('ok (trust file, 1 role, 1 key)');
     const first = await drillbook(['run', unknownRole, '--out', join(dir, 'b1')], { cwd: dir });
